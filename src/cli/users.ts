@@ -1,0 +1,205 @@
+// `parley user add | list | show | set | set-password | disable | enable | remove`.
+// Works on the store the config names, with or without the server running (SQLite WAL allows both).
+import { readFileSync } from 'node:fs'
+import type { Config } from '../config/config.ts'
+import { AuthService } from '../domain/auth/auth-service.ts'
+import { SignInThrottle } from '../domain/auth/sign-in-throttle.ts'
+import { requireSipUri, UserService } from '../domain/users/user-service.ts'
+import type { PhoneNumbers, User, UserPatch } from '../domain/users/user-types.ts'
+import { Argon2PasswordHasher } from '../platform/argon2-password-hasher.ts'
+import { NodeRandom, systemClock } from '../platform/node-random.ts'
+import { openSqliteStore } from '../store/sqlite/sqlite-store.ts'
+import { loadCliConfig } from './load-config.ts'
+import { EXIT, parse, UsageError } from './usage.ts'
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const HELP = `Usage: parley user <verb> [USER] [options]   (USER is a SIP address: alice@example.test)
+
+  add USER --name NAME [--pool FQDN] [profile options] [--password-stdin]
+  list [--json]
+  show USER [--json]
+  set USER [profile options]
+  set-password USER [--password-stdin]   (without it a password is generated and printed)
+  disable USER | enable USER | remove USER
+
+Profile options: --name, --email, --title, --department, --work-phone, --mobile-phone,
+  --home-phone, --other-phone, --pool, --enterprise-voice / --no-enterprise-voice, --line-uri
+Every verb also takes --config FILE or --demo, and --json.
+`
+
+const OPTIONS = {
+  config: { type: 'string' },
+  demo: { type: 'boolean' },
+  json: { type: 'boolean' },
+  name: { type: 'string' },
+  email: { type: 'string' },
+  title: { type: 'string' },
+  department: { type: 'string' },
+  'work-phone': { type: 'string' },
+  'mobile-phone': { type: 'string' },
+  'home-phone': { type: 'string' },
+  'other-phone': { type: 'string' },
+  pool: { type: 'string' },
+  'enterprise-voice': { type: 'boolean' },
+  'no-enterprise-voice': { type: 'boolean' },
+  'line-uri': { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const
+
+type Values = ReturnType<typeof parse<typeof OPTIONS>>['values']
+
+export async function runUser(args: string[], env: Env): Promise<number> {
+  const { values, positionals } = parse(args, OPTIONS)
+  const [verb, name] = positionals
+  if (!verb || values.help) {
+    process.stdout.write(HELP)
+    return verb || values.help ? EXIT.ok : EXIT.usage
+  }
+  const config = loadCliConfig(values, env)
+  const store = await openSqliteStore(config.storage.sqlitePath)
+  try {
+    const users = userService(config, store)
+    const need = () => {
+      if (!name) throw new UsageError(`user ${verb} needs a user (a SIP address)`)
+      return name
+    }
+    switch (verb) {
+      case 'add':
+        return await add(users, config, need(), values)
+      case 'list':
+        return print(values, await users.list())
+      case 'show':
+        return print(values, await users.get(need()))
+      case 'set':
+        return print(values, await users.update(need(), profile(values)))
+      case 'set-password':
+        return await setPassword(users, need(), values)
+      case 'disable':
+      case 'enable':
+        return print(values, await users.setEnabled(need(), verb === 'enable'))
+      case 'remove':
+        return print(values, await users.remove(need()), 'removed')
+      default:
+        throw new UsageError(`unknown user verb "${verb}"`)
+    }
+  } finally {
+    await store.close()
+  }
+}
+
+function userService(config: Config, store: Awaited<ReturnType<typeof openSqliteStore>>): UserService {
+  const hasher = new Argon2PasswordHasher()
+  const random = new NodeRandom()
+  const auth = new AuthService({
+    store,
+    hasher,
+    random,
+    clock: systemClock,
+    topology: config.topology,
+    throttle: new SignInThrottle(config.throttle),
+  })
+  return new UserService({
+    store,
+    hasher,
+    clock: systemClock,
+    random,
+    topology: config.topology,
+    revokeSessions: (user) => auth.revokeUser(user.id),
+  })
+}
+
+async function add(users: UserService, config: Config, name: string, values: Values): Promise<number> {
+  if (!values.name) throw new UsageError('user add needs --name "Display Name"')
+  const pool = values.pool ?? config.topology.pools.find((p) => p.role === 'frontend')?.fqdn ?? ''
+  const password = values['password-stdin'] ? readPassword() : new NodeRandom().token(12)
+  const user = await users.add(
+    { ...profile(values), sipUri: requireSipUri(name), displayName: values.name, homePool: pool },
+    password,
+  )
+  print(values, user)
+  if (!values['password-stdin']) process.stdout.write(`Generated password (shown once): ${password}\n`)
+  return EXIT.ok
+}
+
+async function setPassword(users: UserService, name: string, values: Values): Promise<number> {
+  const password = values['password-stdin'] ? readPassword() : new NodeRandom().token(12)
+  const user = await users.setPassword(name, password)
+  process.stdout.write(`Password changed for ${user.sipUri}; its existing tokens are revoked.\n`)
+  if (!values['password-stdin']) process.stdout.write(`New password (shown once): ${password}\n`)
+  return EXIT.ok
+}
+
+function readPassword(): string {
+  const text = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
+  if (!text) throw new UsageError('--password-stdin: nothing was read from standard input')
+  return text
+}
+
+function profile(values: Values): UserPatch {
+  const phones: Record<string, string> = {}
+  for (const kind of ['work', 'mobile', 'home', 'other'] as const) {
+    const v = values[`${kind}-phone`]
+    if (v !== undefined) phones[kind] = toTel(v)
+  }
+  const patch: Record<string, unknown> = {}
+  if (values.name !== undefined) patch.displayName = values.name
+  if (values.email !== undefined) patch.email = values.email || null
+  if (values.title !== undefined) patch.title = values.title || null
+  if (values.department !== undefined) patch.department = values.department || null
+  if (Object.keys(phones).length > 0) patch.phones = phones as PhoneNumbers
+  if (values.pool !== undefined) patch.homePool = values.pool.toLowerCase()
+  if (values['enterprise-voice']) patch.enterpriseVoice = true
+  if (values['no-enterprise-voice']) patch.enterpriseVoice = false
+  if (values['line-uri'] !== undefined) patch.lineUri = values['line-uri'] ? toTel(values['line-uri']) : null
+  return patch as UserPatch
+}
+
+/** `+1 (425) 555-0100` → `tel:+14255550100`. */
+function toTel(text: string): string {
+  const bare = text.replace(/^tel:/i, '').replace(/[\s().-]/g, '')
+  if (!/^\+?[0-9*#]+(;ext=[0-9]+)?$/.test(bare)) throw new UsageError(`"${text}" is not a phone number`)
+  return `tel:${bare}`
+}
+
+function print(values: Values, data: User | User[], verb?: string): number {
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`)
+    return EXIT.ok
+  }
+  const list = Array.isArray(data) ? data : [data]
+  if (Array.isArray(data)) {
+    for (const u of list) {
+      process.stdout.write(
+        `${u.sipUri.padEnd(34)} ${u.enabled ? 'enabled ' : 'disabled'} ${u.homePool.padEnd(24)} ${u.displayName}\n`,
+      )
+    }
+    if (list.length === 0) process.stdout.write('No users.\n')
+    return EXIT.ok
+  }
+  const u = list[0] as User
+  if (verb) {
+    process.stdout.write(`${verb} ${u.sipUri}\n`)
+    return EXIT.ok
+  }
+  const rows: [string, string][] = [
+    ['SIP URI', u.sipUri],
+    ['Name', u.displayName],
+    ['Email', u.email ?? ''],
+    ['Title', u.title ?? ''],
+    ['Department', u.department ?? ''],
+    [
+      'Phones',
+      Object.entries(u.phones)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
+    ['Home pool', u.homePool],
+    ['Enterprise Voice', u.enterpriseVoice ? 'yes' : 'no'],
+    ['Line URI', u.lineUri ?? ''],
+    ['Status', u.enabled ? 'enabled' : 'disabled'],
+  ]
+  for (const [k, v] of rows) process.stdout.write(`${`${k}:`.padEnd(18)}${v}\n`)
+  return EXIT.ok
+}

@@ -1,0 +1,56 @@
+// The validated, defaulted configuration every component is built from (src/main.ts).
+import type { ApplicationSettings } from '../domain/applications/application-rules.ts'
+import type { AuthSettings } from '../domain/auth/auth-service.ts'
+import type { ThrottleSettings } from '../domain/auth/sign-in-throttle.ts'
+import type { Topology } from '../domain/topology/topology.ts'
+import type { NewUser } from '../domain/users/user-types.ts'
+
+export type ListenerKind = 'internal' | 'external' | 'autodiscover-http'
+
+export interface Listener {
+  readonly address: string
+  readonly port: number
+  readonly kind: ListenerKind
+  /** PEM certificate and key, read at load time so a bad path fails before anything listens. */
+  readonly tls: { readonly cert: string; readonly key: string } | undefined
+  readonly public: { readonly scheme: 'http' | 'https'; readonly port: number } | undefined
+}
+
+/** A user the config file provisions; the password applies only when the user is created. */
+export interface ConfiguredUser extends NewUser {
+  readonly password: string | undefined
+}
+
+export interface Config {
+  /** Where this config came from (a file path, or `demo`), for messages. */
+  readonly source: string
+  readonly topology: Topology
+  readonly listeners: readonly Listener[]
+  readonly storage: { readonly sqlitePath: string }
+  readonly users: readonly ConfiguredUser[]
+  readonly auth: AuthSettings
+  readonly throttle: ThrottleSettings
+  readonly applications: ApplicationSettings
+  readonly http: {
+    readonly bodyLimitBytes: number
+    /** Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed; false for none. */
+    readonly trustProxy: string[] | boolean
+  }
+  readonly logging: { readonly level: string }
+}
+
+/** The config file is wrong. Names the file and the key at fault; the CLI exits non-zero. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  readonly file: string
+  readonly key: string
+
+  constructor(file: string, key: string, message: string) {
+    super(`${file}: ${key ? `${key}: ` : ''}${message}`)
+    this.file = file
+    this.key = key
+  }
+}
+
+/** 1 MiB: generous for UCWA JSON and batch bodies, small enough to refuse floods early. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576

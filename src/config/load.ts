@@ -1,0 +1,241 @@
+// Reading and validating the config file. Every failure is a ConfigError naming the file and the
+// key, raised before anything listens. `process.env` is read only here (passed in as `env`).
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import Value from 'typebox/value'
+import { parseDocument } from 'yaml'
+import { DEFAULT_APPLICATIONS } from '../domain/applications/application-rules.ts'
+import { DEFAULT_AUTH } from '../domain/auth/auth-service.ts'
+import { DEFAULT_THROTTLE } from '../domain/auth/sign-in-throttle.ts'
+import { type Pool, type SipDomain, Topology } from '../domain/topology/topology.ts'
+import { parseSipUri } from '../domain/users/sip-uri.ts'
+import {
+  type Config,
+  ConfigError,
+  type ConfiguredUser,
+  DEFAULT_BODY_LIMIT_BYTES,
+  type Listener,
+} from './config.ts'
+import { ConfigSchema, type RawConfig } from './schema.ts'
+
+type Env = Readonly<Record<string, string | undefined>>
+
+export function loadConfigFile(path: string, env: Env): Config {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new ConfigError(
+      path,
+      '',
+      `cannot read the config file (${(error as NodeJS.ErrnoException).code ?? error})`,
+    )
+  }
+  return parseConfig(text, { file: path, env, baseDir: dirname(resolve(path)) })
+}
+
+export function parseConfig(text: string, options: { file: string; env: Env; baseDir: string }): Config {
+  const { file } = options
+  const doc = parseDocument(text, { prettyErrors: false })
+  const yamlError = doc.errors[0]
+  if (yamlError) {
+    const line = yamlError.linePos?.[0]
+    throw new ConfigError(
+      file,
+      line ? `line ${line.line}` : '',
+      `invalid YAML: ${yamlError.message.split('\n')[0]}`,
+    )
+  }
+  // Convert turns interpolated strings into the numbers and booleans the schema asks for.
+  const raw = Value.Convert(ConfigSchema, interpolate(doc.toJS() ?? {}, '', options.env, file))
+  if (!Value.Check(ConfigSchema, raw)) throw schemaError(file, raw)
+  return build(raw, options)
+}
+
+/** Replaces `${NAME}` and `${NAME:-fallback}` in every string with environment values. */
+function interpolate(value: unknown, key: string, env: Env, file: string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+      (_, name: string, fallback?: string) => {
+        const v = env[name] ?? fallback
+        if (v === undefined) throw new ConfigError(file, key, `environment variable ${name} is not set`)
+        return v
+      },
+    )
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, `${key}[${i}]`, env, file))
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolate(v, key ? `${key}.${k}` : k, env, file)]),
+    )
+  }
+  return value
+}
+
+function schemaError(file: string, raw: unknown): ConfigError {
+  const errors = [...Value.Errors(ConfigSchema, raw)]
+  // The deepest path is the most specific complaint; union failures list their allowed values.
+  const deepest = errors.reduce((a, b) => (b.instancePath.length > a.instancePath.length ? b : a))
+  const at = errors.filter((e) => e.instancePath === deepest.instancePath)
+  const allowed = at.flatMap((e) => (e.keyword === 'const' ? [String(e.params.allowedValue)] : []))
+  const extra = at.find((e) => e.keyword === 'additionalProperties')
+  let message = deepest.message
+  if (allowed.length > 0) message = `must be one of: ${allowed.join(', ')}`
+  else if (extra) message = `unknown key(s): ${(extra.params.additionalProperties as string[]).join(', ')}`
+  else if (deepest.keyword === 'required')
+    message = `missing required key(s): ${deepest.params.requiredProperties}`
+  return new ConfigError(file, keyOf(deepest.instancePath), message)
+}
+
+/** `/pools/0/fqdn` → `pools[0].fqdn`. */
+function keyOf(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`))
+    .join('')
+    .replace(/^\./, '')
+}
+
+function build(raw: RawConfig, options: { file: string; baseDir: string }): Config {
+  const { file, baseDir } = options
+  const fail = (key: string, message: string) => new ConfigError(file, key, message)
+  const lower = (s: string) => s.toLowerCase()
+
+  const sites = new Set(raw.sites.map((s) => s.name))
+  const seenHosts = new Map<string, string>()
+  const pools: Pool[] = raw.pools.map((p, i) => {
+    const key = `pools[${i}]`
+    if (!sites.has(p.site)) throw fail(`${key}.site`, `site "${p.site}" is not listed under sites`)
+    const internal = lower(p.internalWebFqdn)
+    const external = lower(p.externalWebFqdn)
+    if (internal === external) {
+      throw fail(`${key}.externalWebFqdn`, 'the internal and external web FQDNs of a pool must differ')
+    }
+    for (const [name, host] of [
+      ['fqdn', lower(p.fqdn)],
+      ['internalWebFqdn', internal],
+      ['externalWebFqdn', external],
+    ] as const) {
+      const owner = seenHosts.get(host)
+      if (owner && owner !== lower(p.fqdn))
+        throw fail(`${key}.${name}`, `${host} is already used by pool ${owner}`)
+      seenHosts.set(host, lower(p.fqdn))
+    }
+    const originOverrides: Pool['originOverrides'] = {
+      ...(p.internalWebUrl ? { Internal: p.internalWebUrl.toLowerCase() } : {}),
+      ...(p.externalWebUrl ? { External: p.externalWebUrl.toLowerCase() } : {}),
+    }
+    return {
+      fqdn: lower(p.fqdn),
+      site: p.site,
+      role: p.role,
+      internalWebFqdn: internal,
+      externalWebFqdn: external,
+      originOverrides,
+    }
+  })
+  const poolByFqdn = new Map(pools.map((p) => [p.fqdn, p]))
+  if (poolByFqdn.size !== pools.length) throw fail('pools', 'pool FQDNs must be unique')
+  if (!pools.some((p) => p.role === 'frontend'))
+    throw fail('pools', 'at least one pool must be a frontend pool')
+
+  const defaults = raw.sipDomains.filter((d) => d.default)
+  if (defaults.length !== 1) {
+    throw fail('sipDomains', `exactly one SIP domain must have default: true (found ${defaults.length})`)
+  }
+  const fallbackDiscovery = (pools.find((p) => p.role === 'director') ?? pools[0])?.fqdn ?? ''
+  const domains: SipDomain[] = raw.sipDomains.map((d, i) => {
+    const discoveryPool = lower(d.discoveryPool ?? fallbackDiscovery)
+    if (!poolByFqdn.has(discoveryPool)) {
+      throw fail(`sipDomains[${i}].discoveryPool`, `pool ${discoveryPool} is not listed under pools`)
+    }
+    return { name: lower(d.name), isDefault: d.default === true, discoveryPool }
+  })
+  if (new Set(domains.map((d) => d.name)).size !== domains.length)
+    throw fail('sipDomains', 'SIP domains must be unique')
+
+  const listeners: Listener[] = raw.listeners.map((l, i) => {
+    const key = `listeners[${i}]`
+    const readPem = (name: 'certFile' | 'keyFile', path: string) => {
+      try {
+        return readFileSync(resolve(baseDir, path), 'utf8')
+      } catch (error) {
+        throw fail(
+          `${key}.tls.${name}`,
+          `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
+        )
+      }
+    }
+    const tls = l.tls
+      ? { cert: readPem('certFile', l.tls.certFile), key: readPem('keyFile', l.tls.keyFile) }
+      : undefined
+    return { address: l.address, port: l.port, kind: l.kind, tls, public: l.public }
+  })
+  if (!listeners.some((l) => l.kind !== 'autodiscover-http')) {
+    throw fail(
+      'listeners',
+      'at least one internal or external listener is needed (autodiscover-http serves discovery only)',
+    )
+  }
+
+  const domainNames = new Set(domains.map((d) => d.name))
+  const users: ConfiguredUser[] = (raw.users ?? []).map((u, i) => {
+    const key = `users[${i}]`
+    const sipUri = parseSipUri(u.sipUri)
+    if (!sipUri) throw fail(`${key}.sipUri`, `"${u.sipUri}" is not a SIP address (user@domain)`)
+    if (!domainNames.has(sipUri.slice(sipUri.indexOf('@') + 1))) {
+      throw fail(`${key}.sipUri`, `the domain of ${sipUri} is not listed under sipDomains`)
+    }
+    const home = poolByFqdn.get(lower(u.homePool))
+    if (!home) throw fail(`${key}.homePool`, `pool ${u.homePool} is not listed under pools`)
+    if (home.role !== 'frontend')
+      throw fail(`${key}.homePool`, `${u.homePool} is a director; directors home no users`)
+    return {
+      sipUri,
+      displayName: u.name,
+      email: u.email ?? null,
+      title: u.title ?? null,
+      department: u.department ?? null,
+      phones: u.phones ?? {},
+      homePool: home.fqdn,
+      enterpriseVoice: u.enterpriseVoice ?? false,
+      lineUri: u.lineUri ?? null,
+      // Left out unless the file says so: `parley user disable` must survive a restart.
+      ...(u.enabled !== undefined ? { enabled: u.enabled } : {}),
+      password: u.password,
+    }
+  })
+
+  const apps = raw.applications ?? {}
+  return {
+    source: file,
+    topology: new Topology(domains, pools),
+    listeners,
+    storage: {
+      sqlitePath:
+        raw.storage.sqlite.path === ':memory:' ? ':memory:' : resolve(baseDir, raw.storage.sqlite.path),
+    },
+    users,
+    auth: {
+      ...DEFAULT_AUTH,
+      ...(raw.auth?.tokenLifetimeSeconds ? { tokenLifetimeSeconds: raw.auth.tokenLifetimeSeconds } : {}),
+    },
+    throttle: { ...DEFAULT_THROTTLE, ...(raw.auth?.throttle ?? {}) },
+    applications: {
+      ...DEFAULT_APPLICATIONS,
+      maxPerUser: apps.maxPerUser ?? DEFAULT_APPLICATIONS.maxPerUser,
+      idleTimeoutSeconds: {
+        browser: apps.browserIdleTimeoutSeconds ?? DEFAULT_APPLICATIONS.idleTimeoutSeconds.browser,
+        desktop: apps.desktopIdleTimeoutSeconds ?? DEFAULT_APPLICATIONS.idleTimeoutSeconds.desktop,
+        mobile: apps.mobileIdleTimeoutSeconds ?? DEFAULT_APPLICATIONS.idleTimeoutSeconds.mobile,
+      },
+    },
+    http: {
+      bodyLimitBytes: raw.http?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      trustProxy: raw.http?.trustProxy ?? false,
+    },
+    logging: { level: raw.logging?.level ?? 'info' },
+  }
+}

@@ -1,0 +1,88 @@
+// The commented starter config `parley init` writes. test/unit/config.test.ts checks it loads.
+export const SAMPLE_CONFIG_YAML = `# Parley configuration. Reference: docs/configuration.md
+#
+# Values may use \${ENV_VAR} or \${ENV_VAR:-default}: keep secrets (initial passwords, key
+# passphrases) in the environment, not in this file. Relative paths are relative to this file.
+
+# SIP domains users sign in with. Exactly one is the default (it answers unknown discovery
+# requests and completes DOMAIN\\user sign-in names).
+sipDomains:
+  - name: contoso.com
+    default: true
+    # discoveryPool: dir01.contoso.com   # pool lyncdiscover.contoso.com points at; default: a
+    #                                    # Director if there is one, else the first pool.
+
+# Sites group pools; site-scoped policies follow a user's home pool's site.
+sites:
+  - name: Redmond
+
+# Front End pools home users; Directors home none and redirect every user to their home pool.
+# Each pool's internal and external web services FQDNs must differ (Lync's rule).
+pools:
+  - fqdn: pool01.contoso.com
+    site: Redmond
+    role: frontend
+    internalWebFqdn: pool01.contoso.com
+    externalWebFqdn: webext.contoso.com
+    # externalWebUrl: https://webext.contoso.com   # set when a reverse proxy publishes the pool
+    #                                               # on another scheme/port than Parley listens on
+
+# Listeners. kind: internal | external (web services), or autodiscover-http: the plain-HTTP first
+# hop for lyncdiscover.<domain> (a proxy's port 80 bridged to it, as Lync's 80 → 8080 rule); it
+# serves only the Autodiscover root and XFrame, and its links point at the HTTPS external URLs.
+listeners:
+  - address: 0.0.0.0
+    port: 443
+    kind: internal
+    tls:
+      certFile: certs/pool01.pem
+      keyFile: certs/pool01-key.pem
+  - address: 0.0.0.0
+    port: 4443
+    kind: external
+    tls:
+      certFile: certs/webext.pem
+      keyFile: certs/webext-key.pem
+    # public: { scheme: https, port: 443 }   # how clients reach it through the reverse proxy
+  - address: 0.0.0.0
+    port: 8080
+    kind: autodiscover-http
+
+storage:
+  sqlite:
+    path: data/parley.db
+
+# Users provisioned from this file (more can be added with \`parley user add\`). A password here
+# is set only when the user is first created; leave it out and Parley prints a generated one.
+users:
+  - sipUri: lene@contoso.com
+    name: Lene Aaling
+    email: lene@contoso.com
+    title: Engineer
+    department: Research
+    phones:
+      work: tel:+14255550100
+    homePool: pool01.contoso.com
+    enterpriseVoice: true
+    lineUri: tel:+14255550100
+    password: \${LENE_INITIAL_PASSWORD}
+
+# auth:
+#   tokenLifetimeSeconds: 28800        # 8 h, as Lync
+#   throttle:                          # failed sign-ins; see docs/security.md
+#     addressMaxFailures: 30
+#     pairFreeFailures: 5
+#     pairMaxBackoffSeconds: 300
+#     userMaxFailures: 50
+#     windowSeconds: 900
+# applications:
+#   browserIdleTimeoutSeconds: 900     # UCWA: ~15 min without a P-GET
+#   desktopIdleTimeoutSeconds: 900
+#   mobileIdleTimeoutSeconds: 86400    # MobileApplicationExpiryTimeInDays=1
+#   maxPerUser: 10
+# http:
+#   bodyLimitBytes: 1048576
+#   trustProxy: [10.0.0.5]             # reverse proxies whose X-Forwarded-For is believed
+# logging:
+#   level: info                        # fatal | error | warn | info | debug | trace | silent
+`

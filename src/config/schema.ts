@@ -1,0 +1,164 @@
+// The config file's shape. One YAML file describes the deployment; see docs/configuration.md
+// (and `parley init` for a commented starter). Keys are camelCase; unknown keys are errors, so a
+// typo never silently falls back to a default.
+import Type from 'typebox'
+
+const Fqdn = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.-]+$' })
+const Port = Type.Integer({ minimum: 0, maximum: 65_535 })
+const Seconds = Type.Integer({ minimum: 1 })
+
+const Phones = Type.Object(
+  {
+    work: Type.Optional(Type.String()),
+    mobile: Type.Optional(Type.String()),
+    home: Type.Optional(Type.String()),
+    other: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+
+export const ListenerSchema = Type.Object(
+  {
+    /** Address to bind: `0.0.0.0`, `::`, `127.0.0.1`, `localhost`. */
+    address: Type.String({ default: '0.0.0.0' }),
+    port: Port,
+    /** internal | external (web services) or autodiscover-http (the port-80 → 8080 first hop). */
+    kind: Type.Union([Type.Literal('internal'), Type.Literal('external'), Type.Literal('autodiscover-http')]),
+    /** TLS certificate and key (PEM files); omit for plain HTTP behind a TLS-terminating proxy. */
+    tls: Type.Optional(
+      Type.Object({ certFile: Type.String(), keyFile: Type.String() }, { additionalProperties: false }),
+    ),
+    /** How clients reach this listener when a proxy publishes it differently (scheme, port). */
+    public: Type.Optional(
+      Type.Object(
+        { scheme: Type.Union([Type.Literal('http'), Type.Literal('https')]), port: Port },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const ConfigSchema = Type.Object(
+  {
+    sipDomains: Type.Array(
+      Type.Object(
+        {
+          name: Fqdn,
+          default: Type.Optional(Type.Boolean()),
+          /** Pool that lyncdiscover.<name> answers for; defaults to a Director, else the first pool. */
+          discoveryPool: Type.Optional(Fqdn),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+    sites: Type.Array(
+      Type.Object(
+        { name: Type.String({ minLength: 1 }), description: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+    pools: Type.Array(
+      Type.Object(
+        {
+          fqdn: Fqdn,
+          site: Type.String(),
+          role: Type.Union([Type.Literal('frontend'), Type.Literal('director')]),
+          internalWebFqdn: Fqdn,
+          externalWebFqdn: Fqdn,
+          /** Full origins that override the computed ones (`https://webext.contoso.com`). */
+          internalWebUrl: Type.Optional(Type.String({ pattern: '^https?://[^/]+$' })),
+          externalWebUrl: Type.Optional(Type.String({ pattern: '^https?://[^/]+$' })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+    listeners: Type.Array(ListenerSchema, { minItems: 1 }),
+    storage: Type.Object(
+      { sqlite: Type.Object({ path: Type.String({ minLength: 1 }) }, { additionalProperties: false }) },
+      { additionalProperties: false },
+    ),
+    users: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            sipUri: Type.String(),
+            name: Type.String({ minLength: 1 }),
+            /** Initial password (use `${ENV_VAR}`); set only when the user is first created. */
+            password: Type.Optional(Type.String()),
+            email: Type.Optional(Type.String()),
+            title: Type.Optional(Type.String()),
+            department: Type.Optional(Type.String()),
+            phones: Type.Optional(Phones),
+            homePool: Type.String(),
+            enterpriseVoice: Type.Optional(Type.Boolean()),
+            lineUri: Type.Optional(Type.String()),
+            enabled: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    auth: Type.Optional(
+      Type.Object(
+        {
+          tokenLifetimeSeconds: Type.Optional(Seconds),
+          throttle: Type.Optional(
+            Type.Object(
+              {
+                addressMaxFailures: Type.Optional(Seconds),
+                pairFreeFailures: Type.Optional(Seconds),
+                pairMaxBackoffSeconds: Type.Optional(Seconds),
+                userMaxFailures: Type.Optional(Seconds),
+                windowSeconds: Type.Optional(Seconds),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    applications: Type.Optional(
+      Type.Object(
+        {
+          browserIdleTimeoutSeconds: Type.Optional(Seconds),
+          desktopIdleTimeoutSeconds: Type.Optional(Seconds),
+          mobileIdleTimeoutSeconds: Type.Optional(Seconds),
+          maxPerUser: Type.Optional(Seconds),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    http: Type.Optional(
+      Type.Object(
+        {
+          /** Largest request body accepted (413 beyond). */
+          bodyLimitBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+          /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the real client. */
+          trustProxy: Type.Optional(Type.Array(Type.String())),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    logging: Type.Optional(
+      Type.Object(
+        {
+          level: Type.Optional(
+            Type.Union(
+              ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export type RawConfig = Type.Static<typeof ConfigSchema>
+export type ListenerConfig = Type.Static<typeof ListenerSchema>

@@ -1,0 +1,130 @@
+// Creating, finding and ending UCWA applications. See docs/applications.md.
+import type { Session } from '../auth/auth-service.ts'
+import { UcwaError } from '../errors.ts'
+import type { ApplicationId } from '../ids.ts'
+import type { Clock, Random, Store } from '../ports.ts'
+import {
+  type ApplicationSettings,
+  classifyEndpoint,
+  DEFAULT_APPLICATIONS,
+  idleDeadline,
+  isExpired,
+} from './application-rules.ts'
+import {
+  type Application,
+  type ApplicationInput,
+  type CommunicationSettings,
+  DEFAULT_COMMUNICATION,
+} from './application-types.ts'
+
+export class ApplicationService {
+  readonly #store: Store
+  readonly #clock: Clock
+  readonly #random: Random
+  readonly #settings: ApplicationSettings
+
+  constructor(deps: { store: Store; clock: Clock; random: Random; settings?: ApplicationSettings }) {
+    this.#store = deps.store
+    this.#clock = deps.clock
+    this.#random = deps.random
+    this.#settings = deps.settings ?? DEFAULT_APPLICATIONS
+  }
+
+  get settings(): ApplicationSettings {
+    return this.#settings
+  }
+
+  /**
+   * POST applications. The same user and endpointId get the same application back (`created`
+   * false), as UCWA's multi-tab rules say; clients re-POST and rely on it.
+   */
+  async create(
+    session: Session,
+    pool: string,
+    input: ApplicationInput,
+  ): Promise<{ app: Application; created: boolean }> {
+    if (session.user.homePool !== pool) throw new UcwaError('UserNotHomedHere')
+    const now = this.#clock.now()
+    const userId = session.user.id
+    return this.#store.transaction(async (tx) => {
+      const existing = await tx.applications.findByEndpoint(userId, input.endpointId)
+      if (existing && !isExpired(existing, now)) {
+        const app = await tx.applications.update(existing.id, {
+          userAgent: input.userAgent,
+          culture: input.culture,
+          instanceId: input.instanceId ?? existing.instanceId,
+          lastActivityAt: now,
+          expiresAt: idleDeadline(existing.kind, now, this.#settings),
+        })
+        return { app: app ?? existing, created: false }
+      }
+      if (existing) await tx.applications.remove(existing.id)
+      const live = (await tx.applications.listByUser(userId)).filter((a) => !isExpired(a, now))
+      if (live.length >= this.#settings.maxPerUser) {
+        throw new UcwaError('TooManyApplications', {
+          message: `This user already has ${live.length} applications (the limit is ${this.#settings.maxPerUser}); delete one or let it expire.`,
+        })
+      }
+      const kind = classifyEndpoint(input.type, input.userAgent)
+      const app = await tx.applications.insert({
+        id: this.#random.applicationId(),
+        userId,
+        pool,
+        endpointId: input.endpointId,
+        userAgent: input.userAgent,
+        culture: input.culture,
+        type: input.type ?? 'Browser',
+        instanceId: input.instanceId ?? null,
+        kind,
+        createdAt: now,
+        lastActivityAt: now,
+        expiresAt: idleDeadline(kind, now, this.#settings),
+        communication: DEFAULT_COMMUNICATION,
+      })
+      return { app, created: true }
+    })
+  }
+
+  /**
+   * The caller's application, counting the request as activity. Another user's application
+   * answers exactly like a missing one (404), so ids leak nothing.
+   */
+  async use(session: Session, id: ApplicationId): Promise<Application> {
+    const app = await this.#store.applications.find(id)
+    if (!app || app.userId !== session.user.id) throw new UcwaError('ApplicationNotFound')
+    const now = this.#clock.now()
+    if (isExpired(app, now)) throw new UcwaError('InactiveApplicationExpired')
+    if (now - app.lastActivityAt < this.#settings.activityWriteIntervalSeconds * 1000) return app
+    const touched = await this.#store.applications.update(id, {
+      lastActivityAt: now,
+      expiresAt: idleDeadline(app.kind, now, this.#settings),
+    })
+    return touched ?? app
+  }
+
+  /** DELETE application: ends it at once. */
+  async remove(session: Session, id: ApplicationId): Promise<void> {
+    const app = await this.#store.applications.find(id)
+    if (!app || app.userId !== session.user.id) throw new UcwaError('ApplicationNotFound')
+    await this.#store.applications.remove(id)
+  }
+
+  /** PUT communication: replaces the user-settable settings. */
+  async setCommunication(
+    session: Session,
+    id: ApplicationId,
+    settings: CommunicationSettings,
+  ): Promise<Application> {
+    await this.use(session, id)
+    const app = await this.#store.applications.update(id, { communication: settings })
+    if (!app) throw new UcwaError('ApplicationNotFound')
+    return app
+  }
+
+  /** Deletes applications expired longer than the retention window; returns how many. */
+  async sweep(): Promise<number> {
+    return this.#store.applications.removeExpired(
+      this.#clock.now() - this.#settings.expiredRetentionSeconds * 1000,
+    )
+  }
+}

@@ -1,0 +1,131 @@
+// Directory management: what `parley user …` and config provisioning do. See docs/users.md.
+import type { SipUri } from '../ids.ts'
+import type { Clock, PasswordHasher, Random, Store } from '../ports.ts'
+import type { Topology } from '../topology/topology.ts'
+import { domainOf, parseSipUri } from './sip-uri.ts'
+import type { NewUser, User, UserPatch } from './user-types.ts'
+
+/** Called when a user's credentials or status change, so live sessions end at once. */
+export type RevokeSessions = (user: User) => Promise<void>
+
+/** A directory rule was broken; the message says which and how to fix it. */
+export class UserValidationError extends Error {
+  override readonly name = 'UserValidationError'
+}
+
+export const MIN_PASSWORD_LENGTH = 8
+
+export class UserService {
+  readonly #store: Store
+  readonly #hasher: PasswordHasher
+  readonly #clock: Clock
+  readonly #random: Random
+  readonly #topology: Topology
+  readonly #revoke: RevokeSessions
+
+  constructor(deps: {
+    store: Store
+    hasher: PasswordHasher
+    clock: Clock
+    random: Random
+    topology: Topology
+    revokeSessions: RevokeSessions
+  }) {
+    this.#store = deps.store
+    this.#hasher = deps.hasher
+    this.#clock = deps.clock
+    this.#random = deps.random
+    this.#topology = deps.topology
+    this.#revoke = deps.revokeSessions
+  }
+
+  async add(input: NewUser, password: string | null): Promise<User> {
+    this.#validate(input)
+    if (password !== null) checkPassword(password)
+    if (await this.#store.users.findBySipUri(input.sipUri)) {
+      throw new UserValidationError(`user ${input.sipUri} already exists`)
+    }
+    const passwordHash = password === null ? null : await this.#hasher.hash(password)
+    return this.#store.users.insert({ ...input, id: this.#random.userId(), passwordHash }, this.#clock.now())
+  }
+
+  list(): Promise<User[]> {
+    return this.#store.users.list()
+  }
+
+  /** The user with this SIP URI, if any. */
+  find(uri: SipUri): Promise<User | undefined> {
+    return this.#store.users.findBySipUri(uri)
+  }
+
+  /** The user named by a SIP URI in any accepted form, or a validation error naming it. */
+  async get(name: string): Promise<User> {
+    const uri = parseSipUri(name)
+    const user = uri && (await this.#store.users.findBySipUri(uri))
+    if (!user) throw new UserValidationError(`no user ${uri ?? name}`)
+    return user
+  }
+
+  async update(name: string, patch: UserPatch): Promise<User> {
+    const user = await this.get(name)
+    this.#validate({ ...user, ...patch })
+    const updated = await this.#store.users.update(user.id, patch, this.#clock.now())
+    if (!updated) throw new UserValidationError(`no user ${user.sipUri}`)
+    const disabled = user.enabled && !updated.enabled
+    if (disabled || user.homePool !== updated.homePool) await this.#revoke(updated)
+    return updated
+  }
+
+  async setPassword(name: string, password: string): Promise<User> {
+    checkPassword(password)
+    const user = await this.get(name)
+    await this.#store.users.setPasswordHash(user.id, await this.#hasher.hash(password), this.#clock.now())
+    await this.#revoke(user)
+    return user
+  }
+
+  setEnabled(name: string, enabled: boolean): Promise<User> {
+    return this.update(name, { enabled })
+  }
+
+  async remove(name: string): Promise<User> {
+    const user = await this.get(name)
+    await this.#revoke(user)
+    await this.#store.transaction(async (tx) => {
+      await tx.applications.removeByUser(user.id)
+      await tx.tokens.revokeUser(user.id)
+      await tx.users.remove(user.id)
+    })
+    return user
+  }
+
+  #validate(user: Pick<NewUser, 'sipUri' | 'homePool' | 'displayName'>): void {
+    if (!this.#topology.domain(domainOf(user.sipUri))) {
+      const known = this.#topology.domains.map((d) => d.name).join(', ')
+      throw new UserValidationError(`${user.sipUri}: domain is not a configured SIP domain (${known})`)
+    }
+    const pool = this.#topology.pool(user.homePool)
+    if (!pool) {
+      const known = this.#topology.pools.map((p) => p.fqdn).join(', ')
+      throw new UserValidationError(`home pool ${user.homePool} is not in the topology (${known})`)
+    }
+    if (pool.role !== 'frontend') {
+      throw new UserValidationError(`home pool ${user.homePool} is a director; directors home no users`)
+    }
+    if (!user.displayName.trim()) throw new UserValidationError('display name must not be empty')
+  }
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new UserValidationError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  }
+  if (password.length > 1024) throw new UserValidationError('password must be at most 1024 characters')
+}
+
+/** A SIP URI from user input, or a validation error saying what is wrong with it. */
+export function requireSipUri(text: string): SipUri {
+  const uri = parseSipUri(text)
+  if (!uri) throw new UserValidationError(`"${text}" is not a SIP address (expected user@domain)`)
+  return uri
+}

@@ -1,0 +1,23 @@
+// gzip when the client accepts it (ucwa-protocol §12 item 17: one real client gunzips every
+// response unconditionally, as IIS compressed dynamic JSON). Done in onSend on the finished
+// body rather than with a streaming plugin, so every response keeps its Content-Length.
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
+import type { FastifyInstance } from 'fastify'
+
+const gzipAsync = promisify(gzip)
+
+export function installCompression(app: FastifyInstance): void {
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
+    if (reply.statusCode === 204 || reply.statusCode === 304 || req.method === 'HEAD') return payload
+    reply.header('vary', 'Accept-Encoding')
+    if (!/\bgzip\b/i.test(req.headers['accept-encoding'] ?? '') || reply.hasHeader('content-encoding')) {
+      return payload
+    }
+    const compressed = await gzipAsync(payload)
+    reply.header('content-encoding', 'gzip')
+    reply.header('content-length', compressed.length)
+    return compressed
+  })
+}

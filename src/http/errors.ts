@@ -1,0 +1,93 @@
+// Turning every failure into a UCWA `reason` body with the right status. One table maps codes to
+// statuses (TypeScript rejects a missing code); one handler covers domain errors, framework
+// errors and the unexpected (a generic 500 carrying the request id; details go to the log only).
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { OAuthError } from '../domain/auth/oauth-error.ts'
+import { type ErrorName, type UcwaCode, UcwaError } from '../domain/errors.ts'
+import { sendChallenge } from './challenge.ts'
+import { renderReasonXml } from './hal/xml.ts'
+import { wantsXml } from './negotiation.ts'
+
+export const STATUS_OF: Readonly<Record<UcwaCode, number>> = {
+  BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  Conflict: 409,
+  Gone: 410,
+  PreconditionFailed: 412,
+  EntityTooLarge: 413,
+  UnsupportedMediaType: 415,
+  PreconditionRequired: 428,
+  TooManyRequests: 429,
+  ServiceFailure: 500,
+  ServiceUnavailable: 503,
+}
+
+// Fastify's own errors for bad input, mapped onto the catalogue.
+const FRAMEWORK_ERRORS: Readonly<Record<string, ErrorName>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UnsupportedMediaType',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'EntityTooLarge',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BadRequest',
+  FST_ERR_CTP_INVALID_TYPE: 'UnsupportedMediaType',
+  FST_ERR_CTP_EMPTY_TYPE: 'UnsupportedMediaType',
+  FST_ERR_VALIDATION: 'ParameterValidationFailure',
+  FST_ERR_BAD_URL: 'BadRequest',
+  FST_ERR_ASYNC_CONSTRAINT: 'BadRequest',
+}
+
+export function sendUcwaError(req: FastifyRequest, reply: FastifyReply, error: UcwaError): FastifyReply {
+  const status = STATUS_OF[error.code]
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+  const body = {
+    code: error.code,
+    ...(error.subcode ? { subcode: error.subcode } : {}),
+    message: error.message,
+    ...(error.parameters ? { parameters: error.parameters } : {}),
+  }
+  reply.code(status)
+  if (wantsXml(req)) return reply.type('application/xml; charset=utf-8').send(renderReasonXml(body))
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(body))
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | Error, req, reply) => {
+    if (error instanceof UcwaError) {
+      if (error.code === 'Unauthorized') return sendChallenge(req, reply)
+      req.log.info({ code: error.code, subcode: error.subcode }, 'request refused')
+      return sendUcwaError(req, reply, error)
+    }
+    if (error instanceof OAuthError) return sendOAuthError(reply, error)
+    const code = 'code' in error ? error.code : undefined
+    const known = code ? FRAMEWORK_ERRORS[code] : undefined
+    if (known) {
+      req.log.info({ code }, 'request refused')
+      return sendUcwaError(req, reply, new UcwaError(known, { cause: error }))
+    }
+    const status = 'statusCode' in error ? (error.statusCode ?? 500) : 500
+    if (status >= 400 && status < 500) {
+      req.log.info({ code, status }, 'request refused')
+      return sendUcwaError(req, reply, new UcwaError('BadRequest', { cause: error }))
+    }
+    req.log.error({ err: error }, 'request failed')
+    return sendUcwaError(
+      req,
+      reply,
+      new UcwaError('ServiceFailure', { message: `Internal server error (request ${req.id}).` }),
+    )
+  })
+  app.setNotFoundHandler((req, reply) => {
+    sendUcwaError(req, reply, new UcwaError('ResourceNotFound'))
+  })
+}
+
+export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+  return reply
+    .code(error.error === 'temporarily_unavailable' ? 429 : 400)
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache')
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify({ error: error.error, error_description: error.message }))
+}

@@ -1,0 +1,115 @@
+// The application and its hub resources as UCWA JSON (HAL-style: properties, `rel`, `_links`,
+// `_embedded`). Routes render through these builders only; they never concatenate URLs.
+import type { Application } from '../../domain/applications/application-types.ts'
+import type { ClientPolicies } from '../../domain/policies/client-policies.ts'
+import { addressOf } from '../../domain/users/sip-uri.ts'
+import type { User } from '../../domain/users/user-types.ts'
+import { etagOf, PUT_GUID_VALUE, putGuid } from './etag.ts'
+import { type AppPaths, communicationLinks, onlineMeetingsLinks, peopleLinks } from './ucwa-paths.ts'
+
+export interface HalLink {
+  readonly href: string
+  readonly title?: string
+  readonly revision?: string
+}
+
+export type HalResource = {
+  readonly rel: string
+  readonly _links: Record<string, HalLink | HalLink[]>
+} & Record<string, unknown>
+
+const links = (hrefs: Record<string, string>): Record<string, HalLink> =>
+  Object.fromEntries(Object.entries(hrefs).map(([rel, href]) => [rel, { href }]))
+
+/** ASP.NET JSON date, as UCWA writes every date: `/Date(1364327898968)/`. */
+export const aspNetDate = (ms: number): string => `/Date(${ms})/`
+
+export function renderMe(user: User, paths: AppPaths): HalResource {
+  const phones: Record<string, string> = {}
+  if (user.phones.work) phones.workPhoneNumber = user.phones.work
+  if (user.phones.mobile) phones.mobilePhoneNumber = user.phones.mobile
+  if (user.phones.home) phones.homePhoneNumber = user.phones.home
+  if (user.phones.other) phones.otherPhoneNumber = user.phones.other
+  return {
+    name: user.displayName,
+    uri: user.sipUri,
+    emailAddresses: user.email ? [user.email] : [],
+    ...(user.title ? { title: user.title } : {}),
+    ...(user.department ? { department: user.department } : {}),
+    ...phones,
+    rel: 'me',
+    _links: links({
+      self: paths.me,
+      makeMeAvailable: paths.makeMeAvailable,
+      callForwardingSettings: paths.callForwardingSettings,
+      phones: paths.phones,
+      photo: paths.photo(addressOf(user.sipUri)),
+    }),
+  }
+}
+
+export function renderPeople(paths: AppPaths): HalResource {
+  return { rel: 'people', _links: links(peopleLinks(paths.app)) }
+}
+
+export function renderOnlineMeetings(paths: AppPaths): HalResource {
+  return { rel: 'onlineMeetings', _links: links(onlineMeetingsLinks(paths.app)) }
+}
+
+/** The communication resource's own properties (what its etag covers). */
+export function communicationProperties(app: Application): Record<string, unknown> {
+  const c = app.communication
+  return {
+    audioPreference: c.audioPreference,
+    conversationHistory: c.conversationHistory,
+    ...(c.phoneNumber ? { phoneNumber: c.phoneNumber } : {}),
+    publishEndpointLocation: c.publishEndpointLocation,
+    simultaneousRingNumberMatch: 'Disabled',
+    supportedMessageFormats: c.supportedMessageFormats,
+    supportedModalities: c.supportedModalities,
+    videoBasedScreenSharing: c.videoBasedScreenSharing,
+  }
+}
+
+export function renderCommunication(app: Application, paths: AppPaths): HalResource {
+  const properties = communicationProperties(app)
+  return {
+    [putGuid(app.id, 'communication')]: PUT_GUID_VALUE,
+    ...properties,
+    etag: etagOf(properties),
+    rel: 'communication',
+    _links: links(communicationLinks(paths.app)),
+  }
+}
+
+export function renderPolicies(policies: ClientPolicies, paths: AppPaths): HalResource {
+  return { ...policies, rel: 'policies', _links: links({ self: paths.policies }) }
+}
+
+export function renderApplication(app: Application, user: User, paths: AppPaths): HalResource {
+  const properties = {
+    culture: app.culture,
+    userAgent: app.userAgent,
+    type: app.type,
+    endpointId: app.endpointId,
+    ...(app.instanceId ? { instanceId: app.instanceId } : {}),
+  }
+  return {
+    ...properties,
+    etag: etagOf(properties),
+    expires: aspNetDate(app.expiresAt),
+    rel: 'application',
+    _links: links({
+      self: paths.app,
+      policies: paths.policies,
+      batch: paths.batch,
+      events: paths.events(1),
+    }),
+    _embedded: {
+      me: renderMe(user, paths),
+      people: renderPeople(paths),
+      onlineMeetings: renderOnlineMeetings(paths),
+      communication: renderCommunication(app, paths),
+    },
+  }
+}

@@ -1,0 +1,27 @@
+// What routes under /applications/:appId share: the caller's application and its hrefs.
+import type { FastifyRequest } from 'fastify'
+import type { ApplicationService } from '../../domain/applications/application-service.ts'
+import type { Application } from '../../domain/applications/application-types.ts'
+import { AppPaths, prefixOf } from '../hal/ucwa-paths.ts'
+import type { Authenticate } from './authenticate.ts'
+
+export interface UcwaDeps {
+  readonly applications: ApplicationService
+  readonly authenticate: Authenticate
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's application, on routes under /applications/:appId. */
+    application: Application | null
+  }
+}
+
+export function requireApp(req: FastifyRequest): Application {
+  if (!req.application) throw new Error('route is missing the application hook')
+  return req.application
+}
+
+export function pathsOf(req: FastifyRequest): AppPaths {
+  return new AppPaths(prefixOf(req.url), requireApp(req).id)
+}

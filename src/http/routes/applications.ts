@@ -1,0 +1,100 @@
+// The UCWA application and its hub resources (ucwa-protocol §3, §10.1), under both
+// /ucwa/oauth/v1/applications and /ucwa/v1/applications. See docs/applications.md.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import Type from 'typebox'
+import { UcwaError } from '../../domain/errors.ts'
+import { asApplicationId } from '../../domain/ids.ts'
+import { defaultClientPolicies } from '../../domain/policies/client-policies.ts'
+import { requireSession } from '../context.ts'
+import {
+  renderApplication,
+  renderCommunication,
+  renderOnlineMeetings,
+  renderPeople,
+  renderPolicies,
+} from '../hal/resources.ts'
+import { AppPaths, prefixOf } from '../hal/ucwa-paths.ts'
+import { readInput } from '../input.ts'
+import { sendResource } from '../reply.ts'
+import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
+import { communicationRoutes } from './communication.ts'
+
+const Text100 = Type.String({ minLength: 1, maxLength: 100 })
+
+const ApplicationInputSchema = Type.Object({
+  userAgent: Text100,
+  endpointId: Text100,
+  culture: Text100,
+  type: Type.Optional(Type.String({ maxLength: 100 })),
+  instanceId: Type.Optional(Type.String({ maxLength: 100 })),
+})
+
+const APP_ID = /^\d{1,20}$/
+
+/** Routes under one UCWA prefix; registered once per prefix. */
+export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
+  app.decorateRequest('application', null)
+  app.addHook('onRequest', async (req) => {
+    await deps.authenticate(req)
+  })
+
+  app.post('/', async (req, reply) => {
+    const session = requireSession(req)
+    const input = readInput(ApplicationInputSchema, req.body)
+    const { app: created, created: isNew } = await deps.applications.create(
+      session,
+      req.parley.match.pool.fqdn,
+      input,
+    )
+    const paths = new AppPaths(prefixOf(req.url), created.id)
+    setPhotoCookie(req, reply, paths)
+    return sendResource(req, reply, renderApplication(created, session.user, paths), {
+      status: isNew ? 201 : 200,
+    })
+  })
+
+  app.register(
+    async (scoped) => {
+      scoped.addHook('preHandler', async (req) => {
+        const { appId } = req.params as { appId: string }
+        if (!APP_ID.test(appId)) throw new UcwaError('ApplicationNotFound')
+        req.application = await deps.applications.use(requireSession(req), asApplicationId(appId))
+      })
+      scoped.get('/', (req, reply) => {
+        const paths = pathsOf(req)
+        setPhotoCookie(req, reply, paths)
+        return sendResource(req, reply, renderApplication(requireApp(req), requireSession(req).user, paths))
+      })
+      scoped.delete('/', async (req, reply) => {
+        await deps.applications.remove(requireSession(req), requireApp(req).id)
+        return reply.code(204).send()
+      })
+      scoped.get('/policies', (req, reply) =>
+        sendResource(
+          req,
+          reply,
+          renderPolicies(defaultClientPolicies(requireSession(req).user), pathsOf(req)),
+        ),
+      )
+      scoped.get('/people', (req, reply) => sendResource(req, reply, renderPeople(pathsOf(req))))
+      scoped.get('/onlineMeetings', (req, reply) =>
+        sendResource(req, reply, renderOnlineMeetings(pathsOf(req))),
+      )
+      scoped.get('/communication', (req, reply) =>
+        sendResource(req, reply, renderCommunication(requireApp(req), pathsOf(req))),
+      )
+      communicationRoutes(scoped, deps)
+    },
+    { prefix: '/:appId' },
+  )
+}
+
+// Browsers cannot put a bearer token on <img> requests: Lync set the token as a cookie scoped to
+// the application's photos path (ucwa-protocol §2.3).
+function setPhotoCookie(req: FastifyRequest, reply: FastifyReply, paths: AppPaths): void {
+  const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]
+  if (!token) return
+  // SameSite=None (needed inside the XFrame) is only valid on Secure cookies.
+  const cross = req.protocol === 'https' ? '; Secure; SameSite=None' : ''
+  reply.header('set-cookie', `cwt_ucwa=${token}; Path=${paths.app}/photos; HttpOnly${cross}`)
+}

@@ -1,0 +1,175 @@
+// Autodiscover: the root, user and domain resources, and the XFrame page (ucwa-protocol §1).
+// Paths match case-insensitively (the server is built with caseSensitive: false).
+// See docs/autodiscover.md.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  AUTODISCOVER_ROOT_PATH,
+  type AutodiscoverService,
+  type DiscoveryHints,
+  type PoolUrls,
+  type RootDocument,
+  type UserDocument,
+  XFRAME_PATH,
+} from '../../domain/autodiscover/autodiscover-service.ts'
+import { UcwaError } from '../../domain/errors.ts'
+import type { AccessLocation } from '../../domain/topology/topology.ts'
+import { escapeXml } from '../hal/xml.ts'
+import { autodiscoverFormat } from '../negotiation.ts'
+import { XFRAME_PAGE } from '../xframe-page.ts'
+import type { Authenticate } from './authenticate.ts'
+
+const XML_TYPE = 'application/vnd.microsoft.rtc.autodiscover+xml; v=1'
+const VND_JSON_TYPE = 'application/vnd.microsoft.rtc.autodiscover+json; v=1'
+
+interface HintQuery {
+  originalDomain?: string
+  sipuri?: string
+  sipUri?: string
+  Domain?: string
+  domain?: string
+}
+
+export function autodiscoverRoutes(
+  app: FastifyInstance,
+  deps: { autodiscover: AutodiscoverService; authenticate: Authenticate; discoveryOnly: boolean },
+): void {
+  const { autodiscover } = deps
+
+  const root = (req: FastifyRequest, reply: FastifyReply) => {
+    const q = req.query as HintQuery
+    const hints: DiscoveryHints = {
+      originalDomain: q.originalDomain,
+      sipUri: q.sipuri ?? q.sipUri,
+      domain: q.Domain ?? q.domain,
+    }
+    return sendRoot(req, reply, autodiscover.root(req.parley.match, req.parley.access, hints))
+  }
+  app.get(AUTODISCOVER_ROOT_PATH, root)
+  // lyncdiscover.<domain>/ is the root too (IIS served it as the default document).
+  app.get('/', (req, reply) => {
+    if (!req.parley.match.viaDiscoveryName) throw new UcwaError('ResourceNotFound')
+    return root(req, reply)
+  })
+  const xframe = (_req: FastifyRequest, reply: FastifyReply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'public, max-age=3600').send(XFRAME_PAGE)
+  app.get(XFRAME_PATH, xframe)
+  app.get('/xframe', xframe)
+  app.get(`${AUTODISCOVER_ROOT_PATH}/domain`, (req, reply) => {
+    const urls = autodiscover.urls(req.parley.match.pool, req.parley.access)
+    return sendDomain(req, reply, req.parley.access, urls)
+  })
+  // The port-80 first hop hands out HTTPS links only; credentials never travel over it.
+  if (deps.discoveryOnly) return
+
+  const user = (flavour: 'oauth' | 'webticket') => async (req: FastifyRequest, reply: FastifyReply) => {
+    const session = await deps.authenticate(req)
+    const doc = autodiscover.user(req.parley.match.pool, req.parley.access, session.user)
+    return sendUser(req, reply, doc, flavour)
+  }
+  app.get(`${AUTODISCOVER_ROOT_PATH}/oauth/user`, user('oauth'))
+  app.get(`${AUTODISCOVER_ROOT_PATH}/user`, user('webticket'))
+}
+
+const withDomain = (href: string, domain: string | undefined) =>
+  domain ? `${href}?originalDomain=${encodeURIComponent(domain)}` : href
+
+function sendRoot(req: FastifyRequest, reply: FastifyReply, doc: RootDocument): FastifyReply {
+  const { urls, accessLocation, originalDomain } = doc
+  const format = autodiscoverFormat(req)
+  const tokens: [string, string][] = [
+    ['Domain', urls.domain],
+    ['User', urls.user],
+    ['OAuth', urls.oauthUser],
+    ['Self', urls.root],
+    [`${accessLocation}/XFrame`, urls.xframe],
+  ]
+  if (format === 'xml') return reply.type(XML_TYPE).send(autodiscoverXml(accessLocation, 'Root', tokens))
+  if (format === 'vnd-json') return reply.type(VND_JSON_TYPE).send(vndJson(accessLocation, 'Root', tokens))
+  return sendJson(reply, {
+    _links: {
+      self: { href: withDomain(urls.root, originalDomain) },
+      user: { href: withDomain(urls.oauthUser, originalDomain) },
+      xframe: { href: urls.xframe },
+    },
+  })
+}
+
+function sendUser(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  doc: UserDocument,
+  flavour: 'oauth' | 'webticket',
+): FastifyReply {
+  const format = autodiscoverFormat(req)
+  const self = flavour === 'oauth' ? doc.urls.oauthUser : doc.urls.user
+  let tokens: [string, string][]
+  let links: Record<string, { href: string; revision?: string }>
+  if (doc.kind === 'redirect') {
+    tokens = [['Redirect', doc.redirect]]
+    links = { self: { href: self }, redirect: { href: doc.redirect } }
+  } else {
+    const ucwa = (u: PoolUrls) => (flavour === 'oauth' ? u.ucwaOAuth : u.ucwa)
+    tokens = [
+      ['Internal/Autodiscover', doc.internal.root],
+      ['Internal/Ucwa', ucwa(doc.internal)],
+      ['Internal/XFrame', doc.internal.xframe],
+      ['External/Autodiscover', doc.external.root],
+      ['External/Ucwa', ucwa(doc.external)],
+      ['External/XFrame', doc.external.xframe],
+      ['Ucwa', ucwa(doc.urls)],
+      ['XFrame', doc.urls.xframe],
+      ['Self', self],
+    ]
+    links = {
+      self: { href: self },
+      applications: { href: ucwa(doc.urls), revision: '2' },
+      xframe: { href: doc.urls.xframe },
+    }
+  }
+  reply.header('cache-control', 'no-cache')
+  if (format === 'xml') return reply.type(XML_TYPE).send(autodiscoverXml(doc.accessLocation, 'User', tokens))
+  if (format === 'vnd-json')
+    return reply.type(VND_JSON_TYPE).send(vndJson(doc.accessLocation, 'User', tokens))
+  return sendJson(reply, { _links: links })
+}
+
+function sendDomain(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  access: AccessLocation,
+  urls: PoolUrls,
+): FastifyReply {
+  const format = autodiscoverFormat(req)
+  const tokens: [string, string][] = [
+    ['Self', urls.domain],
+    [`${access}/XFrame`, urls.xframe],
+  ]
+  if (format === 'xml') return reply.type(XML_TYPE).send(autodiscoverXml(access, 'Domain', tokens))
+  if (format === 'vnd-json') return reply.type(VND_JSON_TYPE).send(vndJson(access, 'Domain', tokens))
+  return sendJson(reply, { _links: { self: { href: urls.domain }, xframe: { href: urls.xframe } } })
+}
+
+const sendJson = (reply: FastifyReply, body: unknown) =>
+  reply.type('application/json; charset=utf-8').send(JSON.stringify(body))
+
+function autodiscoverXml(access: AccessLocation, element: string, tokens: [string, string][]): string {
+  const links = tokens.map(
+    ([token, href]) => `    <Link token="${escapeXml(token)}" href="${escapeXml(href)}" />`,
+  )
+  return [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    `<AutodiscoverResponse AccessLocation="${access}">`,
+    `  <${element}>`,
+    ...links,
+    `  </${element}>`,
+    '</AutodiscoverResponse>',
+    '',
+  ].join('\n')
+}
+
+function vndJson(access: AccessLocation, element: string, tokens: [string, string][]): string {
+  return JSON.stringify({
+    AccessLocation: access,
+    [element]: { Links: tokens.map(([token, href]) => ({ token, href })) },
+  })
+}

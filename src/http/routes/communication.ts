@@ -1,0 +1,76 @@
+// PUT communication: the PUT rules every PUT-able UCWA resource follows (ucwa-protocol §3.4) —
+// If-Match required (428) and current (412), the whole resource sent back including the
+// "please pass this in a PUT request" GUID property (400 without it).
+import type { FastifyInstance } from 'fastify'
+import Type from 'typebox'
+import { UcwaError } from '../../domain/errors.ts'
+import { requireSession } from '../context.ts'
+import { etagOf, ifMatchList, PUT_GUID_VALUE, putGuid } from '../hal/etag.ts'
+import { communicationProperties } from '../hal/resources.ts'
+import { readInput } from '../input.ts'
+import { requireApp, type UcwaDeps } from './app-context.ts'
+
+const Modality = Type.Union(
+  [
+    'Audio',
+    'Video',
+    'PhoneAudio',
+    'ApplicationSharing',
+    'Messaging',
+    'DataCollaboration',
+    'PanoramicVideo',
+  ].map((m) => Type.Literal(m)),
+)
+const Policy = Type.Union([Type.Literal('Enabled'), Type.Literal('Disabled'), Type.Literal('None')])
+
+const CommunicationInput = Type.Object({
+  audioPreference: Type.Optional(Type.Union([Type.Literal('PhoneAudio'), Type.Literal('VoipAudio')])),
+  conversationHistory: Type.Optional(Policy),
+  phoneNumber: Type.Optional(Type.String({ maxLength: 100 })),
+  publishEndpointLocation: Type.Optional(Type.Boolean()),
+  supportedMessageFormats: Type.Optional(
+    Type.Array(Type.Union([Type.Literal('Plain'), Type.Literal('Html')])),
+  ),
+  supportedModalities: Type.Optional(Type.Array(Modality)),
+  videoBasedScreenSharing: Type.Optional(Policy),
+})
+
+export function communicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
+  app.put('/communication', async (req, reply) => {
+    const current = requireApp(req)
+    const etag = etagOf(communicationProperties(current))
+    const ifMatch = ifMatchList(req.headers['if-match'])
+    if (ifMatch.length === 0) throw new UcwaError('PreconditionRequired')
+    if (!ifMatch.includes(etag) && !ifMatch.includes('*')) throw new UcwaError('PreconditionFailed')
+    const guid = putGuid(current.id, 'communication')
+    const body = (req.body ?? {}) as Record<string, unknown>
+    if (typeof body !== 'object' || body[guid] !== PUT_GUID_VALUE) {
+      throw new UcwaError('ParameterValidationFailure', {
+        message: `Send the whole resource back, including the "${guid}" property.`,
+        parameters: [{ name: guid, reason: 'is required' }],
+      })
+    }
+    const input = readInput(CommunicationInput, body)
+    const before = current.communication
+    const updated = await deps.applications.setCommunication(requireSession(req), current.id, {
+      audioPreference: input.audioPreference ?? before.audioPreference,
+      conversationHistory: input.conversationHistory
+        ? enabled(input.conversationHistory)
+        : before.conversationHistory,
+      phoneNumber: input.phoneNumber ?? null,
+      publishEndpointLocation: input.publishEndpointLocation ?? before.publishEndpointLocation,
+      supportedMessageFormats: input.supportedMessageFormats ?? before.supportedMessageFormats,
+      supportedModalities: input.supportedModalities ?? before.supportedModalities,
+      videoBasedScreenSharing: input.videoBasedScreenSharing
+        ? enabled(input.videoBasedScreenSharing)
+        : before.videoBasedScreenSharing,
+    })
+    return reply
+      .code(204)
+      .header('etag', `"${etagOf(communicationProperties(updated))}"`)
+      .send()
+  })
+}
+
+const enabled = (p: 'Enabled' | 'Disabled' | 'None'): 'Enabled' | 'Disabled' =>
+  p === 'Enabled' ? 'Enabled' : 'Disabled'

@@ -1,0 +1,41 @@
+// The whole HTTP surface in one table: what each listener kind serves.
+import type { FastifyInstance } from 'fastify'
+import type { ListenerKind } from '../../config/config.ts'
+import type { ApplicationService } from '../../domain/applications/application-service.ts'
+import type { AuthService } from '../../domain/auth/auth-service.ts'
+import type { AutodiscoverService } from '../../domain/autodiscover/autodiscover-service.ts'
+import { UCWA_PREFIXES } from '../hal/ucwa-paths.ts'
+import { applicationRoutes } from './applications.ts'
+import { makeAuthenticate } from './authenticate.ts'
+import { autodiscoverRoutes } from './autodiscover.ts'
+import { healthRoutes } from './health.ts'
+import { webTicketRoutes } from './webticket.ts'
+
+export interface RouteDeps {
+  readonly auth: AuthService
+  readonly autodiscover: AutodiscoverService
+  readonly applications: ApplicationService
+  readonly ready: () => Promise<Record<string, boolean>>
+}
+
+export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: ListenerKind): void {
+  const authenticate = makeAuthenticate(deps.auth)
+  const discoveryOnly = listener === 'autodiscover-http'
+  healthRoutes(app, deps)
+  //   GET  /, /xframe (lyncdiscover names), /Autodiscover/AutodiscoverService.svc/root[/domain]
+  //   GET  …/root/oauth/user, …/root/user                 (not on the plain-HTTP first hop)
+  autodiscoverRoutes(app, { autodiscover: deps.autodiscover, authenticate, discoveryOnly })
+  if (discoveryOnly) return
+  //   POST /WebTicket/oauthtoken
+  webTicketRoutes(app, deps)
+  //   POST {prefix}                  GET|DELETE {prefix}/:appId
+  //   GET  {prefix}/:appId/policies|people|onlineMeetings|communication, PUT …/communication
+  for (const prefix of UCWA_PREFIXES) {
+    app.register(
+      async (scoped) => applicationRoutes(scoped, { applications: deps.applications, authenticate }),
+      {
+        prefix,
+      },
+    )
+  }
+}

@@ -1,0 +1,153 @@
+// The composition root: the only place that builds adapters and services and wires them together.
+// `start(config)` is what `parley start` runs and what every HTTP test boots.
+// See docs/architecture.md.
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config, Listener } from './config/config.ts'
+import { ApplicationService } from './domain/applications/application-service.ts'
+import { AuthService } from './domain/auth/auth-service.ts'
+import { SignInThrottle } from './domain/auth/sign-in-throttle.ts'
+import { AutodiscoverService } from './domain/autodiscover/autodiscover-service.ts'
+import type { Clock, PasswordHasher, Store } from './domain/ports.ts'
+import type { AccessLocation } from './domain/topology/topology.ts'
+import { type ProvisionedUser, provisionUsers } from './domain/users/provision.ts'
+import { UserService } from './domain/users/user-service.ts'
+import { buildHttpServer } from './http/server.ts'
+import { Argon2PasswordHasher } from './platform/argon2-password-hasher.ts'
+import { createLogger } from './platform/logger.ts'
+import { NodeRandom, systemClock } from './platform/node-random.ts'
+import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
+
+export interface StartOptions {
+  /** Defaults to a pino logger at the config's level on stdout. */
+  readonly logger?: Logger
+  /** Defaults to the system clock; tests pass a controllable one. */
+  readonly clock?: Clock
+  /** Defaults to argon2id at OWASP cost. */
+  readonly hasher?: PasswordHasher
+}
+
+export interface BoundListener {
+  readonly kind: Listener['kind']
+  /** Where the listener is reachable, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string
+  readonly port: number
+}
+
+export interface RunningServer {
+  readonly listeners: readonly BoundListener[]
+  /** URL of the first internal or external listener. */
+  readonly url: string
+  readonly store: Store
+  readonly users: UserService
+  readonly auth: AuthService
+  readonly applications: ApplicationService
+  /** Users the config created at this start (with generated passwords, shown once). */
+  readonly createdUsers: readonly ProvisionedUser[]
+  stop(): Promise<void>
+}
+
+const MAINTENANCE_INTERVAL_MS = 60_000
+
+export async function start(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logging.level)
+  const clock = options.clock ?? systemClock
+  const random = new NodeRandom()
+  const hasher = options.hasher ?? new Argon2PasswordHasher()
+  const { topology } = config
+
+  const store = await openSqliteStore(config.storage.sqlitePath)
+  const throttle = new SignInThrottle(config.throttle)
+  const auth = new AuthService({ store, hasher, random, clock, topology, throttle, settings: config.auth })
+  const users = new UserService({
+    store,
+    hasher,
+    clock,
+    random,
+    topology,
+    revokeSessions: (user) => auth.revokeUser(user.id),
+  })
+  const applications = new ApplicationService({ store, clock, random, settings: config.applications })
+  const autodiscover = new AutodiscoverService(topology)
+  const createdUsers = await provisionUsers(users, config.users, random)
+
+  const servers: FastifyInstance[] = []
+  const bound: BoundListener[] = []
+  const stopServers = () => Promise.allSettled(servers.map((s) => s.close()))
+  try {
+    for (const listener of config.listeners) {
+      const server = buildHttpServer(
+        {
+          topology,
+          logger,
+          auth,
+          autodiscover,
+          applications,
+          bodyLimitBytes: config.http.bodyLimitBytes,
+          trustProxy: config.http.trustProxy,
+          ready: async () => ({ store: await store.ping() }),
+        },
+        listener,
+      )
+      servers.push(server)
+      await server.listen({ host: listener.address, port: listener.port })
+      const port = portOf(server)
+      const scheme = listener.tls ? 'https' : 'http'
+      const host = listener.address.includes(':') ? `[${listener.address}]` : listener.address
+      bound.push({ kind: listener.kind, port, url: `${scheme}://${host}:${port}` })
+      publishEndpoint(topology, listener, scheme, port)
+    }
+  } catch (error) {
+    await stopServers()
+    await store.close()
+    throw error
+  }
+
+  const maintenance = setInterval(() => {
+    const now = clock.now()
+    throttle.prune(now)
+    Promise.all([applications.sweep(), store.tokens.deleteExpired(now)]).catch((error: unknown) =>
+      logger.error({ err: error }, 'maintenance failed'),
+    )
+  }, MAINTENANCE_INTERVAL_MS)
+  maintenance.unref()
+
+  let stopping: Promise<void> | undefined
+  const web = bound.find((l) => l.kind !== 'autodiscover-http') ?? bound[0]
+  return {
+    listeners: bound,
+    url: web?.url ?? '',
+    store,
+    users,
+    auth,
+    applications,
+    createdUsers,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(maintenance)
+        await stopServers()
+        await store.close()
+      })()
+      return stopping
+    },
+  }
+}
+
+// The first listener of each access location decides how clients reach it, unless it names a
+// public scheme and port (a reverse proxy in front).
+function publishEndpoint(
+  topology: Config['topology'],
+  listener: Listener,
+  scheme: 'http' | 'https',
+  port: number,
+): void {
+  if (listener.kind === 'autodiscover-http') return
+  const access: AccessLocation = listener.kind === 'internal' ? 'Internal' : 'External'
+  if (topology.hasPublicEndpoint(access)) return
+  topology.setPublicEndpoint(access, listener.public ?? { scheme, port })
+}
+
+function portOf(server: FastifyInstance): number {
+  const address = server.server.address()
+  return typeof address === 'object' && address ? address.port : 0
+}

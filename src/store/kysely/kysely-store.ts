@@ -1,0 +1,65 @@
+// A Store over any Kysely dialect: the repositories are dialect-neutral SQL, so the SQLite and
+// (later) PostgreSQL adapters differ only in how they open the connection. See docs/store.md.
+import type { Kysely } from 'kysely'
+import { type MigrationProvider, Migrator } from 'kysely/migration'
+import type { Store } from '../../domain/ports.ts'
+import { MIGRATIONS } from '../migrations/index.ts'
+import { KyselyApplicationStore } from './application-repository.ts'
+import type { Database } from './database.ts'
+import { KyselyTokenStore } from './token-repository.ts'
+import { KyselyUserStore } from './user-repository.ts'
+
+type Repositories = Omit<Store, 'transaction' | 'close'>
+
+function repositories(db: Kysely<Database>): Omit<Repositories, 'ping'> {
+  return {
+    users: new KyselyUserStore(db),
+    tokens: new KyselyTokenStore(db),
+    applications: new KyselyApplicationStore(db),
+  }
+}
+
+export class KyselyStore implements Store {
+  readonly #db: Kysely<Database>
+  readonly users
+  readonly tokens
+  readonly applications
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+    const repos = repositories(db)
+    this.users = repos.users
+    this.tokens = repos.tokens
+    this.applications = repos.applications
+  }
+
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute((trx) => work({ ...repositories(trx), ping: () => this.ping() }))
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.#db.selectFrom('users').select('id').limit(1).execute()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#db.destroy()
+  }
+}
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }
+
+/** Brings the schema to the latest version; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    throw new Error(`database migration ${failed} failed`, { cause: error })
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
