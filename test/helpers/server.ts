@@ -174,22 +174,7 @@ export async function request(
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks)
-          const text = raw.toString('utf8')
-          const h = new Headers()
-          for (const [k, v] of Object.entries(res.headers)) {
-            if (Array.isArray(v)) for (const item of v) h.append(k, item)
-            else if (v !== undefined) h.set(k, String(v))
-          }
-          let json: unknown
-          try {
-            json = JSON.parse(text)
-          } catch {
-            json = undefined
-          }
-          resolve({ status: res.statusCode ?? 0, headers: h, text, json })
-        })
+        res.on('end', () => resolve(toResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))))
         res.on('error', reject)
       },
     )
@@ -197,6 +182,25 @@ export async function request(
     if (body !== undefined) req.write(body)
     req.end()
   })
+}
+
+function toResponse(
+  status: number,
+  raw: Record<string, string | string[] | undefined>,
+  body: Buffer,
+): HttpResponse {
+  const text = body.toString('utf8')
+  const headers = new Headers()
+  for (const [k, v] of Object.entries(raw)) {
+    for (const item of Array.isArray(v) ? v : v === undefined ? [] : [v]) headers.append(k, item)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  return { status, headers, text, json }
 }
 
 /** Password grant on `base` for `host`; returns the access token. */
