@@ -12,7 +12,7 @@ export function installCompression(app: FastifyInstance): void {
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
     if (reply.statusCode === 204 || reply.statusCode === 304 || req.method === 'HEAD') return payload
     reply.header('vary', 'Accept-Encoding')
-    if (!/\bgzip\b/i.test(req.headers['accept-encoding'] ?? '') || reply.hasHeader('content-encoding')) {
+    if (!acceptsGzip(req.headers['accept-encoding']) || reply.hasHeader('content-encoding')) {
       return payload
     }
     const compressed = await gzipAsync(payload)
@@ -20,4 +20,15 @@ export function installCompression(app: FastifyInstance): void {
     reply.header('content-length', compressed.length)
     return compressed
   })
+}
+
+/** True when Accept-Encoding lists gzip (or x-gzip) without refusing it (`gzip;q=0`). */
+function acceptsGzip(header: string | undefined): boolean {
+  for (const part of (header ?? '').toLowerCase().split(',')) {
+    const [coding, ...params] = part.split(';').map((p) => p.trim())
+    if (coding !== 'gzip' && coding !== 'x-gzip') continue
+    const q = params.find((p) => /^q\s*=/.test(p))
+    return q === undefined || Number.parseFloat(q.replace(/^q\s*=\s*/, '')) > 0
+  }
+  return false
 }

@@ -8,7 +8,10 @@ export type UcwaPrefix = (typeof UCWA_PREFIXES)[number]
 
 /** The prefix a request came in under, so the hrefs it gets back stay under it too. */
 export function prefixOf(url: string): UcwaPrefix {
-  return url.toLowerCase().startsWith('/ucwa/v1/') ? '/ucwa/v1/applications' : '/ucwa/oauth/v1/applications'
+  // The router ignores duplicate slashes (`//ucwa/v1/…` from clients that join origin + href).
+  return url.replace(/\/{2,}/g, '/').toLowerCase().startsWith('/ucwa/v1/')
+    ? '/ucwa/v1/applications'
+    : '/ucwa/oauth/v1/applications'
 }
 
 /** hrefs of one application's resources. */

@@ -18,7 +18,15 @@ export function escapeXml(text: string): string {
   )
 }
 
-const scalar = (v: Json): string => (typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v ?? ''))
+const ASP_NET_DATE = /^\/Date\((-?\d+)\)\/$/
+
+// Dates are ASP.NET `/Date(ms)/` strings in the JSON resources; XML carries them as ISO 8601.
+const scalar = (v: Json): string => {
+  if (typeof v === 'boolean') return v ? 'True' : 'False'
+  const date = typeof v === 'string' ? ASP_NET_DATE.exec(v) : null
+  if (date) return new Date(Number(date[1])).toISOString()
+  return String(v ?? '')
+}
 
 function renderResource(resource: Record<string, Json>, rel: string, root: boolean, indent: string): string {
   const links = (resource._links ?? {}) as unknown as Record<string, Link | Link[]>
@@ -49,7 +57,8 @@ function renderLinks(links: Record<string, Link | Link[]>, indent: string): stri
 function renderProperties(resource: Record<string, Json>, indent: string): string[] {
   const out: string[] = []
   for (const [name, value] of Object.entries(resource)) {
-    if (name === '_links' || name === '_embedded') continue
+    // `rel` is the <resource> element's attribute, not a property.
+    if (name === '_links' || name === '_embedded' || name === 'rel') continue
     if (Array.isArray(value)) {
       out.push(`${indent}<propertyList name="${escapeXml(name)}">`)
       for (const item of value) out.push(`${indent}  <item>${escapeXml(scalar(item))}</item>`)

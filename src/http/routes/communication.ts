@@ -27,7 +27,10 @@ const CommunicationInput = Type.Object({
   audioPreference: Type.Optional(Type.Union([Type.Literal('PhoneAudio'), Type.Literal('VoipAudio')])),
   conversationHistory: Type.Optional(Policy),
   phoneNumber: Type.Optional(Type.String({ maxLength: 100 })),
-  publishEndpointLocation: Type.Optional(Type.Boolean()),
+  // The XML <input> form carries every value as text; GET renders booleans as True/False.
+  publishEndpointLocation: Type.Optional(
+    Type.Union([Type.Boolean(), ...['True', 'False', 'true', 'false'].map((b) => Type.Literal(b))]),
+  ),
   supportedMessageFormats: Type.Optional(
     Type.Array(Type.Union([Type.Literal('Plain'), Type.Literal('Html')])),
   ),
@@ -58,7 +61,10 @@ export function communicationRoutes(app: FastifyInstance, deps: UcwaDeps): void 
         ? enabled(input.conversationHistory)
         : before.conversationHistory,
       phoneNumber: input.phoneNumber ?? null,
-      publishEndpointLocation: input.publishEndpointLocation ?? before.publishEndpointLocation,
+      publishEndpointLocation:
+        input.publishEndpointLocation === undefined
+          ? before.publishEndpointLocation
+          : String(input.publishEndpointLocation).toLowerCase() === 'true',
       supportedMessageFormats: input.supportedMessageFormats ?? before.supportedMessageFormats,
       supportedModalities: input.supportedModalities ?? before.supportedModalities,
       videoBasedScreenSharing: input.videoBasedScreenSharing

@@ -1,0 +1,56 @@
+// The servers under test: a bare Fastify route (the machine's baseline) and a real Parley server
+// started the way `parley start` does, with the default OWASP-cost argon2id hasher.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Fastify from 'fastify'
+import { parseConfig } from '../src/config/load.ts'
+import { type RunningServer, start } from '../src/main.ts'
+import { createLogger } from '../src/platform/logger.ts'
+import { topologyYaml } from '../test/helpers/server.ts'
+
+export interface Target {
+  /** Base URL, `http://127.0.0.1:PORT`. */
+  readonly url: string
+  stop(): Promise<void>
+}
+
+export async function startBare(): Promise<Target> {
+  const app = Fastify()
+  app.get('/bare', async () => ({ status: 'ok' }))
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return { url: `http://127.0.0.1:${port}`, stop: () => app.close() }
+}
+
+export interface ParleyTarget extends Target {
+  readonly server: RunningServer
+}
+
+/** One internal listener; the test topology (alice and bob homed on pool01.example.test). */
+export async function startParley(): Promise<ParleyTarget> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'))
+  try {
+    const listeners = '\n  - { address: 127.0.0.1, port: 0, kind: internal }'
+    // Every sign-in creates a fresh application; lift the per-user cap so the run never hits it.
+    const extra = 'applications:\n  maxPerUser: 1000000'
+    const config = parseConfig(topologyYaml(listeners, extra), { file: 'bench.yaml', env: {}, baseDir: dir })
+    // No hasher option: start() uses Argon2PasswordHasher at OWASP cost, as in production.
+    const server = await start(config, { logger: createLogger('silent') })
+    return {
+      url: server.url,
+      server,
+      async stop() {
+        try {
+          await server.stop()
+        } finally {
+          rmSync(dir, { recursive: true, force: true })
+        }
+      },
+    }
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
+}
