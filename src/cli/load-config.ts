@@ -26,7 +26,8 @@ export function loadCliConfig(
 /** Applies --port (or $PARLEY_PORT) to the first web listener. */
 export function withPort(config: Config, port: string | undefined): Config {
   if (port === undefined) return config
-  const n = Number(port)
+  // Number('') and Number(' ') are 0: an empty value must not silently mean "any free port".
+  const n = /^\d+$/.test(port) ? Number(port) : Number.NaN
   if (!Number.isInteger(n) || n < 0 || n > 65_535)
     throw new ConfigError('--port', '', `"${port}" is not a port number`)
   const index = config.listeners.findIndex((l) => l.kind !== 'autodiscover-http')

@@ -13,7 +13,7 @@ export async function runStart(args: string[], env: Env): Promise<number> {
     { config: { type: 'string' }, demo: { type: 'boolean' }, port: { type: 'string' } },
     false,
   )
-  const config = withPort(loadCliConfig(values, env), values.port ?? env.PARLEY_PORT)
+  const config = withPort(loadCliConfig(values, env), values.port ?? (env.PARLEY_PORT || undefined))
   const server = await start(config)
   const out: string[] = [``, `Parley is running (${values.demo ? 'demo topology' : config.source}).`]
   for (const l of server.listeners) {

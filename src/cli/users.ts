@@ -118,8 +118,11 @@ async function add(users: UserService, config: Config, name: string, values: Val
     { ...profile(values), sipUri: requireSipUri(name), displayName: values.name, homePool: pool },
     password,
   )
+  const generated = values['password-stdin'] ? undefined : password
+  // --json output must stay one JSON document, so a generated password goes inside it.
+  if (values.json) return print(values, generated ? { ...user, generatedPassword: generated } : user)
   print(values, user)
-  if (!values['password-stdin']) process.stdout.write(`Generated password (shown once): ${password}\n`)
+  if (generated) process.stdout.write(`Generated password (shown once): ${generated}\n`)
   return EXIT.ok
 }
 
@@ -163,7 +166,11 @@ function toTel(text: string): string {
   return `tel:${bare}`
 }
 
-function print(values: Values, data: User | User[], verb?: string): number {
+function print(
+  values: Values,
+  data: User | (User & { generatedPassword: string }) | User[],
+  verb?: string,
+): number {
   if (values.json) {
     process.stdout.write(`${JSON.stringify(data, null, 2)}\n`)
     return EXIT.ok

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Value from 'typebox/value'
-import { parseDocument } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { DEFAULT_APPLICATIONS } from '../domain/applications/application-rules.ts'
 import { DEFAULT_AUTH } from '../domain/auth/auth-service.ts'
 import { DEFAULT_THROTTLE } from '../domain/auth/sign-in-throttle.ts'
@@ -36,10 +36,12 @@ export function loadConfigFile(path: string, env: Env): Config {
 
 export function parseConfig(text: string, options: { file: string; env: Env; baseDir: string }): Config {
   const { file } = options
-  const doc = parseDocument(text, { prettyErrors: false })
+  // Without prettyErrors the parser leaves linePos unset; the LineCounter gives the line.
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter })
   const yamlError = doc.errors[0]
   if (yamlError) {
-    const line = yamlError.linePos?.[0]
+    const line = yamlError.linePos?.[0] ?? lineCounter.linePos(yamlError.pos[0])
     throw new ConfigError(
       file,
       line ? `line ${line.line}` : '',
@@ -58,7 +60,9 @@ function interpolate(value: unknown, key: string, env: Env, file: string): unkno
     return value.replace(
       /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
       (_, name: string, fallback?: string) => {
-        const v = env[name] ?? fallback
+        // As in the shell, `${NAME:-fallback}` also uses the fallback when NAME is set but empty.
+        const set = env[name]
+        const v = fallback !== undefined && !set ? fallback : set
         if (v === undefined) throw new ConfigError(file, key, `environment variable ${name} is not set`)
         return v
       },
@@ -83,6 +87,9 @@ function schemaError(file: string, raw: unknown): ConfigError {
   let message = deepest.message
   if (allowed.length > 0) message = `must be one of: ${allowed.join(', ')}`
   else if (extra) message = `unknown key(s): ${(extra.params.additionalProperties as string[]).join(', ')}`
+  // TypeBox reports an unknown key at its own path as "schema is false" (additionalProperties).
+  else if (deepest.keyword === 'boolean' && deepest.schemaPath.endsWith('/additionalProperties'))
+    message = 'unknown key (keys are camelCase; see docs/configuration.md)'
   else if (deepest.keyword === 'required')
     message = `missing required key(s): ${deepest.params.requiredProperties}`
   return new ConfigError(file, keyOf(deepest.instancePath), message)

@@ -15,7 +15,10 @@ const CLIENT_ID = '00000004-0000-0ff1-ce00-000000000000'
 export function challengeHeaders(req: FastifyRequest): string[] {
   const { match, access, topology } = req.parley
   const tokenUrl = topology.origin(match.pool, access) + TOKEN_PATH
-  const domain = match.discoveryDomain ?? topology.defaultDomain.name
+  // The Host header is client input: only a configured SIP domain may reach the header (a raw
+  // lyncdiscover.<anything> name could inject quotes, attributes or URLs into the challenge).
+  const named = match.discoveryDomain ? topology.domain(match.discoveryDomain) : undefined
+  const domain = (named ?? topology.defaultDomain).name
   return [
     `Bearer trusted_issuers="${ISSUER}@${domain}", client_id="${CLIENT_ID}"`,
     `MsRtcOAuth href="${tokenUrl}",grant_type="${SUPPORTED_GRANTS.join(',')}"`,

@@ -36,7 +36,13 @@ export class Argon2PasswordHasher implements PasswordHasher {
   async verify(password: string, encoded: string): Promise<boolean> {
     const parsed = parse(encoded)
     if (!parsed) return false
-    const tag = await derive(password, parsed.salt, parsed.params, parsed.tag.length)
+    let tag: Buffer
+    try {
+      tag = await derive(password, parsed.salt, parsed.params, parsed.tag.length)
+    } catch {
+      // Well-formed but unusable (m=0, a 3-byte salt…): argon2 refuses it. Malformed, so no match.
+      return false
+    }
     return timingSafeEqual(tag, parsed.tag)
   }
 

@@ -12,7 +12,10 @@ const rows = new Map(
     .split('\n')
     .filter((line) => /^\| [A-Za-z]+ \| \d{3} \|/.test(line))
     .map((line) => {
-      const [name, status, code, subcode] = line.split('|').slice(1, 5).map((c) => c.trim())
+      const [name, status, code, subcode] = line
+        .split('|')
+        .slice(1, 5)
+        .map((c) => c.trim())
       return [name ?? '', { status: Number(status), code, subcode: subcode || undefined }]
     }),
 )

@@ -126,13 +126,21 @@ describe('signInNameToSipUri', () => {
       'CONTOSO\\alice\\x',
       '\\',
     ]) {
-      assert.equal(signInNameToSipUri(bad, domains, def), undefined, `${JSON.stringify(bad)} should be refused`)
+      assert.equal(
+        signInNameToSipUri(bad, domains, def),
+        undefined,
+        `${JSON.stringify(bad)} should be refused`,
+      )
     }
   })
 
   it('refuses garbage and over-long names', () => {
     for (const bad of ['', 'alice', 'not an address', '@', 'a@b', '<script>@x.test']) {
-      assert.equal(signInNameToSipUri(bad, domains, def), undefined, `${JSON.stringify(bad)} should be refused`)
+      assert.equal(
+        signInNameToSipUri(bad, domains, def),
+        undefined,
+        `${JSON.stringify(bad)} should be refused`,
+      )
     }
     assert.equal(signInNameToSipUri(`${'a'.repeat(300)}@contoso.com`, domains, def), undefined)
     assert.equal(signInNameToSipUri(`CONTOSO\\${'a'.repeat(300)}`, domains, def), undefined)

@@ -75,7 +75,9 @@ export class AutodiscoverService {
    * (and the token URL) from them.
    */
   root(match: HostMatch, access: AccessLocation, hints: DiscoveryHints): RootDocument {
-    const originalDomain = domainHint(hints) ?? match.discoveryDomain
+    // The lyncdiscover host name is client input too (any Host header reaches us): validate it
+    // like the query hints before it is echoed into links.
+    const originalDomain = domainHint(hints) ?? domainHint({ originalDomain: match.discoveryDomain })
     const pool = this.#poolForHint(match, originalDomain)
     return { accessLocation: access, urls: this.urls(pool, access), originalDomain }
   }

@@ -1,7 +1,7 @@
 // Directory management: what `parley user …` and config provisioning do. See docs/users.md.
 import type { SipUri } from '../ids.ts'
 import type { Clock, PasswordHasher, Random, Store } from '../ports.ts'
-import type { Topology } from '../topology/topology.ts'
+import type { Pool, Topology } from '../topology/topology.ts'
 import { domainOf, parseSipUri } from './sip-uri.ts'
 import type { NewUser, User, UserPatch } from './user-types.ts'
 
@@ -40,13 +40,15 @@ export class UserService {
   }
 
   async add(input: NewUser, password: string | null): Promise<User> {
-    this.#validate(input)
+    const pool = this.#validate(input)
     if (password !== null) checkPassword(password)
     if (await this.#store.users.findBySipUri(input.sipUri)) {
       throw new UserValidationError(`user ${input.sipUri} already exists`)
     }
     const passwordHash = password === null ? null : await this.#hasher.hash(password)
-    return this.#store.users.insert({ ...input, id: this.#random.userId(), passwordHash }, this.#clock.now())
+    // The pool's canonical (lower-case) FQDN: home pools are compared with ===.
+    const user = { ...input, homePool: pool.fqdn, id: this.#random.userId(), passwordHash }
+    return this.#store.users.insert(user, this.#clock.now())
   }
 
   list(): Promise<User[]> {
@@ -68,8 +70,9 @@ export class UserService {
 
   async update(name: string, patch: UserPatch): Promise<User> {
     const user = await this.get(name)
-    this.#validate({ ...user, ...patch })
-    const updated = await this.#store.users.update(user.id, patch, this.#clock.now())
+    const pool = this.#validate({ ...user, ...patch })
+    const canonical = patch.homePool === undefined ? patch : { ...patch, homePool: pool.fqdn }
+    const updated = await this.#store.users.update(user.id, canonical, this.#clock.now())
     if (!updated) throw new UserValidationError(`no user ${user.sipUri}`)
     const disabled = user.enabled && !updated.enabled
     if (disabled || user.homePool !== updated.homePool) await this.#revoke(updated)
@@ -99,7 +102,8 @@ export class UserService {
     return user
   }
 
-  #validate(user: Pick<NewUser, 'sipUri' | 'homePool' | 'displayName'>): void {
+  /** Checks the directory rules; returns the user's home pool. */
+  #validate(user: Pick<NewUser, 'sipUri' | 'homePool' | 'displayName'>): Pool {
     if (!this.#topology.domain(domainOf(user.sipUri))) {
       const known = this.#topology.domains.map((d) => d.name).join(', ')
       throw new UserValidationError(`${user.sipUri}: domain is not a configured SIP domain (${known})`)
@@ -113,6 +117,7 @@ export class UserService {
       throw new UserValidationError(`home pool ${user.homePool} is a director; directors home no users`)
     }
     if (!user.displayName.trim()) throw new UserValidationError('display name must not be empty')
+    return pool
   }
 }
 

@@ -167,9 +167,13 @@ function autodiscoverXml(access: AccessLocation, element: string, tokens: [strin
   ].join('\n')
 }
 
-function vndJson(access: AccessLocation, element: string, tokens: [string, string][]): string {
-  return JSON.stringify({
-    AccessLocation: access,
-    [element]: { Links: tokens.map(([token, href]) => ({ token, href })) },
-  })
+// A Buffer, not a string: Fastify rewrites a string reply's JSON-like content type (adds
+// `charset`, re-quotes parameters into `v="1"`); the Buffer keeps VND_JSON_TYPE as written.
+function vndJson(access: AccessLocation, element: string, tokens: [string, string][]): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      AccessLocation: access,
+      [element]: { Links: tokens.map(([token, href]) => ({ token, href })) },
+    }),
+  )
 }
