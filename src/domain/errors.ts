@@ -43,7 +43,8 @@ export const ERRORS = {
   },
   AuthenticationRequired: {
     code: 'Unauthorized',
-    message: 'A valid access token is required. Get one from the token endpoint named in WWW-Authenticate.',
+    message:
+      'A valid access token is required. Get one from the token endpoint the challenge names (MsRtcOAuth href).',
   },
   Forbidden: { code: 'Forbidden', message: 'The operation is not allowed.' },
   UserNotHomedHere: {

@@ -43,7 +43,9 @@ export function registerBodyParsers(app: FastifyInstance): void {
   })
 }
 
-function parseJson(text: string): unknown {
+function parseJson(raw: string): unknown {
+  // Some stacks prefix a UTF-8 byte order mark; it is not part of the JSON text.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
   // Clients POST actions (accept, reportMyActivity, typing) with a JSON content type and no body.
   if (text.trim() === '') return {}
   try {

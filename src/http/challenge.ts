@@ -4,6 +4,7 @@
 // in its own header line, `grant_type` last, and no other header carrying a URL.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { TOKEN_PATH } from '../domain/autodiscover/autodiscover-service.ts'
+import { ERRORS } from '../domain/errors.ts'
 
 /** Grants the token endpoint accepts; advertise only what works. */
 export const SUPPORTED_GRANTS = ['password'] as const
@@ -28,13 +29,9 @@ export function challengeHeaders(req: FastifyRequest): string[] {
 export function sendChallenge(req: FastifyRequest, reply: FastifyReply): FastifyReply {
   reply.code(401).header('www-authenticate', challengeHeaders(req)).header('cache-control', 'no-store')
   if (/^\/ucwa\//i.test(req.url)) {
-    return reply.type('application/json; charset=utf-8').send(
-      JSON.stringify({
-        code: 'Unauthorized',
-        message:
-          'A valid access token is required. Get one from the token endpoint named in WWW-Authenticate.',
-      }),
-    )
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ code: 'Unauthorized', message: ERRORS.AuthenticationRequired.message }))
   }
   return reply.type('text/html; charset=utf-8').send(UNAUTHORIZED_PAGE)
 }
@@ -42,4 +39,4 @@ export function sendChallenge(req: FastifyRequest, reply: FastifyReply): Fastify
 const UNAUTHORIZED_PAGE =
   '<!DOCTYPE html><html><head><title>401 - Unauthorized</title></head>' +
   '<body><h1>401 - Unauthorized: Access is denied due to invalid credentials.</h1>' +
-  '<p>Get a token from the endpoint named in the WWW-Authenticate header and try again.</p></body></html>'
+  '<p>Get a token from the endpoint the MsRtcOAuth challenge names and try again.</p></body></html>'

@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { OAuthError } from '../domain/auth/oauth-error.ts'
 import { type ErrorName, type UcwaCode, UcwaError } from '../domain/errors.ts'
-import { sendChallenge } from './challenge.ts'
+import { challengeHeaders, sendChallenge } from './challenge.ts'
 import { renderReasonXml } from './hal/xml.ts'
 import { wantsXml } from './negotiation.ts'
 
@@ -26,7 +26,7 @@ export const STATUS_OF: Readonly<Record<UcwaCode, number>> = {
 }
 
 // Fastify's own errors for bad input, mapped onto the catalogue.
-const FRAMEWORK_ERRORS: Readonly<Record<string, ErrorName>> = {
+export const FRAMEWORK_ERRORS: Readonly<Record<string, ErrorName>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UnsupportedMediaType',
   FST_ERR_CTP_BODY_TOO_LARGE: 'EntityTooLarge',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BadRequest',
@@ -35,6 +35,7 @@ const FRAMEWORK_ERRORS: Readonly<Record<string, ErrorName>> = {
   FST_ERR_VALIDATION: 'ParameterValidationFailure',
   FST_ERR_BAD_URL: 'BadRequest',
   FST_ERR_ASYNC_CONSTRAINT: 'BadRequest',
+  FST_ERR_MAX_PARAM_LENGTH: 'ResourceNotFound',
 }
 
 export function sendUcwaError(req: FastifyRequest, reply: FastifyReply, error: UcwaError): FastifyReply {
@@ -54,7 +55,7 @@ export function sendUcwaError(req: FastifyRequest, reply: FastifyReply, error: U
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, req, reply) => {
     if (error instanceof UcwaError) {
-      if (error.code === 'Unauthorized') return sendChallenge(req, reply)
+      if (error.code === 'Unauthorized') return sendUnauthorized(req, reply, error)
       req.log.info({ code: error.code, subcode: error.subcode }, 'request refused')
       return sendUcwaError(req, reply, error)
     }
@@ -82,12 +83,36 @@ export function installErrorHandling(app: FastifyInstance): void {
   })
 }
 
-export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
+// UCWA clients asking for XML get the challenge with an XML reason body; everyone else the
+// challenge's own body.
+function sendUnauthorized(req: FastifyRequest, reply: FastifyReply, error: UcwaError): FastifyReply {
+  if (!/^\/ucwa\//i.test(req.url) || !wantsXml(req)) return sendChallenge(req, reply)
+  reply.header('www-authenticate', challengeHeaders(req)).header('cache-control', 'no-store')
+  return sendUcwaError(req, reply, error)
+}
+
+/** The token endpoint's OAuth-shaped error; `status` overrides the default 400 (429 when throttled). */
+export function sendOAuthError(reply: FastifyReply, error: OAuthError, status?: number): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
   return reply
-    .code(error.error === 'temporarily_unavailable' ? 429 : 400)
+    .code(status ?? (error.error === 'temporarily_unavailable' ? 429 : 400))
     .header('cache-control', 'no-store')
     .header('pragma', 'no-cache')
     .type('application/json; charset=utf-8')
     .send(JSON.stringify({ error: error.error, error_description: error.message }))
+}
+
+/** Fastify's `frameworkErrors` hook: routing-level refusals (bad URL encoding, over-long path
+ * segments) answered in the UCWA shape like everything else. */
+export function frameworkError(
+  error: Error & { code?: string },
+  req: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  req.log.info({ code: error.code }, 'request refused')
+  sendUcwaError(
+    req,
+    reply,
+    new UcwaError(FRAMEWORK_ERRORS[error.code ?? ''] ?? 'BadRequest', { cause: error }),
+  )
 }

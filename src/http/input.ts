@@ -28,15 +28,17 @@ export function readInput<S extends TObject>(schema: S, body: unknown): Type.Sta
   return input as Type.Static<S>
 }
 
-function invalidParameters(schema: TObject, input: unknown): InvalidParameter[] {
-  const byName = new Map<string, string>()
-  for (const error of Value.Errors(schema, input)) {
-    if (error.keyword === 'required') {
-      for (const name of error.params.requiredProperties as string[]) byName.set(name, 'is required')
-    } else {
-      const name = error.instancePath.split('/')[1] ?? ''
-      if (name && !byName.has(name)) byName.set(name, error.message)
+// Property by property: Value.Errors stops after TypeBox's maxErrors (8), which would leave
+// fields out of `parameters` when a body has several bad ones.
+function invalidParameters(schema: TObject, input: Record<string, unknown>): InvalidParameter[] {
+  const required = new Set<string>(schema.required ?? [])
+  const out: InvalidParameter[] = []
+  for (const [name, property] of Object.entries(schema.properties)) {
+    if (!(name in input)) {
+      if (required.has(name)) out.push({ name, reason: 'is required' })
+    } else if (!Value.Check(property, input[name])) {
+      out.push({ name, reason: Value.Errors(property, input[name])[0]?.message ?? 'is not valid' })
     }
   }
-  return [...byName].map(([name, reason]) => ({ name, reason }))
+  return out
 }

@@ -8,7 +8,7 @@ import type { Topology } from '../domain/topology/topology.ts'
 import { registerBodyParsers } from './body-parsers.ts'
 import { installCompression } from './compression.ts'
 import { installRequestContext } from './context.ts'
-import { installErrorHandling } from './errors.ts'
+import { frameworkError, installErrorHandling } from './errors.ts'
 import { type RouteDeps, registerRoutes } from './routes/index.ts'
 
 export interface HttpDeps extends RouteDeps {
@@ -26,8 +26,16 @@ export function buildHttpServer(deps: HttpDeps, listener: Listener): FastifyInst
     loggerInstance: deps.logger.child({ listener: `${listener.kind}:${listener.port}` }),
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: deps.trustProxy,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
-    return503OnClosing: true,
+    // Path segments carry SIP addresses (up to 256 characters) in later resources.
+    routerOptions: {
+      caseSensitive: false,
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      maxParamLength: 1024,
+    },
+    frameworkErrors: frameworkError,
+    // While closing, requests get a UCWA 503 from the hook below rather than Fastify's own body.
+    return503OnClosing: false,
     // Long-polls (the event channel) hold requests open; the socket must outlive them.
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
@@ -38,6 +46,18 @@ export function buildHttpServer(deps: HttpDeps, listener: Listener): FastifyInst
   installErrorHandling(app)
   registerBodyParsers(app)
   installCompression(app)
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onRequest', async (_req, reply) => {
+    if (!closing) return
+    reply.header('connection', 'close')
+    throw new UcwaError('ServiceUnavailable', {
+      message: 'The server is shutting down; retry.',
+      retryAfterSeconds: 5,
+    })
+  })
   app.addHook('onRequest', async (req) => {
     const wanted = req.headers['x-ms-requiresminresourceversion']
     if (typeof wanted === 'string' && Number.parseFloat(wanted) > MAX_RESOURCE_VERSION) {

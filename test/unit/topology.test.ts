@@ -61,6 +61,7 @@ describe('Topology', () => {
         pool: POOL02,
         discoveryDomain: undefined,
         viaDiscoveryName: false,
+        namesPool: true,
       })
       assert.equal(t.matchHost('dir01.contoso.com').pool, DIR)
     })
@@ -83,16 +84,19 @@ describe('Topology', () => {
         pool: DIR,
         discoveryDomain: 'contoso.com',
         viaDiscoveryName: true,
+        namesPool: false,
       })
       assert.deepEqual(t.matchHost('lyncdiscoverinternal.contoso.com'), {
         pool: DIR,
         discoveryDomain: 'contoso.com',
         viaDiscoveryName: true,
+        namesPool: false,
       })
       assert.deepEqual(t.matchHost('lyncdiscover.fabrikam.org'), {
         pool: FAB,
         discoveryDomain: 'fabrikam.org',
         viaDiscoveryName: true,
+        namesPool: false,
       })
       assert.equal(t.matchHost('lyncdiscoverinternal.litware.net').pool, POOL02)
     })
@@ -102,6 +106,7 @@ describe('Topology', () => {
         pool: DIR,
         discoveryDomain: 'unknown.test',
         viaDiscoveryName: true,
+        namesPool: false,
       })
     })
 
@@ -116,7 +121,7 @@ describe('Topology', () => {
       ]) {
         assert.deepEqual(
           t.matchHost(host),
-          { pool: DIR, discoveryDomain: undefined, viaDiscoveryName: false },
+          { pool: DIR, discoveryDomain: undefined, viaDiscoveryName: false, namesPool: false },
           host,
         )
       }

@@ -112,7 +112,7 @@ export class AutodiscoverService {
   // A bare lyncdiscover name or an unknown host answers for the hinted domain's discovery pool;
   // a pool's own web FQDN always answers for itself.
   #poolForHint(match: HostMatch, domain: string | undefined): Pool {
-    if (!match.viaDiscoveryName || !domain || !this.#topology.domain(domain)) return match.pool
+    if (match.namesPool || !domain || !this.#topology.domain(domain)) return match.pool
     return this.#topology.discoveryPoolFor(domain)
   }
 }

@@ -38,6 +38,8 @@ export interface HostMatch {
   readonly discoveryDomain: string | undefined
   /** True when the host was a lyncdiscover / lyncdiscoverinternal name. */
   readonly viaDiscoveryName: boolean
+  /** True when the host was one of the pool's own names (its FQDN or a web FQDN). */
+  readonly namesPool: boolean
 }
 
 export class Topology {
@@ -114,12 +116,22 @@ export class Topology {
   matchHost(host: string): HostMatch {
     const name = host.toLowerCase()
     const pool = this.#poolsByHost.get(name)
-    if (pool) return { pool, discoveryDomain: undefined, viaDiscoveryName: false }
+    if (pool) return { pool, discoveryDomain: undefined, viaDiscoveryName: false, namesPool: true }
     const discovery = /^lyncdiscover(?:internal)?\.(.+)$/.exec(name)
     if (discovery?.[1]) {
       const domain = discovery[1]
-      return { pool: this.discoveryPoolFor(domain), discoveryDomain: domain, viaDiscoveryName: true }
+      return {
+        pool: this.discoveryPoolFor(domain),
+        discoveryDomain: domain,
+        viaDiscoveryName: true,
+        namesPool: false,
+      }
     }
-    return { pool: this.discoveryPoolFor(undefined), discoveryDomain: undefined, viaDiscoveryName: false }
+    return {
+      pool: this.discoveryPoolFor(undefined),
+      discoveryDomain: undefined,
+      viaDiscoveryName: false,
+      namesPool: false,
+    }
   }
 }

@@ -9,7 +9,10 @@ export type UcwaPrefix = (typeof UCWA_PREFIXES)[number]
 /** The prefix a request came in under, so the hrefs it gets back stay under it too. */
 export function prefixOf(url: string): UcwaPrefix {
   // The router ignores duplicate slashes (`//ucwa/v1/…` from clients that join origin + href).
-  return url.replace(/\/{2,}/g, '/').toLowerCase().startsWith('/ucwa/v1/')
+  return url
+    .replace(/\/{2,}/g, '/')
+    .toLowerCase()
+    .startsWith('/ucwa/v1/')
     ? '/ucwa/v1/applications'
     : '/ucwa/oauth/v1/applications'
 }

@@ -1,5 +1,5 @@
 // What routes under /applications/:appId share: the caller's application and its hrefs.
-import type { FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ApplicationService } from '../../domain/applications/application-service.ts'
 import type { Application } from '../../domain/applications/application-types.ts'
 import { AppPaths, prefixOf } from '../hal/ucwa-paths.ts'
@@ -8,6 +8,8 @@ import type { Authenticate } from './authenticate.ts'
 export interface UcwaDeps {
   readonly applications: ApplicationService
   readonly authenticate: Authenticate
+  /** The listener's root instance: batch parts are injected there, through every hook. */
+  readonly root: FastifyInstance
 }
 
 declare module 'fastify' {

@@ -5,6 +5,7 @@ import Type from 'typebox'
 import { UcwaError } from '../../domain/errors.ts'
 import { asApplicationId } from '../../domain/ids.ts'
 import { defaultClientPolicies } from '../../domain/policies/client-policies.ts'
+import { batchRoute } from '../batch/batch-route.ts'
 import { requireSession } from '../context.ts'
 import {
   renderApplication,
@@ -84,6 +85,7 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
         sendResource(req, reply, renderCommunication(requireApp(req), pathsOf(req))),
       )
       communicationRoutes(scoped, deps)
+      batchRoute(scoped, deps.root)
     },
     { prefix: '/:appId' },
   )

@@ -30,9 +30,11 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: 
   webTicketRoutes(app, deps)
   //   POST {prefix}                  GET|DELETE {prefix}/:appId
   //   GET  {prefix}/:appId/policies|people|onlineMeetings|communication, PUT …/communication
+  //   POST {prefix}/:appId/batch
   for (const prefix of UCWA_PREFIXES) {
     app.register(
-      async (scoped) => applicationRoutes(scoped, { applications: deps.applications, authenticate }),
+      async (scoped) =>
+        applicationRoutes(scoped, { applications: deps.applications, authenticate, root: app }),
       {
         prefix,
       },

@@ -1,9 +1,11 @@
 // POST /WebTicket/oauthtoken: the token endpoint (ucwa-protocol §2). Form bodies, OAuth-shaped
 // answers, `Cache-Control: no-store`.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthService } from '../../domain/auth/auth-service.ts'
 import { OAuthError } from '../../domain/auth/oauth-error.ts'
 import { TOKEN_PATH } from '../../domain/autodiscover/autodiscover-service.ts'
+import { UcwaError } from '../../domain/errors.ts'
+import { STATUS_OF, sendOAuthError } from '../errors.ts'
 
 const KNOWN_UNSUPPORTED = [
   'urn:microsoft.rtc:windows',
@@ -12,7 +14,7 @@ const KNOWN_UNSUPPORTED = [
 ]
 
 export function webTicketRoutes(app: FastifyInstance, deps: { auth: AuthService }): void {
-  app.post(TOKEN_PATH, async (req, reply) => {
+  app.post(TOKEN_PATH, { errorHandler: oauthErrors }, async (req, reply) => {
     const form = req.body
     if (!form || typeof form !== 'object' || Array.isArray(form)) {
       throw new OAuthError('invalid_request', 'Send grant_type, username and password as a form.')
@@ -48,4 +50,18 @@ export function webTicketRoutes(app: FastifyInstance, deps: { auth: AuthService 
         }),
       )
   })
+}
+
+// The token endpoint answers every refusal in OAuth's shape, including bodies that could not be
+// parsed (malformed, wrong content type, too large), which clients expect from it.
+function oauthErrors(error: Error, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof OAuthError) return sendOAuthError(reply, error)
+  const status =
+    error instanceof UcwaError ? STATUS_OF[error.code] : (error as { statusCode?: number }).statusCode
+  if (status === undefined || status >= 500 || status < 400) throw error
+  const invalid = new OAuthError(
+    'invalid_request',
+    'Send grant_type, username and password as an application/x-www-form-urlencoded or multipart/form-data body.',
+  )
+  return sendOAuthError(reply, invalid, status === 401 ? 400 : status)
 }
