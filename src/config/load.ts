@@ -28,7 +28,7 @@ export function loadConfigFile(path: string, env: Env): Config {
     throw new ConfigError(
       path,
       '',
-      `cannot read the config file (${(error as NodeJS.ErrnoException).code ?? error})`,
+      `cannot read the config file (${(error as NodeJS.ErrnoException).code ?? error}); "parley init" writes a starter`,
     )
   }
   return parseConfig(text, { file: path, env, baseDir: dirname(resolve(path)) })

@@ -11,7 +11,8 @@ export function installCompression(app: FastifyInstance): void {
   app.addHook('onSend', async (req, reply, payload) => {
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
     if (reply.statusCode === 204 || reply.statusCode === 304 || req.method === 'HEAD') return payload
-    reply.header('vary', 'Accept-Encoding')
+    const vary = reply.getHeader('vary')
+    reply.header('vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding')
     if (!acceptsGzip(req.headers['accept-encoding']) || reply.hasHeader('content-encoding')) {
       return payload
     }

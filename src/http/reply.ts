@@ -24,7 +24,7 @@ export function sendResource(
       return reply.code(304).send()
     }
   }
-  reply.code(options.status ?? 200)
+  reply.code(options.status ?? 200).header('vary', 'Accept')
   if (wantsXml(req)) return reply.type('application/xml; charset=utf-8').send(renderUcwaXml(resource))
   return reply.type('application/json; charset=utf-8').send(toUcwaJson(resource))
 }

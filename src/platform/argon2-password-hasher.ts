@@ -16,6 +16,9 @@ export interface Argon2Parameters {
 export const OWASP_ARGON2ID: Argon2Parameters = { memory: 19_456, passes: 2, parallelism: 1 }
 
 const TAG_LENGTH = 32
+const MAX_MEMORY_KIB = 1_048_576
+const MAX_PASSES = 64
+const MAX_PARALLELISM = 64
 const SALT_LENGTH = 16
 const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/
 
@@ -71,8 +74,14 @@ function parse(encoded: string): { params: Argon2Parameters; salt: Buffer; tag: 
   const m = PHC.exec(encoded)
   if (!m) return undefined
   const [, memory, passes, parallelism, salt, tag] = m
+  const params = { memory: Number(memory), passes: Number(passes), parallelism: Number(parallelism) }
+  // A hash is data from the store: refuse costs no sane configuration uses rather than let one
+  // row make a sign-in allocate gigabytes or spin for minutes.
+  if (params.memory > MAX_MEMORY_KIB || params.passes > MAX_PASSES || params.parallelism > MAX_PARALLELISM) {
+    return undefined
+  }
   return {
-    params: { memory: Number(memory), passes: Number(passes), parallelism: Number(parallelism) },
+    params,
     salt: Buffer.from(salt ?? '', 'base64'),
     tag: Buffer.from(tag ?? '', 'base64'),
   }

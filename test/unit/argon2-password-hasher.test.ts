@@ -137,3 +137,15 @@ describe('Argon2PasswordHasher', () => {
     })
   })
 })
+
+it('refuses stored hashes whose cost no configuration would use (no memory bomb from a row)', async () => {
+  const hasher = new Argon2PasswordHasher()
+  const salt = Buffer.alloc(16, 1).toString('base64').replace(/=+$/, '')
+  const tag = Buffer.alloc(32, 2).toString('base64').replace(/=+$/, '')
+  for (const params of ['m=4194304,t=2,p=1', 'm=19456,t=1000,p=1', 'm=19456,t=2,p=255']) {
+    const started = performance.now()
+    assert.equal(await hasher.verify('pw', `$argon2id$v=19$${params}$${salt}$${tag}`), false)
+    assert.ok(performance.now() - started < 1000, `${params} was refused without deriving`)
+    assert.equal(hasher.needsRehash(`$argon2id$v=19$${params}$${salt}$${tag}`), true)
+  }
+})

@@ -75,6 +75,8 @@ const withDomain = (href: string, domain: string | undefined) =>
 
 function sendRoot(req: FastifyRequest, reply: FastifyReply, doc: RootDocument): FastifyReply {
   const { urls, accessLocation, originalDomain } = doc
+  // The body depends on Accept (JSON, XML, vnd+json): caches must key on it.
+  reply.header('vary', 'Accept')
   const format = autodiscoverFormat(req)
   const tokens: [string, string][] = [
     ['Domain', urls.domain],
@@ -100,6 +102,8 @@ function sendUser(
   doc: UserDocument,
   flavour: 'oauth' | 'webticket',
 ): FastifyReply {
+  // The body depends on Accept (JSON, XML, vnd+json): caches must key on it.
+  reply.header('vary', 'Accept')
   const format = autodiscoverFormat(req)
   const self = flavour === 'oauth' ? doc.urls.oauthUser : doc.urls.user
   let tokens: [string, string][]
@@ -139,6 +143,8 @@ function sendDomain(
   access: AccessLocation,
   urls: PoolUrls,
 ): FastifyReply {
+  // The body depends on Accept (JSON, XML, vnd+json): caches must key on it.
+  reply.header('vary', 'Accept')
   const format = autodiscoverFormat(req)
   const tokens: [string, string][] = [
     ['Self', urls.domain],
