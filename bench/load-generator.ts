@@ -1,7 +1,7 @@
 // The load generator runs on its own worker thread, so the servers under test keep the main
 // thread's event loop to themselves (on a 2-core machine: one core serves, one loads).
 import { Worker } from 'node:worker_threads'
-import type { RateSummary } from './stats.ts'
+import type { Sample } from './stats.ts'
 
 /** One autocannon run against one URL. */
 export interface HttpTask {
@@ -25,22 +25,13 @@ export interface SignInTask {
 
 export type LoadTask = HttpTask | SignInTask
 
-export interface HttpSummary {
-  readonly requestsPerSecond: number
-  readonly requests: number
-  readonly latencyP50Ms: number
-  readonly latencyP99Ms: number
-  readonly errors: number
-  readonly non2xx: number
-}
-
 export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly result: HttpSummary | RateSummary }
+  | { readonly id: number; readonly ok: true; readonly result: Sample }
   | { readonly id: number; readonly ok: false; readonly error: string }
 
 export class LoadGenerator {
   readonly #worker = new Worker(new URL('./load-worker.ts', import.meta.url))
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  readonly #pending = new Map<number, { resolve: (v: Sample) => void; reject: (e: Error) => void }>()
   #next = 0
 
   constructor() {
@@ -54,19 +45,19 @@ export class LoadGenerator {
     this.#worker.on('exit', (code) => this.#failAll(new Error(`load worker exited (${code})`)))
   }
 
-  http(task: Omit<HttpTask, 'kind'>): Promise<HttpSummary> {
-    return this.#run({ kind: 'http', ...task }) as Promise<HttpSummary>
+  http(task: Omit<HttpTask, 'kind'>): Promise<Sample> {
+    return this.#run({ kind: 'http', ...task })
   }
 
-  signIns(task: Omit<SignInTask, 'kind'>): Promise<RateSummary> {
-    return this.#run({ kind: 'sign-ins', ...task }) as Promise<RateSummary>
+  signIns(task: Omit<SignInTask, 'kind'>): Promise<Sample> {
+    return this.#run({ kind: 'sign-ins', ...task })
   }
 
   async close(): Promise<void> {
     await this.#worker.terminate()
   }
 
-  #run(task: LoadTask): Promise<unknown> {
+  #run(task: LoadTask): Promise<Sample> {
     const id = this.#next++
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })

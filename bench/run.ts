@@ -1,29 +1,36 @@
 // `npm run bench`: measures Parley against a bare Fastify route in the same run, so the results
 // are ratios that hold from one machine to the next. See docs/benchmarks.md.
 //
-//   BENCH_DURATION     seconds per measured scenario (default 5)
+//   BENCH_DURATION     measured seconds per scenario (default 5)
 //   BENCH_CONNECTIONS  autocannon connections for the HTTP scenarios (default 10)
 import { argon2, randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, platform, release } from 'node:os'
 import { join } from 'node:path'
+import { asApplicationId } from '../src/domain/ids.ts'
+import { parseSipUri } from '../src/domain/users/sip-uri.ts'
+import type { RunningServer } from '../src/main.ts'
 import { OWASP_ARGON2ID } from '../src/platform/argon2-password-hasher.ts'
 import { createApplication, PASSWORDS, signIn } from '../test/helpers/server.ts'
+import { measureSteps } from './breakdown.ts'
 import { LoadGenerator } from './load-generator.ts'
-import { buildReport, formatReport, type RunInfo } from './report.ts'
-import { measureRate, type RateSummary } from './stats.ts'
-import { type ParleyTarget, startBare, startParley, type Target } from './targets.ts'
+import { AD_ROOT_PATH, AD_USER_PATH, buildReport, formatReport, type RunInfo } from './report.ts'
+import { processCpuMs, type Sample, type Summary, sampleRate, summarize, threadCpuMs } from './stats.ts'
+import { SIGN_IN_USERS, startBare, startParley } from './targets.ts'
 
 const HOME_POOL = 'pool01.example.test'
 const SIGN_IN_CONCURRENCY = 4
-const USERS = [
-  { username: 'alice@example.test', password: PASSWORDS.alice },
-  { username: 'bob@example.test', password: PASSWORDS.bob },
-]
+const STEP_SECONDS = 0.5
+/** Signs in once for the token-check scenario. */
+const TOKEN_CHECK_USER = { username: 'alice@example.test', password: PASSWORDS.alice }
 
 const durationSeconds = positiveNumber('BENCH_DURATION', 5)
 const connections = Math.round(positiveNumber('BENCH_CONNECTIONS', 10))
 const warmupSeconds = Math.min(1, durationSeconds / 5)
+// Scenarios compared with each other run in alternating slices, so a machine that speeds up or
+// slows down during the run (shared hosts do) affects both sides of a ratio alike.
+const httpRounds = Math.max(1, Math.round(durationSeconds))
+const signInRounds = Math.max(1, Math.round(durationSeconds))
 
 function positiveNumber(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -36,20 +43,60 @@ function positiveNumber(name: string, fallback: number): number {
 
 const say = (line: string) => process.stderr.write(`${line}\n`)
 
-/** Raw argon2id at the hasher's parameters: the ceiling for sign-ins on this machine. */
-function measureHashes(): Promise<RateSummary> {
-  const hash = () =>
-    new Promise<void>((resolve, reject) => {
-      const options = {
-        message: 'bench-password-1',
-        nonce: randomBytes(16),
-        tagLength: 32,
-        ...OWASP_ARGON2ID,
-      }
-      argon2('argon2id', options, (err) => (err ? reject(err) : resolve()))
-    })
-  return measureRate(hash, SIGN_IN_CONCURRENCY, durationSeconds)
+type Measure = (seconds: number) => Promise<Sample>
+
+/**
+ * Adds the CPU the slice cost: the servers run on this thread and nothing else does meanwhile,
+ * so its CPU time is theirs (argon2 runs on the libuv pool and counts only for the process).
+ */
+function withCpu(measure: Measure): Measure {
+  return async (seconds) => {
+    const thread = process.threadCpuUsage()
+    const all = process.cpuUsage()
+    const sample = await measure(seconds)
+    return { ...sample, serverCpuMs: threadCpuMs(thread), processCpuMs: processCpuMs(all) }
+  }
 }
+
+/** Warms each scenario up, then measures them in `rounds` slices, rotating the order each round. */
+async function interleaved<K extends string>(
+  scenarios: Record<K, Measure>,
+  rounds: number,
+): Promise<Record<K, Summary>> {
+  const names = Object.keys(scenarios) as K[]
+  const samples = new Map<K, Sample[]>(names.map((n) => [n, []]))
+  for (const name of names) await scenarios[name](warmupSeconds)
+  const slice = durationSeconds / rounds
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length] as K
+      samples.get(name)?.push(await scenarios[name](slice))
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, summarize(samples.get(n) ?? [])])) as Record<K, Summary>
+}
+
+/**
+ * Every sign-in creates an application; removing them between slices (untimed) keeps each user
+ * at a handful, as under the production cap of 10, rather than hundreds growing through the run
+ * (creating one lists the user's live applications).
+ */
+async function removeApplications(server: RunningServer): Promise<void> {
+  const { store } = server
+  for (const { username } of SIGN_IN_USERS) {
+    const uri = parseSipUri(username)
+    const user = uri && (await store.users.findBySipUri(uri))
+    if (!user) continue
+    for (const app of await store.applications.listByUser(user.id)) await store.applications.remove(app.id)
+  }
+}
+
+/** Raw argon2id at the hasher's parameters: the ceiling for sign-ins on this machine. */
+const hashOnce = () =>
+  new Promise<void>((resolve, reject) => {
+    const options = { message: 'bench-password-1', nonce: randomBytes(16), tagLength: 32, ...OWASP_ARGON2ID }
+    argon2('argon2id', options, (err) => (err ? reject(err) : resolve()))
+  })
 
 async function main(): Promise<void> {
   const cleanups: (() => Promise<void>)[] = []
@@ -66,15 +113,14 @@ async function main(): Promise<void> {
   try {
     const load = new LoadGenerator()
     cleanups.push(() => load.close())
-    const bare: Target = await startBare()
+    const bare = await startBare()
     cleanups.push(() => bare.stop())
-    const parley: ParleyTarget = await startParley()
+    const parley = await startParley()
     cleanups.push(() => parley.stop())
 
     // One sign-in and one application for the token-check scenario.
-    const first = USERS[0]
-    if (!first) throw new Error('no bench user')
-    const token = await signIn(parley.url, HOME_POOL, first.username, first.password)
+    const { username, password } = TOKEN_CHECK_USER
+    const token = await signIn(parley.url, HOME_POOL, username, password)
     const created = await createApplication(parley.url, HOME_POOL, token, {
       UserAgent: 'parley-bench/1.0',
       EndpointId: 'bench-token-check',
@@ -84,27 +130,49 @@ async function main(): Promise<void> {
     if (created.status !== 201 || typeof self !== 'string') {
       throw new Error(`create application failed: ${created.status} ${created.text}`)
     }
-    const peopleUrl = `${parley.url}${self}/people`
 
-    const http = async (label: string, url: string, extra: { host?: string; token?: string } = {}) => {
-      say(`• ${label}: warm-up ${warmupSeconds} s, then ${durationSeconds} s`)
-      await load.http({ url, connections, durationSeconds: warmupSeconds, ...extra })
-      return load.http({ url, connections, durationSeconds, ...extra })
-    }
-    const bareResult = await http('bare fastify GET /bare', `${bare.url}/bare`)
-    const live = await http('parley GET /health/live', `${parley.url}/health/live`, { host: HOME_POOL })
-    const people = await http('parley GET …/people', peopleUrl, { host: HOME_POOL, token })
+    say(
+      `• HTTP: bare /bare; Parley /health/live, …/people, Autodiscover root and user; ${connections} connections, ` +
+        `${durationSeconds} s each in ${httpRounds} rounds`,
+    )
+    const http = (url: string, extra: { host?: string; token?: string } = {}): Measure =>
+      withCpu((seconds) => load.http({ url, connections, durationSeconds: seconds, ...extra }))
+    const httpResults = await interleaved(
+      {
+        bare: http(`${bare.url}/bare`),
+        live: http(`${parley.url}/health/live`, { host: HOME_POOL }),
+        people: http(`${parley.url}${self}/people`, { host: HOME_POOL, token }),
+        adRoot: http(`${parley.url}${AD_ROOT_PATH}`, { host: HOME_POOL }),
+        adUser: http(`${parley.url}${AD_USER_PATH}`, { host: HOME_POOL, token }),
+      },
+      httpRounds,
+    )
 
-    say(`• raw argon2id hashes: concurrency ${SIGN_IN_CONCURRENCY}, ${durationSeconds} s`)
-    const hashes = await measureHashes()
-    say(`• full sign-ins: concurrency ${SIGN_IN_CONCURRENCY}, ${durationSeconds} s`)
-    const signIns = await load.signIns({
+    say('• steps of the authenticated request, in-process')
+    const appId = asApplicationId(self.slice(self.lastIndexOf('/') + 1))
+    const steps = await measureSteps(parley.server, { token, pool: HOME_POOL, appId }, STEP_SECONDS)
+
+    say(
+      `• sign-ins and raw argon2id hashes: concurrency ${SIGN_IN_CONCURRENCY}, ` +
+        `${durationSeconds} s each in ${signInRounds} rounds`,
+    )
+    const signInTask = {
       base: parley.url,
       host: HOME_POOL,
-      users: USERS,
+      users: SIGN_IN_USERS,
       concurrency: SIGN_IN_CONCURRENCY,
-      durationSeconds,
-    })
+    }
+    const rates = await interleaved(
+      {
+        hashes: withCpu((seconds) => sampleRate(hashOnce, SIGN_IN_CONCURRENCY, seconds)),
+        signIns: async (seconds) => {
+          const sample = await withCpu((s) => load.signIns({ ...signInTask, durationSeconds: s }))(seconds)
+          await removeApplications(parley.server)
+          return sample
+        },
+      },
+      signInRounds,
+    )
 
     const cpuList = cpus()
     const run: RunInfo = {
@@ -114,11 +182,14 @@ async function main(): Promise<void> {
       cpus: cpuList.length,
       cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
       durationSeconds,
+      httpRounds,
+      signInRounds,
+      warmupSeconds,
       connections,
       signInConcurrency: SIGN_IN_CONCURRENCY,
       argon2: OWASP_ARGON2ID,
     }
-    const report = buildReport(run, { bare: bareResult, live, people, signIns, hashes })
+    const report = buildReport(run, { ...httpResults, ...rates, steps })
     const resultsDir = join(import.meta.dirname, 'results')
     mkdirSync(resultsDir, { recursive: true })
     const resultsFile = join(resultsDir, 'latest.json')

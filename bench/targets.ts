@@ -28,14 +28,36 @@ export interface ParleyTarget extends Target {
   readonly server: RunningServer
 }
 
-/** One internal listener; the test topology (alice and bob homed on pool01.example.test). */
+/** Users the sign-in scenario cycles through, so each holds only a few applications at a time. */
+export const SIGN_IN_USERS = Array.from({ length: 16 }, (_, i) => {
+  const n = String(i + 1).padStart(2, '0')
+  return { username: `bench${n}@example.test`, password: `bench-password-${n}`, name: `Bench User ${n}` }
+})
+
+/** The test topology's YAML with SIGN_IN_USERS added to its users. */
+function benchYaml(listeners: string, extra: string): string {
+  const yaml = topologyYaml(listeners, extra)
+  const marker = '\nlogging:'
+  if (!yaml.includes(marker)) throw new Error('topologyYaml changed: no "logging:" after its users')
+  const users = SIGN_IN_USERS.map(
+    (u) =>
+      `\n  - sipUri: ${u.username}\n    name: ${u.name}` +
+      `\n    homePool: pool01.example.test\n    password: ${u.password}`,
+  ).join('')
+  return yaml.replace(marker, `${users}${marker}`)
+}
+
+/**
+ * One internal listener; the test topology (alice and bob homed on pool01.example.test) plus
+ * SIGN_IN_USERS, whose passwords are hashed at start at OWASP cost like any configured user's.
+ */
 export async function startParley(): Promise<ParleyTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'))
   try {
     const listeners = '\n  - { address: 127.0.0.1, port: 0, kind: internal }'
     // Every sign-in creates a fresh application; lift the per-user cap so the run never hits it.
     const extra = 'applications:\n  maxPerUser: 1000000'
-    const config = parseConfig(topologyYaml(listeners, extra), { file: 'bench.yaml', env: {}, baseDir: dir })
+    const config = parseConfig(benchYaml(listeners, extra), { file: 'bench.yaml', env: {}, baseDir: dir })
     // No hasher option: start() uses Argon2PasswordHasher at OWASP cost, as in production.
     const server = await start(config, { logger: createLogger('silent') })
     return {

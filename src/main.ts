@@ -58,6 +58,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
 
   const store = await openSqliteStore(config.storage.sqlitePath)
   const throttle = new SignInThrottle(config.throttle)
+  const applications = new ApplicationService({ store, clock, random, settings: config.applications })
   const auth = new AuthService({ store, hasher, random, clock, topology, throttle, settings: config.auth })
   const users = new UserService({
     store,
@@ -65,9 +66,11 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     clock,
     random,
     topology,
-    revokeSessions: (user) => auth.revokeUser(user.id),
+    revokeSessions: async (user) => {
+      await auth.revokeUser(user.id)
+      applications.forgetUser(user.id)
+    },
   })
-  const applications = new ApplicationService({ store, clock, random, settings: config.applications })
   const autodiscover = new AutodiscoverService(topology)
   const createdUsers = await provisionUsers(users, config.users, random)
 

@@ -11,6 +11,9 @@ export interface ApplicationSettings {
   readonly activityWriteIntervalSeconds: number
   /** Expired applications are kept this long so late requests get 410 rather than 404. */
   readonly expiredRetentionSeconds: number
+  /** How long a node trusts an application it read without reading it again. Changes made on
+   * this node apply at once; this bounds how late other processes' changes are seen. */
+  readonly cacheSeconds: number
 }
 
 export const DEFAULT_APPLICATIONS: ApplicationSettings = {
@@ -18,6 +21,7 @@ export const DEFAULT_APPLICATIONS: ApplicationSettings = {
   maxPerUser: 10,
   activityWriteIntervalSeconds: 30,
   expiredRetentionSeconds: 3_600,
+  cacheSeconds: 5,
 }
 
 const MOBILE_TYPES = new Set(['phone', 'tablet', 'mobile', 'iphone', 'ipad', 'android', 'windowsphone'])

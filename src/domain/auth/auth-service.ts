@@ -1,5 +1,5 @@
 // Password sign-in (the WebTicket `password` grant) and bearer-token checks. See docs/security.md.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { UcwaError } from '../errors.ts'
 import type { UserId } from '../ids.ts'
 import type { Clock, PasswordHasher, Random, Store } from '../ports.ts'
@@ -190,4 +190,4 @@ export class AuthService {
 }
 
 /** Tokens are stored and cached by SHA-256 digest only, so a leaked database yields no tokens. */
-export const digestOf = (token: string): string => createHash('sha256').update(token).digest('base64url')
+export const digestOf = (token: string): string => hash('sha256', token, 'base64url')
