@@ -14,6 +14,7 @@ import {
   signIn,
   startTestServer,
   type TestServer,
+  toResponse,
 } from '../helpers/server.ts'
 
 const POOL1 = 'pool01.example.test'
@@ -167,21 +168,6 @@ function parseXmlResource(text: string): XmlResource {
   const root = doc.resource?.[0]
   assert.ok(root, `no <resource> root in ${text}`)
   return root
-}
-
-function toResponse(status: number, raw: Record<string, string | string[] | undefined>, body: Buffer) {
-  const text = body.toString('utf8')
-  const headers = new Headers()
-  for (const [k, v] of Object.entries(raw)) {
-    for (const item of Array.isArray(v) ? v : v === undefined ? [] : [v]) headers.append(k, item)
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = undefined
-  }
-  return { status, headers, text, json }
 }
 
 /** A request with a raw request-target (node's URL handling would rewrite `//ucwa/…`). */
