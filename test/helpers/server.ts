@@ -184,7 +184,8 @@ export async function request(
   })
 }
 
-function toResponse(
+/** Decodes a raw node:http response into the harness's HttpResponse. */
+export function toResponse(
   status: number,
   raw: Record<string, string | string[] | undefined>,
   body: Buffer,
