@@ -3,12 +3,15 @@
 // See docs/architecture.md.
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { LocalBus } from './bus/local/local-bus.ts'
 import type { Config, Listener } from './config/config.ts'
 import { ApplicationService } from './domain/applications/application-service.ts'
 import { AuthService } from './domain/auth/auth-service.ts'
 import { SignInThrottle } from './domain/auth/sign-in-throttle.ts'
 import { AutodiscoverService } from './domain/autodiscover/autodiscover-service.ts'
+import { EventChannel } from './domain/events/event-channel.ts'
 import type { Clock, PasswordHasher, Store } from './domain/ports.ts'
+import { PresenceService } from './domain/presence/presence-service.ts'
 import type { AccessLocation } from './domain/topology/topology.ts'
 import { type ProvisionedUser, provisionUsers } from './domain/users/provision.ts'
 import { UserService } from './domain/users/user-service.ts'
@@ -42,12 +45,15 @@ export interface RunningServer {
   readonly users: UserService
   readonly auth: AuthService
   readonly applications: ApplicationService
+  readonly presence: PresenceService
+  readonly channel: EventChannel
   /** Users the config created at this start (with generated passwords, shown once). */
   readonly createdUsers: readonly ProvisionedUser[]
   stop(): Promise<void>
 }
 
 const MAINTENANCE_INTERVAL_MS = 60_000
+const PRESENCE_TICK_MS = 5_000
 
 export async function start(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logging.level)
@@ -72,6 +78,9 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     },
   })
   const autodiscover = new AutodiscoverService(topology)
+  const bus = new LocalBus()
+  const channel = new EventChannel({ store, bus, clock, settings: config.events })
+  const presence = new PresenceService({ store, channel, clock, applications })
   const createdUsers = await provisionUsers(users, config.users, random)
 
   const servers: FastifyInstance[] = []
@@ -86,6 +95,9 @@ export async function start(config: Config, options: StartOptions = {}): Promise
           auth,
           autodiscover,
           applications,
+          presence,
+          channel,
+          events: config.events,
           bodyLimitBytes: config.http.bodyLimitBytes,
           trustProxy: config.http.trustProxy,
           ready: async () => ({ store: await store.ping() }),
@@ -114,6 +126,11 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     )
   }, MAINTENANCE_INTERVAL_MS)
   maintenance.unref()
+  // Presence changes with time alone (idle endpoints, expired applications): look every few seconds.
+  const presenceTimer = setInterval(() => {
+    presence.tick().catch((error: unknown) => logger.error({ err: error }, 'presence tick failed'))
+  }, PRESENCE_TICK_MS)
+  presenceTimer.unref()
 
   let stopping: Promise<void> | undefined
   const web = bound.find((l) => l.kind !== 'autodiscover-http') ?? bound[0]
@@ -124,10 +141,15 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     users,
     auth,
     applications,
+    presence,
+    channel,
     createdUsers,
     stop() {
       stopping ??= (async () => {
         clearInterval(maintenance)
+        clearInterval(presenceTimer)
+        // Parked P-GETs answer at once and their clients ask again (elsewhere, or after restart).
+        channel.shutdown()
         await stopServers()
         await store.close()
       })()

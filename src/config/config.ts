@@ -37,6 +37,14 @@ export interface Config {
     readonly trustProxy: string[] | boolean
   }
   readonly logging: { readonly level: string }
+  readonly events: {
+    /** Hold used when a P-GET names no timeout. */
+    readonly defaultTimeoutSeconds: number
+    /** Longest hold a client may ask for. */
+    readonly maxTimeoutSeconds: number
+    /** Most events in one response. */
+    readonly maxBatchEvents: number
+  }
 }
 
 /** The config file is wrong. Names the file and the key at fault; the CLI exits non-zero. */

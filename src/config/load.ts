@@ -244,5 +244,10 @@ function build(raw: RawConfig, options: { file: string; baseDir: string }): Conf
       trustProxy: raw.http?.trustProxy ?? false,
     },
     logging: { level: raw.logging?.level ?? 'info' },
+    events: {
+      defaultTimeoutSeconds: raw.events?.defaultTimeoutSeconds ?? 15,
+      maxTimeoutSeconds: raw.events?.maxTimeoutSeconds ?? 180,
+      maxBatchEvents: raw.events?.maxBatchEvents ?? 200,
+    },
   }
 }

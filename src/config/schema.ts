@@ -144,6 +144,18 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    events: Type.Optional(
+      Type.Object(
+        {
+          /** Hold when the client gives no timeout; ≤ 20 s because some HTTP stacks give up at 30 s. */
+          defaultTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 1800 })),
+          /** Longest hold a client may ask for (stay under proxies' and NATs' idle limits). */
+          maxTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 1800 })),
+          maxBatchEvents: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     logging: Type.Optional(
       Type.Object(
         {

@@ -77,6 +77,21 @@ export const ERRORS = {
     subcode: 'TooManyApplications',
     message: 'There are too many applications for this user.',
   },
+  PGetReplaced: {
+    code: 'Conflict',
+    subcode: 'PGetReplaced',
+    message: 'The existing P-GET was replaced by a newer one.',
+  },
+  MakeMeAvailableRequired: {
+    code: 'Conflict',
+    subcode: 'MakeMeAvailableRequired',
+    message: 'Call makeMeAvailable on this application first.',
+  },
+  LimitExceeded: {
+    code: 'Forbidden',
+    subcode: 'LimitExceeded',
+    message: 'A per-user limit was reached.',
+  },
   PreconditionFailed: { code: 'PreconditionFailed', message: 'An If-Match precondition was not met.' },
   PreconditionRequired: {
     code: 'PreconditionRequired',

@@ -1,7 +1,15 @@
 // The capabilities the domain needs from the outside world. Adapters implement them
 // (src/store, src/platform); src/main.ts chooses which. See docs/architecture.md.
 import type { Application, ApplicationUpdate, NewApplication } from './applications/application-types.ts'
+import type { ChannelEvent, QueuedEvent } from './events/channel-event.ts'
 import type { ApplicationId, SipUri, UserId } from './ids.ts'
+import type { PrivacyLevel } from './presence/presence-rules.ts'
+import type {
+  PresenceRecord,
+  PresenceSubscription,
+  PrivacyRelationship,
+  Watcher,
+} from './presence/presence-types.ts'
 import type { NewUser, User, UserPatch } from './users/user-types.ts'
 
 /** Wall-clock time as UTC epoch milliseconds; a fake in unit tests. */
@@ -72,6 +80,79 @@ export interface ApplicationStore {
   removeByUser(userId: UserId): Promise<number>
   /** Deletes applications whose idle deadline passed before `before`; returns how many. */
   removeExpired(before: number): Promise<number>
+  /** The user's applications that called makeMeAvailable (their presence endpoints). */
+  listAvailable(userId: UserId): Promise<Application[]>
+}
+
+/**
+ * Each application's event queue (docs/events.md). Events are numbered by `seq` (increasing, in
+ * append order); the channel groups them into numbered batches, one per P-GET response, and a
+ * batch is deleted when the client acknowledges it by asking for the next.
+ */
+export interface EventStore {
+  /** Appends events to an application's queue, in order; call inside the action's transaction. */
+  append(app: ApplicationId, events: readonly ChannelEvent[], now: number): Promise<void>
+  /** The number of the last batch formed (0 before the first), or undefined when the app is gone. */
+  currentBatch(app: ApplicationId): Promise<number | undefined>
+  /** The events of batch `batch`, in order. */
+  batch(app: ApplicationId, batch: number): Promise<QueuedEvent[]>
+  /** Events not yet in a batch, oldest first, at most `limit`. */
+  pending(app: ApplicationId, limit: number): Promise<QueuedEvent[]>
+  /** Puts `seqs` into batch `batch`, deletes `dropped` (coalesced away) and records the batch. */
+  formBatch(
+    app: ApplicationId,
+    batch: number,
+    seqs: readonly number[],
+    dropped: readonly number[],
+  ): Promise<void>
+  /** Deletes every batch up to and including `batch` (the client has them). */
+  acknowledge(app: ApplicationId, batch: number): Promise<void>
+}
+
+/**
+ * Wake-up hints between the code that writes events and the parked P-GETs that wait for them,
+ * on this node and (later) every node. Hints only: the store holds the truth, so a lost hint
+ * delays an event, never loses it.
+ */
+export interface EventBus {
+  /** Wakes whatever waits on these applications. Call after the events' transaction committed. */
+  publish(apps: readonly ApplicationId[]): void
+  /** Calls `listener` whenever `app` is published; returns the unsubscribe function. */
+  subscribe(app: ApplicationId, listener: () => void): () => void
+}
+
+export interface PresenceStore {
+  get(userId: UserId): Promise<PresenceRecord | undefined>
+  getMany(userIds: readonly UserId[]): Promise<PresenceRecord[]>
+  save(record: PresenceRecord): Promise<void>
+  /** Users whose aggregate may have changed on its own by `now`. */
+  due(now: number, limit: number): Promise<UserId[]>
+}
+
+export interface SubscriptionStore {
+  create(subscription: PresenceSubscription, uris: readonly string[]): Promise<void>
+  find(id: string): Promise<PresenceSubscription | undefined>
+  listByApp(app: ApplicationId): Promise<PresenceSubscription[]>
+  members(id: string): Promise<string[]>
+  /** Adds members; returns the ones that were new. */
+  addMembers(id: string, uris: readonly string[]): Promise<string[]>
+  removeMember(id: string, uri: string): Promise<boolean>
+  extend(id: string, expiresAt: number): Promise<void>
+  remove(id: string): Promise<boolean>
+  /** Applications with a live subscription (not expired at `now`) that includes `uri`. */
+  watchers(uri: string, now: number): Promise<Watcher[]>
+  /** Every URI an application watches through live subscriptions. */
+  watchedBy(app: ApplicationId, now: number): Promise<string[]>
+  /** Deletes subscriptions that expired before `before`. */
+  removeExpired(before: number): Promise<number>
+}
+
+export interface PrivacyStore {
+  /** The level `owner` set for `contactUri`, if they set one. */
+  level(owner: UserId, contactUri: string): Promise<PrivacyLevel | undefined>
+  list(owner: UserId): Promise<PrivacyRelationship[]>
+  set(owner: UserId, contactUri: string, level: PrivacyLevel): Promise<void>
+  reset(owner: UserId, contactUri: string): Promise<boolean>
 }
 
 /** Everything durable, behind one object so adapters can share a connection and transactions. */
@@ -79,6 +160,10 @@ export interface Store {
   readonly users: UserStore
   readonly tokens: TokenStore
   readonly applications: ApplicationStore
+  readonly events: EventStore
+  readonly presence: PresenceStore
+  readonly subscriptions: SubscriptionStore
+  readonly privacy: PrivacyStore
   /** Runs `work` in one transaction; the store handed to it is bound to that transaction. */
   transaction<T>(work: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T>
   /** True when the store answers a trivial query (readiness probe). */

@@ -112,6 +112,7 @@ describe('UserService.add', () => {
         enterpriseVoice: true,
         lineUri: 'tel:+14255550100;ext=100',
         enabled: false,
+        outOfOfficeNote: 'Back on Monday',
       },
       null,
     )
@@ -127,6 +128,7 @@ describe('UserService.add', () => {
       enterpriseVoice: true,
       lineUri: 'tel:+14255550100;ext=100',
       enabled: false,
+      outOfOfficeNote: 'Back on Monday',
     })
     // Without a password there is no hash: nothing can sign in as this user.
     assert.equal(await f.store.users.passwordHash(id), null)

@@ -147,6 +147,11 @@ export class ApplicationService {
     return this.#store.applications.removeExpired(before)
   }
 
+  /** Records an application another service changed in the store (keeps this node's cache true). */
+  remember(app: Application): void {
+    this.#remember(app)
+  }
+
   /** Drops cached applications of a user whose applications were removed behind this service. */
   forgetUser(userId: Application['userId']): void {
     for (const [id, entry] of this.#cache) if (entry.app.userId === userId) this.#cache.delete(id)

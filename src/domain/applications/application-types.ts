@@ -41,9 +41,13 @@ export interface Application {
   /** When the application expires unless it is used again (idle deadline). */
   readonly expiresAt: number
   readonly communication: CommunicationSettings
+  /** True once makeMeAvailable was called: the endpoint takes part in presence and receives. */
+  readonly available: boolean
+  /** Last user activity (makeMeAvailable, reportMyActivity), which drives Inactive and Away. */
+  readonly userActiveAt: number
 }
 
-export type NewApplication = Application
+export type NewApplication = Omit<Application, 'available' | 'userActiveAt'>
 
 export interface ApplicationUpdate {
   readonly userAgent?: string
@@ -52,6 +56,8 @@ export interface ApplicationUpdate {
   readonly lastActivityAt?: number
   readonly expiresAt?: number
   readonly communication?: CommunicationSettings
+  readonly available?: boolean
+  readonly userActiveAt?: number
 }
 
 /** Input of POST applications, after case-insensitive property matching. */

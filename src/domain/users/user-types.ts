@@ -26,6 +26,8 @@ export interface User {
   /** The user's own number when Enterprise Voice is on (`tel:+14255550100;ext=100`). */
   readonly lineUri: string | null
   readonly enabled: boolean
+  /** Out-of-office note (Lync took it from Exchange); shown instead of the personal note. */
+  readonly outOfOfficeNote: string | null
   readonly createdAt: number
   readonly updatedAt: number
 }
@@ -41,6 +43,7 @@ export interface NewUser {
   readonly enterpriseVoice?: boolean
   readonly lineUri?: string | null
   readonly enabled?: boolean
+  readonly outOfOfficeNote?: string | null
 }
 
 /** Fields `parley user set` and config provisioning may change. */

@@ -24,7 +24,9 @@ const links = (hrefs: Record<string, string>): Record<string, HalLink> =>
 /** ASP.NET JSON date, as UCWA writes every date: `/Date(1364327898968)/`. */
 export const aspNetDate = (ms: number): string => `/Date(${ms})/`
 
-export function renderMe(user: User, paths: AppPaths): HalResource {
+/** `me`: before makeMeAvailable the application is a "lurker" (makeMeAvailable offered); after it,
+ * presence, note, location and reportMyActivity appear instead (ucwa-protocol §5.1). */
+export function renderMe(user: User, paths: AppPaths, available: boolean): HalResource {
   const phones: Record<string, string> = {}
   if (user.phones.work) phones.workPhoneNumber = user.phones.work
   if (user.phones.mobile) phones.mobilePhoneNumber = user.phones.mobile
@@ -40,7 +42,14 @@ export function renderMe(user: User, paths: AppPaths): HalResource {
     rel: 'me',
     _links: links({
       self: paths.me,
-      makeMeAvailable: paths.makeMeAvailable,
+      ...(available
+        ? {
+            presence: `${paths.me}/presence`,
+            note: `${paths.me}/note`,
+            location: `${paths.me}/location`,
+            reportMyActivity: `${paths.me}/reportMyActivity`,
+          }
+        : { makeMeAvailable: paths.makeMeAvailable }),
       callForwardingSettings: paths.callForwardingSettings,
       phones: paths.phones,
       photo: paths.photo(addressOf(user.sipUri)),
@@ -57,7 +66,7 @@ export function renderOnlineMeetings(paths: AppPaths): HalResource {
 }
 
 /** The communication resource's own properties (what its etag covers). */
-export function communicationProperties(app: Application): Record<string, unknown> {
+export function communicationProperties(app: Pick<Application, 'communication'>): Record<string, unknown> {
   const c = app.communication
   return {
     audioPreference: c.audioPreference,
@@ -71,7 +80,10 @@ export function communicationProperties(app: Application): Record<string, unknow
   }
 }
 
-export function renderCommunication(app: Application, paths: AppPaths): HalResource {
+export function renderCommunication(
+  app: Pick<Application, 'id' | 'communication'>,
+  paths: AppPaths,
+): HalResource {
   const properties = communicationProperties(app)
   return {
     [putGuid(app.id, 'communication')]: PUT_GUID_VALUE,
@@ -106,7 +118,7 @@ export function renderApplication(app: Application, user: User, paths: AppPaths)
       events: paths.events(1),
     }),
     _embedded: {
-      me: renderMe(user, paths),
+      me: renderMe(user, paths, app.available),
       people: renderPeople(paths),
       onlineMeetings: renderOnlineMeetings(paths),
       communication: renderCommunication(app, paths),

@@ -20,9 +20,11 @@ export function prefixOf(url: string): UcwaPrefix {
 /** hrefs of one application's resources. */
 export class AppPaths {
   readonly app: string
+  readonly id: ApplicationId
 
   constructor(prefix: UcwaPrefix, id: ApplicationId) {
     this.app = `${prefix}/${id}`
+    this.id = id
   }
 
   get policies(): string {

@@ -2,11 +2,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ApplicationService } from '../../domain/applications/application-service.ts'
 import type { Application } from '../../domain/applications/application-types.ts'
+import type { EventChannel } from '../../domain/events/event-channel.ts'
+import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import { AppPaths, prefixOf } from '../hal/ucwa-paths.ts'
 import type { Authenticate } from './authenticate.ts'
 
 export interface UcwaDeps {
   readonly applications: ApplicationService
+  readonly presence: PresenceService
+  readonly channel: EventChannel
+  readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly authenticate: Authenticate
   /** The listener's root instance: batch parts are injected there, through every hook. */
   readonly root: FastifyInstance

@@ -7,6 +7,7 @@ import { asApplicationId } from '../../domain/ids.ts'
 import { defaultClientPolicies } from '../../domain/policies/client-policies.ts'
 import { batchRoute } from '../batch/batch-route.ts'
 import { requireSession } from '../context.ts'
+import { EMBEDDED_RENDERERS } from '../hal/embedded.ts'
 import {
   renderApplication,
   renderCommunication,
@@ -19,6 +20,8 @@ import { readInput } from '../input.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 import { communicationRoutes } from './communication.ts'
+import { eventRoutes } from './events.ts'
+import { meRoutes } from './me.ts'
 
 const Text100 = Type.String({ minLength: 1, maxLength: 100 })
 
@@ -67,7 +70,11 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
         return sendResource(req, reply, renderApplication(requireApp(req), requireSession(req).user, paths))
       })
       scoped.delete('/', async (req, reply) => {
-        await deps.applications.remove(requireSession(req), requireApp(req).id)
+        const session = requireSession(req)
+        const application = requireApp(req)
+        await deps.applications.remove(session, application.id)
+        deps.channel.close(application.id)
+        if (application.available) await deps.presence.refresh(session.user)
         return reply.code(204).send()
       })
       scoped.get('/policies', (req, reply) =>
@@ -86,6 +93,8 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       )
       communicationRoutes(scoped, deps)
       batchRoute(scoped, deps.root)
+      meRoutes(scoped, deps)
+      eventRoutes(scoped, { channel: deps.channel, renderers: EMBEDDED_RENDERERS, ...deps.events })
     },
     { prefix: '/:appId' },
   )

@@ -4,6 +4,8 @@ import type { ListenerKind } from '../../config/config.ts'
 import type { ApplicationService } from '../../domain/applications/application-service.ts'
 import type { AuthService } from '../../domain/auth/auth-service.ts'
 import type { AutodiscoverService } from '../../domain/autodiscover/autodiscover-service.ts'
+import type { EventChannel } from '../../domain/events/event-channel.ts'
+import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import { UCWA_PREFIXES } from '../hal/ucwa-paths.ts'
 import { applicationRoutes } from './applications.ts'
 import { makeAuthenticate } from './authenticate.ts'
@@ -15,6 +17,9 @@ export interface RouteDeps {
   readonly auth: AuthService
   readonly autodiscover: AutodiscoverService
   readonly applications: ApplicationService
+  readonly presence: PresenceService
+  readonly channel: EventChannel
+  readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly ready: () => Promise<Record<string, boolean>>
 }
 
@@ -31,10 +36,20 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: 
   //   POST {prefix}                  GET|DELETE {prefix}/:appId
   //   GET  {prefix}/:appId/policies|people|onlineMeetings|communication, PUT …/communication
   //   POST {prefix}/:appId/batch
+  //   GET  {prefix}/:appId/events?ack=N
+  //   GET  {prefix}/:appId/me; POST …/me/makeMeAvailable, …/me/reportMyActivity (+ aliases)
+  //   GET|POST {prefix}/:appId/me/presence|note|location
   for (const prefix of UCWA_PREFIXES) {
     app.register(
       async (scoped) =>
-        applicationRoutes(scoped, { applications: deps.applications, authenticate, root: app }),
+        applicationRoutes(scoped, {
+          applications: deps.applications,
+          presence: deps.presence,
+          channel: deps.channel,
+          events: deps.events,
+          authenticate,
+          root: app,
+        }),
       {
         prefix,
       },

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely'
+import type { Kysely, Selectable, Updateable } from 'kysely'
 import type {
   Application,
   ApplicationUpdate,
@@ -36,7 +36,7 @@ export class KyselyApplicationStore implements ApplicationStore {
         communication: JSON.stringify(app.communication),
       })
       .execute()
-    return app
+    return { ...app, available: false, userActiveAt: 0 }
   }
 
   async find(id: ApplicationId): Promise<Application | undefined> {
@@ -65,17 +65,29 @@ export class KyselyApplicationStore implements ApplicationStore {
   }
 
   async update(id: ApplicationId, update: ApplicationUpdate): Promise<Application | undefined> {
-    const values: Partial<ApplicationsTable> = {}
+    const values: Updateable<ApplicationsTable> = {}
     if (update.userAgent !== undefined) values.user_agent = update.userAgent
     if (update.culture !== undefined) values.culture = update.culture
     if (update.instanceId !== undefined) values.instance_id = update.instanceId
     if (update.lastActivityAt !== undefined) values.last_activity_at = update.lastActivityAt
     if (update.expiresAt !== undefined) values.expires_at = update.expiresAt
     if (update.communication !== undefined) values.communication = JSON.stringify(update.communication)
+    if (update.available !== undefined) values.available = update.available ? 1 : 0
+    if (update.userActiveAt !== undefined) values.user_active_at = update.userActiveAt
     if (Object.keys(values).length > 0) {
       await this.#db.updateTable('applications').set(values).where('id', '=', id).execute()
     }
     return this.find(id)
+  }
+
+  async listAvailable(userId: UserId): Promise<Application[]> {
+    const rows = await this.#db
+      .selectFrom('applications')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('available', '=', 1)
+      .execute()
+    return rows.map(toApplication)
   }
 
   async remove(id: ApplicationId): Promise<boolean> {
@@ -112,5 +124,7 @@ function toApplication(row: Selectable<ApplicationsTable>): Application {
     lastActivityAt: Number(row.last_activity_at),
     expiresAt: Number(row.expires_at),
     communication: JSON.parse(row.communication) as CommunicationSettings,
+    available: Number(row.available) === 1,
+    userActiveAt: Number(row.user_active_at),
   }
 }

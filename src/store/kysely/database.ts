@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely'
+
 // Table shapes as Kysely sees them. One schema for SQLite and PostgreSQL: times are epoch
 // milliseconds (bigint-safe numbers), booleans are 0/1 integers, small documents are JSON text.
 
@@ -16,6 +18,9 @@ export interface UsersTable {
   password_hash: string | null
   created_at: number
   updated_at: number
+  photo: Uint8Array | null
+  photo_type: string | null
+  out_of_office_note: string | null
 }
 
 export interface TokensTable {
@@ -40,9 +45,78 @@ export interface ApplicationsTable {
   last_activity_at: number
   expires_at: number
   communication: string
+  /** The last event batch formed for this application's channel (0 before the first). */
+  event_batch: Generated<number>
+  /** 1 once makeMeAvailable was called: the endpoint takes part in presence. */
+  available: Generated<number>
+  /** Last user activity (makeMeAvailable, reportMyActivity): drives Inactive and Away. */
+  user_active_at: Generated<number>
+}
+
+export interface PresenceTable {
+  user_id: string
+  manual: string | null
+  note: string | null
+  location: string | null
+  availability: Generated<string>
+  activity: string | null
+  device_type: Generated<string>
+  last_active_at: number | null
+  next_check_at: number | null
+  updated_at: number
+}
+
+export interface PresenceSubscriptionsTable {
+  id: string
+  app_id: string
+  expires_at: number
+  created_at: number
+}
+
+export interface PresenceSubscriptionMembersTable {
+  subscription_id: string
+  uri: string
+}
+
+export interface PrivacyRelationshipsTable {
+  owner_id: string
+  contact_uri: string
+  level: string
+}
+
+export interface ContactGroupsTable {
+  id: string
+  owner_id: string
+  /** default | pinned | user */
+  kind: string
+  name: string
+  created_at: number
+}
+
+export interface ContactGroupMembersTable {
+  group_id: string
+  owner_id: string
+  contact_uri: string
+  created_at: number
+}
+
+export interface EventsTable {
+  seq: Generated<number>
+  app_id: string
+  batch: number | null
+  priority: string
+  payload: string
+  created_at: number
 }
 
 export interface Database {
+  contact_group_members: ContactGroupMembersTable
+  contact_groups: ContactGroupsTable
+  events: EventsTable
+  presence: PresenceTable
+  presence_subscription_members: PresenceSubscriptionMembersTable
+  presence_subscriptions: PresenceSubscriptionsTable
+  privacy_relationships: PrivacyRelationshipsTable
   users: UsersTable
   tokens: TokensTable
   applications: ApplicationsTable

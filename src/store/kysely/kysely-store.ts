@@ -6,6 +6,10 @@ import type { Store } from '../../domain/ports.ts'
 import { MIGRATIONS } from '../migrations/index.ts'
 import { KyselyApplicationStore } from './application-repository.ts'
 import type { Database } from './database.ts'
+import { KyselyEventStore } from './event-repository.ts'
+import { KyselyPresenceStore } from './presence-repository.ts'
+import { KyselyPrivacyStore } from './privacy-repository.ts'
+import { KyselySubscriptionStore } from './subscription-repository.ts'
 import { KyselyTokenStore } from './token-repository.ts'
 import { KyselyUserStore } from './user-repository.ts'
 
@@ -16,6 +20,10 @@ function repositories(db: Kysely<Database>): Omit<Repositories, 'ping'> {
     users: new KyselyUserStore(db),
     tokens: new KyselyTokenStore(db),
     applications: new KyselyApplicationStore(db),
+    events: new KyselyEventStore(db),
+    presence: new KyselyPresenceStore(db),
+    subscriptions: new KyselySubscriptionStore(db),
+    privacy: new KyselyPrivacyStore(db),
   }
 }
 
@@ -24,6 +32,10 @@ export class KyselyStore implements Store {
   readonly users
   readonly tokens
   readonly applications
+  readonly events
+  readonly presence
+  readonly subscriptions
+  readonly privacy
 
   constructor(db: Kysely<Database>) {
     this.#db = db
@@ -31,6 +43,10 @@ export class KyselyStore implements Store {
     this.users = repos.users
     this.tokens = repos.tokens
     this.applications = repos.applications
+    this.events = repos.events
+    this.presence = repos.presence
+    this.subscriptions = repos.subscriptions
+    this.privacy = repos.privacy
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

@@ -16,6 +16,7 @@ const PUBLIC_COLUMNS = [
   'enterprise_voice',
   'line_uri',
   'enabled',
+  'out_of_office_note',
   'created_at',
   'updated_at',
 ] as const
@@ -44,6 +45,7 @@ export class KyselyUserStore implements UserStore {
         enterprise_voice: user.enterpriseVoice ? 1 : 0,
         line_uri: user.lineUri ?? null,
         enabled: user.enabled === false ? 0 : 1,
+        out_of_office_note: user.outOfOfficeNote ?? null,
         password_hash: user.passwordHash,
         created_at: now,
         updated_at: now,
@@ -88,6 +90,7 @@ export class KyselyUserStore implements UserStore {
     if (patch.enterpriseVoice !== undefined) values.enterprise_voice = patch.enterpriseVoice ? 1 : 0
     if (patch.lineUri !== undefined) values.line_uri = patch.lineUri
     if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0
+    if (patch.outOfOfficeNote !== undefined) values.out_of_office_note = patch.outOfOfficeNote
     await this.#db.updateTable('users').set(values).where('id', '=', id).execute()
     return this.findById(id)
   }
@@ -129,6 +132,7 @@ function toUser(row: UserRow): User {
     enterpriseVoice: Number(row.enterprise_voice) === 1,
     lineUri: row.line_uri,
     enabled: Number(row.enabled) === 1,
+    outOfOfficeNote: row.out_of_office_note,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   }

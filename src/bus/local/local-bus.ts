@@ -1,0 +1,30 @@
+// The single-node EventBus: wake-ups are function calls. A Redis adapter replaces it in a cluster.
+import type { ApplicationId } from '../../domain/ids.ts'
+import type { EventBus } from '../../domain/ports.ts'
+
+export class LocalBus implements EventBus {
+  readonly #listeners = new Map<ApplicationId, Set<() => void>>()
+
+  publish(apps: readonly ApplicationId[]): void {
+    for (const app of apps) {
+      const listeners = this.#listeners.get(app)
+      if (!listeners) continue
+      for (const listener of [...listeners]) listener()
+    }
+  }
+
+  subscribe(app: ApplicationId, listener: () => void): () => void {
+    let set = this.#listeners.get(app)
+    if (!set) {
+      set = new Set()
+      this.#listeners.set(app, set)
+    }
+    set.add(listener)
+    return () => {
+      const current = this.#listeners.get(app)
+      if (!current) return
+      current.delete(listener)
+      if (current.size === 0) this.#listeners.delete(app)
+    }
+  }
+}

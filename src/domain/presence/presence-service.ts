@@ -1,0 +1,318 @@
+// Presence: makeMeAvailable, the user's own presence, note and location, activity reports, and
+// aggregation over endpoints with events to the user's applications and to their watchers.
+// See docs/presence.md.
+import type { ApplicationService } from '../applications/application-service.ts'
+import type { Application, CommunicationSettings } from '../applications/application-types.ts'
+import type { Session } from '../auth/auth-service.ts'
+import { UcwaError } from '../errors.ts'
+import type { ChannelEvent, Ref } from '../events/channel-event.ts'
+import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
+import { Outbox } from '../events/outbox.ts'
+import type { UserId } from '../ids.ts'
+import type { Clock, Store } from '../ports.ts'
+import type { User } from '../users/user-types.ts'
+import {
+  aggregatePresence,
+  DEFAULT_PRESENCE_TIMERS,
+  type PreferredAvailability,
+  type PresenceTimers,
+  type PresenceView,
+  type PrivacyLevel,
+  viewFor,
+} from './presence-rules.ts'
+import type { PresenceRecord } from './presence-types.ts'
+
+type Tx = Omit<Store, 'transaction' | 'close'>
+
+export interface MakeMeAvailableInput {
+  readonly signInAs?: PreferredAvailability | undefined
+  readonly supportedModalities?: readonly string[] | undefined
+  readonly supportedMessageFormats?: readonly string[] | undefined
+  readonly audioPreference?: 'PhoneAudio' | 'VoipAudio' | undefined
+  readonly phoneNumber?: string | undefined
+}
+
+/** The user's own presence as `me/presence`, `me/note` and `me/location` show it. */
+export interface OwnPresence {
+  readonly record: PresenceRecord
+  readonly view: PresenceView
+}
+
+const ME: Ref = { rel: 'me' }
+const PEOPLE: Ref = { rel: 'people' }
+
+export class PresenceService {
+  readonly #store: Store
+  readonly #channel: EventChannel
+  readonly #clock: Clock
+  readonly #applications: ApplicationService
+  readonly #timers: PresenceTimers
+
+  constructor(deps: {
+    store: Store
+    channel: EventChannel
+    clock: Clock
+    applications: ApplicationService
+    timers?: PresenceTimers
+  }) {
+    this.#store = deps.store
+    this.#channel = deps.channel
+    this.#clock = deps.clock
+    this.#applications = deps.applications
+    this.#timers = deps.timers ?? DEFAULT_PRESENCE_TIMERS
+  }
+
+  /** makeMeAvailable: the application becomes a presence endpoint that can receive. */
+  async makeMeAvailable(session: Session, app: Application, input: MakeMeAvailableInput): Promise<void> {
+    const now = this.#clock.now()
+    const user = session.user
+    const communication: CommunicationSettings = {
+      ...app.communication,
+      ...(input.supportedModalities ? { supportedModalities: [...new Set(input.supportedModalities)] } : {}),
+      ...(input.supportedMessageFormats
+        ? { supportedMessageFormats: [...new Set(input.supportedMessageFormats)] }
+        : {}),
+      ...(input.audioPreference ? { audioPreference: input.audioPreference } : {}),
+      ...(input.phoneNumber !== undefined ? { phoneNumber: input.phoneNumber || null } : {}),
+    }
+    const outbox = new Outbox()
+    const updated = await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
+      const changed = await tx.applications.update(app.id, {
+        available: true,
+        userActiveAt: now,
+        communication,
+      })
+      if (!changed) throw new UcwaError('ApplicationNotFound')
+      const before = await this.#record(tx, user.id, now)
+      const manual =
+        input.signInAs === undefined ? before.manual : input.signInAs === 'Online' ? null : input.signInAs
+      outbox.add(
+        app.id,
+        { sender: ME, link: ME, type: 'updated', priority: 'medium' },
+        { sender: ME, link: { rel: 'presence' }, type: 'added', priority: 'medium' },
+        { sender: ME, link: { rel: 'note' }, type: 'added', priority: 'medium' },
+        { sender: ME, link: { rel: 'location' }, type: 'added', priority: 'medium' },
+        {
+          sender: { rel: 'communication' },
+          link: { rel: 'communication' },
+          type: 'updated',
+          embedded: { communication },
+          priority: 'medium',
+        },
+      )
+      await this.#apply(tx, outbox, user, before, { manual }, now, app.id)
+      return changed
+    })
+    this.#applications.remember(updated)
+  }
+
+  /** reportMyActivity: the user is at this endpoint; it stays (or becomes again) active. */
+  async reportActivity(session: Session, app: Application): Promise<void> {
+    requireAvailable(app)
+    const now = this.#clock.now()
+    const outbox = new Outbox()
+    const updated = await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
+      const changed = await tx.applications.update(app.id, { userActiveAt: now })
+      if (!changed) throw new UcwaError('ApplicationNotFound')
+      const before = await this.#record(tx, session.user.id, now)
+      await this.#apply(tx, outbox, session.user, before, {}, now)
+      return changed
+    })
+    this.#applications.remember(updated)
+  }
+
+  /** POST me/presence: an explicit availability, or null to go back to automatic. */
+  async setAvailability(
+    session: Session,
+    app: Application,
+    manual: PreferredAvailability | null,
+  ): Promise<void> {
+    requireAvailable(app)
+    await this.#change(session, { manual: manual === 'Online' ? null : manual })
+  }
+
+  async setNote(session: Session, app: Application, message: string | null): Promise<void> {
+    requireAvailable(app)
+    await this.#change(session, { note: message || null })
+  }
+
+  async setLocation(session: Session, app: Application, location: string | null): Promise<void> {
+    requireAvailable(app)
+    await this.#change(session, { location: location || null })
+  }
+
+  /** The caller's own presence (what `me/presence`, `me/note`, `me/location` show). */
+  async own(session: Session, app: Application): Promise<OwnPresence> {
+    requireAvailable(app)
+    const record = await this.#record(this.#store, session.user.id, this.#clock.now())
+    return { record, view: this.#view('FriendsAndFamily', session.user, record) }
+  }
+
+  /**
+   * What `watcher` sees of `target`'s presence: filtered by the privacy relationship the target
+   * chose for the watcher (Colleagues by default).
+   */
+  async viewOf(watcher: User, target: User): Promise<PresenceView> {
+    const record = await this.#record(this.#store, target.id, this.#clock.now())
+    const level = await this.levelFor(target, watcher.sipUri)
+    return this.#view(level, target, record)
+  }
+
+  /** The privacy level `owner` gives `watcherUri`: their explicit choice, else Colleagues. */
+  async levelFor(owner: User, watcherUri: string): Promise<PrivacyLevel> {
+    if (owner.sipUri === watcherUri) return 'FriendsAndFamily'
+    return (await this.#store.privacy.level(owner.id, watcherUri)) ?? 'Colleagues'
+  }
+
+  /**
+   * Re-evaluates a user's presence after something outside this service changed their
+   * endpoints (an application deleted) or their privacy choices; emits what changed.
+   */
+  async refresh(user: User, privacyChangedFor?: string): Promise<void> {
+    const now = this.#clock.now()
+    const outbox = new Outbox()
+    await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
+      const before = await this.#record(tx, user.id, now)
+      await this.#apply(tx, outbox, user, before, {}, now, undefined, privacyChangedFor)
+    })
+  }
+
+  /** Re-evaluates users whose presence may have changed with time alone (idle, expired). */
+  async tick(): Promise<number> {
+    const now = this.#clock.now()
+    const due = await this.#store.presence.due(now, 500)
+    for (const userId of due) {
+      const user = await this.#store.users.findById(userId)
+      if (user) await this.refresh(user)
+    }
+    return due.length
+  }
+
+  async #change(
+    session: Session,
+    changes: { manual?: PreferredAvailability | null; note?: string | null; location?: string | null },
+  ): Promise<void> {
+    const now = this.#clock.now()
+    const outbox = new Outbox()
+    await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
+      const before = await this.#record(tx, session.user.id, now)
+      await this.#apply(tx, outbox, session.user, before, changes, now)
+    })
+  }
+
+  async #record(tx: Pick<Store, 'presence'>, userId: UserId, now: number): Promise<PresenceRecord> {
+    return (
+      (await tx.presence.get(userId)) ?? {
+        userId,
+        manual: null,
+        note: null,
+        location: null,
+        availability: 'Offline',
+        activity: null,
+        deviceType: 'Unknown',
+        lastActiveAt: null,
+        nextCheckAt: null,
+        updatedAt: now,
+      }
+    )
+  }
+
+  // Recomputes the aggregate, saves, and queues the events that tell each audience what it can
+  // now see differently: the user's own applications (sender me) and watchers (sender people).
+  async #apply(
+    tx: Tx,
+    outbox: Outbox,
+    user: User,
+    before: PresenceRecord,
+    changes: { manual?: PreferredAvailability | null; note?: string | null; location?: string | null },
+    now: number,
+    announcedApp?: Application['id'],
+    privacyChangedFor?: string,
+  ): Promise<void> {
+    const manual = changes.manual === undefined ? before.manual : changes.manual
+    const endpoints = await tx.applications.listAvailable(user.id)
+    const { aggregate, nextCheckAt } = aggregatePresence(manual, endpoints, now, this.#timers)
+    const lastActive = Math.max(before.lastActiveAt ?? 0, ...endpoints.map((e) => e.userActiveAt))
+    const after: PresenceRecord = {
+      ...before,
+      manual,
+      note: changes.note === undefined ? before.note : changes.note,
+      location: changes.location === undefined ? before.location : changes.location,
+      availability: aggregate.availability,
+      activity: aggregate.activity ?? null,
+      deviceType: aggregate.deviceType,
+      lastActiveAt: lastActive > 0 ? lastActive : null,
+      nextCheckAt: nextCheckAt ?? null,
+      updatedAt: now,
+    }
+    await tx.presence.save(after)
+
+    const own = diff(
+      this.#view('FriendsAndFamily', user, before),
+      this.#view('FriendsAndFamily', user, after),
+    )
+    const ownEvents: ChannelEvent[] = []
+    if (own.presence)
+      ownEvents.push({ sender: ME, link: { rel: 'presence' }, type: 'updated', priority: 'medium' })
+    if (own.note) ownEvents.push({ sender: ME, link: { rel: 'note' }, type: 'updated', priority: 'medium' })
+    if (own.location)
+      ownEvents.push({ sender: ME, link: { rel: 'location' }, type: 'updated', priority: 'medium' })
+    for (const endpoint of endpoints) if (endpoint.id !== announcedApp) outbox.add(endpoint.id, ...ownEvents)
+
+    for (const watcher of await tx.subscriptions.watchers(user.sipUri, now)) {
+      if (watcher.userId === user.id) continue
+      const level = (await tx.privacy.level(user.id, watcher.uri)) ?? 'Colleagues'
+      const changed = diff(this.#view(level, user, before), this.#view(level, user, after))
+      if (privacyChangedFor === watcher.uri)
+        Object.assign(changed, { presence: true, note: true, location: true })
+      outbox.add(watcher.appId, ...contactEvents(user.sipUri, changed))
+    }
+  }
+
+  #view(level: PrivacyLevel, user: User, record: PresenceRecord): PresenceView {
+    return viewFor(level, {
+      aggregate: {
+        availability: record.availability,
+        activity: record.activity ?? undefined,
+        deviceType: record.deviceType,
+      },
+      lastActive: record.lastActiveAt ?? undefined,
+      note: record.note,
+      outOfOffice: user.outOfOfficeNote,
+      location: record.location,
+    })
+  }
+}
+
+function requireAvailable(app: Application): void {
+  if (!app.available) throw new UcwaError('MakeMeAvailableRequired')
+}
+
+/** Which parts of a view differ (lastActive alone does not make an event: it changes constantly). */
+function diff(a: PresenceView, b: PresenceView): { presence: boolean; note: boolean; location: boolean } {
+  return {
+    presence: a.availability !== b.availability || a.activity !== b.activity || a.deviceType !== b.deviceType,
+    note: a.note?.message !== b.note?.message || a.note?.type !== b.note?.type,
+    location: a.location !== b.location,
+  }
+}
+
+/** A watcher's events for a contact's changes: link only, never embedded (ucwa-protocol §5.3). */
+export function contactEvents(
+  uri: string,
+  changed: { presence: boolean; note: boolean; location: boolean },
+): ChannelEvent[] {
+  const contact: Ref = { rel: 'contact', ids: [uri] }
+  const event = (rel: string): ChannelEvent => ({
+    sender: PEOPLE,
+    link: { rel, ids: [uri] },
+    in: contact,
+    type: 'updated',
+    priority: 'medium',
+  })
+  const events: ChannelEvent[] = []
+  if (changed.presence) events.push(event('contactPresence'))
+  if (changed.note) events.push(event('contactNote'))
+  if (changed.location) events.push(event('contactLocation'))
+  return events
+}

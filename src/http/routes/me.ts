@@ -1,0 +1,115 @@
+// me, makeMeAvailable, reportMyActivity and the user's own presence, note and location
+// (ucwa-protocol §5.1–5.2), with the doc-sample aliases clients build themselves (§13).
+// See docs/presence.md.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import Type from 'typebox'
+import { PREFERRED_AVAILABILITIES, type PreferredAvailability } from '../../domain/presence/presence-rules.ts'
+import type { PresenceService } from '../../domain/presence/presence-service.ts'
+import { requireSession } from '../context.ts'
+import { renderMe } from '../hal/resources.ts'
+import { readInput } from '../input.ts'
+import { sendResource } from '../reply.ts'
+import { pathsOf, requireApp } from './app-context.ts'
+
+const MODALITIES = [
+  'Messaging',
+  'PhoneAudio',
+  'Audio',
+  'Video',
+  'ApplicationSharing',
+  'DataCollaboration',
+  'PanoramicVideo',
+]
+const literals = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)))
+
+const MakeMeAvailableInput = Type.Object({
+  signInAs: Type.Optional(literals(PREFERRED_AVAILABILITIES)),
+  supportedModalities: Type.Optional(Type.Array(literals(MODALITIES), { maxItems: 16 })),
+  supportedMessageFormats: Type.Optional(Type.Array(literals(['Plain', 'Html']), { maxItems: 4 })),
+  audioPreference: Type.Optional(literals(['PhoneAudio', 'VoipAudio'])),
+  phoneNumber: Type.Optional(Type.String({ maxLength: 100 })),
+  inactiveTimeout: Type.Optional(Type.Unknown()),
+  voipFallbackToPhoneAudioTimeOut: Type.Optional(Type.Unknown()),
+})
+const PresenceInput = Type.Object({ availability: Type.Optional(literals(PREFERRED_AVAILABILITIES)) })
+const NoteInput = Type.Object({ message: Type.Optional(Type.String({ maxLength: 500 })) })
+const LocationInput = Type.Object({ location: Type.Optional(Type.String({ maxLength: 60 })) })
+
+/** Query parameters may carry the input too (`?message=…`); the body wins. */
+function inputOf(req: FastifyRequest): Record<string, unknown> {
+  const body = req.body
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
+    return body as never
+  return { ...(req.query as Record<string, unknown>), ...((body as Record<string, unknown>) ?? {}) }
+}
+
+export function meRoutes(app: FastifyInstance, deps: { presence: PresenceService }): void {
+  const { presence } = deps
+
+  app.get('/me', (req, reply) => {
+    const application = requireApp(req)
+    return sendResource(req, reply, renderMe(requireSession(req).user, pathsOf(req), application.available))
+  })
+
+  const makeMeAvailable = async (req: FastifyRequest, reply: FastifyReply) => {
+    const input = readInput(MakeMeAvailableInput, req.body ?? {})
+    await presence.makeMeAvailable(requireSession(req), requireApp(req), input)
+    return reply.code(204).send()
+  }
+  app.post('/me/makeMeAvailable', makeMeAvailable)
+  app.post('/communication/makeMeAvailable', makeMeAvailable)
+
+  const reportMyActivity = async (req: FastifyRequest, reply: FastifyReply) => {
+    await presence.reportActivity(requireSession(req), requireApp(req))
+    return reply.code(204).send()
+  }
+  app.post('/me/reportMyActivity', reportMyActivity)
+  app.post('/reportMyActivity', reportMyActivity)
+
+  app.get('/me/presence', async (req, reply) => {
+    const { view } = await presence.own(requireSession(req), requireApp(req))
+    return sendResource(req, reply, {
+      availability: view.availability,
+      ...(view.activity ? { activity: view.activity } : {}),
+      rel: 'presence',
+      _links: { self: { href: `${pathsOf(req).me}/presence` } },
+    })
+  })
+  app.post('/me/presence', async (req, reply) => {
+    const { availability } = readInput(PresenceInput, inputOf(req))
+    await presence.setAvailability(
+      requireSession(req),
+      requireApp(req),
+      (availability as PreferredAvailability | undefined) ?? null,
+    )
+    return reply.code(204).send()
+  })
+
+  app.get('/me/note', async (req, reply) => {
+    const { view } = await presence.own(requireSession(req), requireApp(req))
+    return sendResource(req, reply, {
+      ...(view.note ? { message: view.note.message, type: view.note.type } : { type: 'Personal' }),
+      rel: 'note',
+      _links: { self: { href: `${pathsOf(req).me}/note` } },
+    })
+  })
+  app.post('/me/note', async (req, reply) => {
+    const { message } = readInput(NoteInput, inputOf(req))
+    await presence.setNote(requireSession(req), requireApp(req), message?.trim() || null)
+    return reply.code(204).send()
+  })
+
+  app.get('/me/location', async (req, reply) => {
+    const { view } = await presence.own(requireSession(req), requireApp(req))
+    return sendResource(req, reply, {
+      ...(view.location ? { location: view.location } : {}),
+      rel: 'location',
+      _links: { self: { href: `${pathsOf(req).me}/location` } },
+    })
+  })
+  app.post('/me/location', async (req, reply) => {
+    const { location } = readInput(LocationInput, inputOf(req))
+    await presence.setLocation(requireSession(req), requireApp(req), location?.trim() || null)
+    return reply.code(204).send()
+  })
+}

@@ -1,0 +1,75 @@
+import type { Kysely, Selectable } from 'kysely'
+import { asUserId, type UserId } from '../../domain/ids.ts'
+import type { PresenceStore } from '../../domain/ports.ts'
+import type { Availability, DeviceType, PreferredAvailability } from '../../domain/presence/presence-rules.ts'
+import type { PresenceRecord } from '../../domain/presence/presence-types.ts'
+import type { Database, PresenceTable } from './database.ts'
+
+export class KyselyPresenceStore implements PresenceStore {
+  readonly #db: Kysely<Database>
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  async get(userId: UserId): Promise<PresenceRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('presence')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .executeTakeFirst()
+    return row && toRecord(row)
+  }
+
+  async getMany(userIds: readonly UserId[]): Promise<PresenceRecord[]> {
+    if (userIds.length === 0) return []
+    const rows = await this.#db.selectFrom('presence').selectAll().where('user_id', 'in', userIds).execute()
+    return rows.map(toRecord)
+  }
+
+  async save(r: PresenceRecord): Promise<void> {
+    const values = {
+      user_id: r.userId,
+      manual: r.manual,
+      note: r.note,
+      location: r.location,
+      availability: r.availability,
+      activity: r.activity,
+      device_type: r.deviceType,
+      last_active_at: r.lastActiveAt,
+      next_check_at: r.nextCheckAt,
+      updated_at: r.updatedAt,
+    }
+    await this.#db
+      .insertInto('presence')
+      .values(values)
+      .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
+      .execute()
+  }
+
+  async due(now: number, limit: number): Promise<UserId[]> {
+    const rows = await this.#db
+      .selectFrom('presence')
+      .select('user_id')
+      .where('next_check_at', '<=', now)
+      .orderBy('next_check_at')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => asUserId(r.user_id))
+  }
+}
+
+function toRecord(row: Selectable<PresenceTable>): PresenceRecord {
+  return {
+    userId: asUserId(row.user_id),
+    manual: row.manual as PreferredAvailability | null,
+    note: row.note,
+    location: row.location,
+    availability: row.availability as Availability,
+    activity: row.activity,
+    deviceType: row.device_type as DeviceType,
+    lastActiveAt: row.last_active_at === null ? null : Number(row.last_active_at),
+    nextCheckAt: row.next_check_at === null ? null : Number(row.next_check_at),
+    updatedAt: Number(row.updated_at),
+  }
+}

@@ -1,0 +1,144 @@
+// The event channel over real HTTP: holds, batches, repeats, resyncs, replacement, restarts.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import {
+  createApplication,
+  PASSWORDS,
+  request,
+  signIn,
+  startTestServer,
+  type TestServer,
+} from '../helpers/server.ts'
+
+const HOST = 'pool01.example.test'
+
+async function signedInApp(t: TestServer, user: 'alice' | 'bob', endpoint = `${user}-1`) {
+  const token = await signIn(t.internal, HOST, `${user}@example.test`, PASSWORDS[user])
+  const app = await createApplication(t.internal, HOST, token, {
+    UserAgent: 'test/1.0',
+    EndpointId: endpoint,
+    Culture: 'en-US',
+  })
+  const self: string = app.json._links.self.href
+  const get = (path: string) => request(t.internal, path, { host: HOST, token })
+  const post = (path: string, body?: unknown) =>
+    request(t.internal, path, {
+      host: HOST,
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? '' : JSON.stringify(body),
+    })
+  return { token, self, events: app.json._links.events.href as string, get, post }
+}
+
+const eventsOf = (batch: any) =>
+  (batch.sender as any[]).flatMap((s) => s.events.map((e: any) => `${s.rel}:${e.link.rel}:${e.type}`))
+
+describe('event channel', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startTestServer()
+  })
+  after(() => t.stop())
+
+  it('answers an empty batch after the timeout with self, next and "sender": []', async () => {
+    const a = await signedInApp(t, 'alice', 'empty')
+    const res = await a.get(`${a.events}&timeout=1`)
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.json.sender, [])
+    assert.equal(res.json._links.self.href, a.events)
+    assert.match(res.json._links.next.href, /\?ack=2$/)
+  })
+
+  it('delivers makeMeAvailable events at once, repeats a lost batch and acknowledges on the next ack', async () => {
+    const a = await signedInApp(t, 'alice', 'mma')
+    const parked = a.get(`${a.events}&timeout=30`)
+    await new Promise((r) => setTimeout(r, 50))
+    const started = Date.now()
+    assert.equal(
+      (await a.post(`${a.self}/me/makeMeAvailable`, { SupportedModalities: ['Messaging'] })).status,
+      204,
+    )
+    const first = await parked
+    assert.ok(Date.now() - started < 5000, 'the parked P-GET was released by the change')
+    assert.deepEqual(eventsOf(first.json), [
+      'me:me:updated',
+      'me:presence:added',
+      'me:note:added',
+      'me:location:added',
+      'communication:communication:updated',
+    ])
+    const comm = first.json.sender[1].events[0]._embedded.communication
+    assert.deepEqual(comm.supportedModalities, ['Messaging'])
+    // The response was lost: asking again with the same ack gives the same batch.
+    const again = await a.get(a.events)
+    assert.deepEqual(again.json, first.json)
+    // The next ack acknowledges it; a stale ack then asks for a resync.
+    const next = await a.get(`${first.json._links.next.href}&timeout=1`)
+    assert.deepEqual(next.json.sender, [])
+    const stale = await a.get(a.events)
+    assert.ok(stale.json._links.resync, 'an acknowledged batch cannot be fetched again')
+    assert.equal(stale.json._links.resync.href, next.json._links.self.href)
+    const future = await a.get(a.events.replace('ack=1', 'ack=99'))
+    assert.equal(future.json._links.resync.href, next.json._links.self.href)
+  })
+
+  it('ends a parked P-GET with 409 PGetReplaced when a newer one arrives', async () => {
+    const a = await signedInApp(t, 'alice', 'replace')
+    const first = a.get(`${a.events}&timeout=30`)
+    await new Promise((r) => setTimeout(r, 50))
+    const second = a.get(`${a.events}&timeout=1`)
+    const replaced = await first
+    assert.equal(replaced.status, 409)
+    assert.equal(replaced.json.subcode, 'PGetReplaced')
+    assert.equal((await second).status, 200)
+  })
+
+  it('answers 404 ApplicationNotFound after the application is deleted', async () => {
+    const a = await signedInApp(t, 'alice', 'deleted')
+    assert.equal(
+      (await request(t.internal, a.self, { host: HOST, token: a.token, method: 'DELETE' })).status,
+      204,
+    )
+    const res = await a.get(a.events)
+    assert.equal(res.status, 404)
+    assert.equal(res.json.subcode, 'ApplicationNotFound')
+  })
+
+  it('turns presence changes of one endpoint into events on the user’s other endpoints', async () => {
+    const one = await signedInApp(t, 'bob', 'bob-one')
+    const two = await signedInApp(t, 'bob', 'bob-two')
+    await one.post(`${one.self}/me/makeMeAvailable`, {})
+    await two.post(`${two.self}/me/makeMeAvailable`, {})
+    let ack = (await two.get(`${two.events}&timeout=1`)).json._links.next.href
+    assert.equal((await one.post(`${one.self}/me/presence`, { availability: 'Busy' })).status, 204)
+    const batch = await two.get(`${ack}&timeout=5`)
+    assert.deepEqual(eventsOf(batch.json), ['me:presence:updated'])
+    ack = batch.json._links.next.href
+    assert.equal((await two.get(`${two.self}/me/presence`)).json.availability, 'Busy')
+  })
+})
+
+describe('event channel across a restart', () => {
+  it('loses no event: a client resumes with its last ack on the restarted server', async () => {
+    const first = await startTestServer()
+    const a = await signedInApp(first, 'alice', 'restart')
+    await a.post(`${a.self}/me/makeMeAvailable`, {})
+    const batch1 = await a.get(`${a.events}&timeout=1`)
+    const next: string = batch1.json._links.next.href
+    await a.post(`${a.self}/me/note`, { message: 'written before the restart' })
+    await first.server.stop()
+
+    const second = await startTestServer({ dir: first.dir })
+    try {
+      const res = await request(second.internal, `${next}&timeout=5`, { host: HOST, token: a.token })
+      assert.equal(res.status, 200)
+      assert.deepEqual(eventsOf(res.json), ['me:note:updated'])
+      const note = await request(second.internal, `${a.self}/me/note`, { host: HOST, token: a.token })
+      assert.equal(note.json.message, 'written before the restart')
+    } finally {
+      await second.stop()
+      await first.stop()
+    }
+  })
+})
