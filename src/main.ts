@@ -9,9 +9,11 @@ import { ApplicationService } from './domain/applications/application-service.ts
 import { AuthService } from './domain/auth/auth-service.ts'
 import { SignInThrottle } from './domain/auth/sign-in-throttle.ts'
 import { AutodiscoverService } from './domain/autodiscover/autodiscover-service.ts'
+import { ContactService } from './domain/contacts/contact-service.ts'
 import { EventChannel } from './domain/events/event-channel.ts'
 import type { Clock, PasswordHasher, Store } from './domain/ports.ts'
 import { PresenceService } from './domain/presence/presence-service.ts'
+import { SubscriptionService } from './domain/presence/subscription-service.ts'
 import type { AccessLocation } from './domain/topology/topology.ts'
 import { type ProvisionedUser, provisionUsers } from './domain/users/provision.ts'
 import { UserService } from './domain/users/user-service.ts'
@@ -46,6 +48,8 @@ export interface RunningServer {
   readonly auth: AuthService
   readonly applications: ApplicationService
   readonly presence: PresenceService
+  readonly subscriptions: SubscriptionService
+  readonly contacts: ContactService
   readonly channel: EventChannel
   /** Users the config created at this start (with generated passwords, shown once). */
   readonly createdUsers: readonly ProvisionedUser[]
@@ -81,6 +85,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const bus = new LocalBus()
   const channel = new EventChannel({ store, bus, clock, settings: config.events })
   const presence = new PresenceService({ store, channel, clock, applications })
+  const subscriptions = new SubscriptionService({ store, channel, clock, presence })
+  const contacts = new ContactService({ store, channel, clock, random, presence })
   const createdUsers = await provisionUsers(users, config.users, random)
 
   const servers: FastifyInstance[] = []
@@ -96,6 +102,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
           autodiscover,
           applications,
           presence,
+          subscriptions,
+          contacts,
           channel,
           events: config.events,
           bodyLimitBytes: config.http.bodyLimitBytes,
@@ -128,7 +136,9 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   maintenance.unref()
   // Presence changes with time alone (idle endpoints, expired applications): look every few seconds.
   const presenceTimer = setInterval(() => {
-    presence.tick().catch((error: unknown) => logger.error({ err: error }, 'presence tick failed'))
+    Promise.all([presence.tick(), subscriptions.tick()]).catch((error: unknown) =>
+      logger.error({ err: error }, 'presence tick failed'),
+    )
   }, PRESENCE_TICK_MS)
   presenceTimer.unref()
 
@@ -142,6 +152,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     auth,
     applications,
     presence,
+    subscriptions,
+    contacts,
     channel,
     createdUsers,
     stop() {

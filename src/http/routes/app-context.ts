@@ -2,14 +2,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ApplicationService } from '../../domain/applications/application-service.ts'
 import type { Application } from '../../domain/applications/application-types.ts'
+import type { ContactService } from '../../domain/contacts/contact-service.ts'
 import type { EventChannel } from '../../domain/events/event-channel.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
+import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
 import { AppPaths, prefixOf } from '../hal/ucwa-paths.ts'
 import type { Authenticate } from './authenticate.ts'
 
 export interface UcwaDeps {
   readonly applications: ApplicationService
   readonly presence: PresenceService
+  readonly subscriptions: SubscriptionService
+  readonly contacts: ContactService
   readonly channel: EventChannel
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly authenticate: Authenticate

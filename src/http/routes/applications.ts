@@ -22,6 +22,8 @@ import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 import { communicationRoutes } from './communication.ts'
 import { eventRoutes } from './events.ts'
 import { meRoutes } from './me.ts'
+import { peopleRoutes } from './people.ts'
+import { subscriptionRoutes } from './subscriptions.ts'
 
 const Text100 = Type.String({ minLength: 1, maxLength: 100 })
 
@@ -94,6 +96,8 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       communicationRoutes(scoped, deps)
       batchRoute(scoped, deps.root)
       meRoutes(scoped, deps)
+      subscriptionRoutes(scoped, deps)
+      peopleRoutes(scoped, deps)
       eventRoutes(scoped, { channel: deps.channel, renderers: EMBEDDED_RENDERERS, ...deps.events })
     },
     { prefix: '/:appId' },

@@ -4,8 +4,10 @@ import type { ListenerKind } from '../../config/config.ts'
 import type { ApplicationService } from '../../domain/applications/application-service.ts'
 import type { AuthService } from '../../domain/auth/auth-service.ts'
 import type { AutodiscoverService } from '../../domain/autodiscover/autodiscover-service.ts'
+import type { ContactService } from '../../domain/contacts/contact-service.ts'
 import type { EventChannel } from '../../domain/events/event-channel.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
+import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
 import { UCWA_PREFIXES } from '../hal/ucwa-paths.ts'
 import { applicationRoutes } from './applications.ts'
 import { makeAuthenticate } from './authenticate.ts'
@@ -18,6 +20,8 @@ export interface RouteDeps {
   readonly autodiscover: AutodiscoverService
   readonly applications: ApplicationService
   readonly presence: PresenceService
+  readonly subscriptions: SubscriptionService
+  readonly contacts: ContactService
   readonly channel: EventChannel
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly ready: () => Promise<Record<string, boolean>>
@@ -39,12 +43,15 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: 
   //   GET  {prefix}/:appId/events?ack=N
   //   GET  {prefix}/:appId/me; POST …/me/makeMeAvailable, …/me/reportMyActivity (+ aliases)
   //   GET|POST {prefix}/:appId/me/presence|note|location
+  //   {prefix}/:appId/people/…: subscriptions (routes/subscriptions.ts), contacts (routes/people.ts)
   for (const prefix of UCWA_PREFIXES) {
     app.register(
       async (scoped) =>
         applicationRoutes(scoped, {
           applications: deps.applications,
           presence: deps.presence,
+          subscriptions: deps.subscriptions,
+          contacts: deps.contacts,
           channel: deps.channel,
           events: deps.events,
           authenticate,
