@@ -105,11 +105,53 @@ function keyOf(pointer: string): string {
     .replace(/^\./, '')
 }
 
+type Fail = (key: string, message: string) => ConfigError
+
 function build(raw: RawConfig, options: { file: string; baseDir: string }): Config {
   const { file, baseDir } = options
-  const fail = (key: string, message: string) => new ConfigError(file, key, message)
-  const lower = (s: string) => s.toLowerCase()
+  const fail: Fail = (key, message) => new ConfigError(file, key, message)
+  const pools = buildPools(raw, fail)
+  const domains = buildDomains(raw, pools, fail)
+  const apps = raw.applications ?? {}
+  return {
+    source: file,
+    topology: new Topology(domains, pools),
+    listeners: buildListeners(raw, baseDir, fail),
+    storage: {
+      sqlitePath:
+        raw.storage.sqlite.path === ':memory:' ? ':memory:' : resolve(baseDir, raw.storage.sqlite.path),
+    },
+    users: buildUsers(raw, domains, pools, fail),
+    auth: {
+      ...DEFAULT_AUTH,
+      ...(raw.auth?.tokenLifetimeSeconds ? { tokenLifetimeSeconds: raw.auth.tokenLifetimeSeconds } : {}),
+    },
+    throttle: { ...DEFAULT_THROTTLE, ...(raw.auth?.throttle ?? {}) },
+    applications: {
+      ...DEFAULT_APPLICATIONS,
+      maxPerUser: apps.maxPerUser ?? DEFAULT_APPLICATIONS.maxPerUser,
+      idleTimeoutSeconds: {
+        browser: apps.browserIdleTimeoutSeconds ?? DEFAULT_APPLICATIONS.idleTimeoutSeconds.browser,
+        desktop: apps.desktopIdleTimeoutSeconds ?? DEFAULT_APPLICATIONS.idleTimeoutSeconds.desktop,
+        mobile: apps.mobileIdleTimeoutSeconds ?? DEFAULT_APPLICATIONS.idleTimeoutSeconds.mobile,
+      },
+    },
+    http: {
+      bodyLimitBytes: raw.http?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      trustProxy: raw.http?.trustProxy ?? false,
+    },
+    logging: { level: raw.logging?.level ?? 'info' },
+    events: {
+      defaultTimeoutSeconds: raw.events?.defaultTimeoutSeconds ?? 15,
+      maxTimeoutSeconds: raw.events?.maxTimeoutSeconds ?? 180,
+      maxBatchEvents: raw.events?.maxBatchEvents ?? 200,
+    },
+  }
+}
 
+const lower = (s: string) => s.toLowerCase()
+
+function buildPools(raw: RawConfig, fail: Fail): Pool[] {
   const sites = new Set(raw.sites.map((s) => s.name))
   const seenHosts = new Map<string, string>()
   const pools: Pool[] = raw.pools.map((p, i) => {
@@ -143,26 +185,33 @@ function build(raw: RawConfig, options: { file: string; baseDir: string }): Conf
       originOverrides,
     }
   })
-  const poolByFqdn = new Map(pools.map((p) => [p.fqdn, p]))
-  if (poolByFqdn.size !== pools.length) throw fail('pools', 'pool FQDNs must be unique')
+  if (new Set(pools.map((p) => p.fqdn)).size !== pools.length)
+    throw fail('pools', 'pool FQDNs must be unique')
   if (!pools.some((p) => p.role === 'frontend'))
     throw fail('pools', 'at least one pool must be a frontend pool')
+  return pools
+}
 
+function buildDomains(raw: RawConfig, pools: readonly Pool[], fail: Fail): SipDomain[] {
   const defaults = raw.sipDomains.filter((d) => d.default)
   if (defaults.length !== 1) {
     throw fail('sipDomains', `exactly one SIP domain must have default: true (found ${defaults.length})`)
   }
+  const known = new Set(pools.map((p) => p.fqdn))
   const fallbackDiscovery = (pools.find((p) => p.role === 'director') ?? pools[0])?.fqdn ?? ''
   const domains: SipDomain[] = raw.sipDomains.map((d, i) => {
     const discoveryPool = lower(d.discoveryPool ?? fallbackDiscovery)
-    if (!poolByFqdn.has(discoveryPool)) {
+    if (!known.has(discoveryPool)) {
       throw fail(`sipDomains[${i}].discoveryPool`, `pool ${discoveryPool} is not listed under pools`)
     }
     return { name: lower(d.name), isDefault: d.default === true, discoveryPool }
   })
   if (new Set(domains.map((d) => d.name)).size !== domains.length)
     throw fail('sipDomains', 'SIP domains must be unique')
+  return domains
+}
 
+function buildListeners(raw: RawConfig, baseDir: string, fail: Fail): Listener[] {
   const listeners: Listener[] = raw.listeners.map((l, i) => {
     const key = `listeners[${i}]`
     const readPem = (name: 'certFile' | 'keyFile', path: string) => {
@@ -186,9 +235,18 @@ function build(raw: RawConfig, options: { file: string; baseDir: string }): Conf
       'at least one internal or external listener is needed (autodiscover-http serves discovery only)',
     )
   }
+  return listeners
+}
 
+function buildUsers(
+  raw: RawConfig,
+  domains: readonly SipDomain[],
+  pools: readonly Pool[],
+  fail: Fail,
+): ConfiguredUser[] {
   const domainNames = new Set(domains.map((d) => d.name))
-  const users: ConfiguredUser[] = (raw.users ?? []).map((u, i) => {
+  const poolByFqdn = new Map(pools.map((p) => [p.fqdn, p]))
+  return (raw.users ?? []).map((u, i) => {
     const key = `users[${i}]`
     const sipUri = parseSipUri(u.sipUri)
     if (!sipUri) throw fail(`${key}.sipUri`, `"${u.sipUri}" is not a SIP address (user@domain)`)
@@ -214,40 +272,4 @@ function build(raw: RawConfig, options: { file: string; baseDir: string }): Conf
       password: u.password,
     }
   })
-
-  const apps = raw.applications ?? {}
-  return {
-    source: file,
-    topology: new Topology(domains, pools),
-    listeners,
-    storage: {
-      sqlitePath:
-        raw.storage.sqlite.path === ':memory:' ? ':memory:' : resolve(baseDir, raw.storage.sqlite.path),
-    },
-    users,
-    auth: {
-      ...DEFAULT_AUTH,
-      ...(raw.auth?.tokenLifetimeSeconds ? { tokenLifetimeSeconds: raw.auth.tokenLifetimeSeconds } : {}),
-    },
-    throttle: { ...DEFAULT_THROTTLE, ...(raw.auth?.throttle ?? {}) },
-    applications: {
-      ...DEFAULT_APPLICATIONS,
-      maxPerUser: apps.maxPerUser ?? DEFAULT_APPLICATIONS.maxPerUser,
-      idleTimeoutSeconds: {
-        browser: apps.browserIdleTimeoutSeconds ?? DEFAULT_APPLICATIONS.idleTimeoutSeconds.browser,
-        desktop: apps.desktopIdleTimeoutSeconds ?? DEFAULT_APPLICATIONS.idleTimeoutSeconds.desktop,
-        mobile: apps.mobileIdleTimeoutSeconds ?? DEFAULT_APPLICATIONS.idleTimeoutSeconds.mobile,
-      },
-    },
-    http: {
-      bodyLimitBytes: raw.http?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-      trustProxy: raw.http?.trustProxy ?? false,
-    },
-    logging: { level: raw.logging?.level ?? 'info' },
-    events: {
-      defaultTimeoutSeconds: raw.events?.defaultTimeoutSeconds ?? 15,
-      maxTimeoutSeconds: raw.events?.maxTimeoutSeconds ?? 180,
-      maxBatchEvents: raw.events?.maxBatchEvents ?? 200,
-    },
-  }
 }
