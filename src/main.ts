@@ -70,6 +70,11 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const throttle = new SignInThrottle(config.throttle)
   const applications = new ApplicationService({ store, clock, random, settings: config.applications })
   const auth = new AuthService({ store, hasher, random, clock, topology, throttle, settings: config.auth })
+  const bus = new LocalBus()
+  const channel = new EventChannel({ store, bus, clock, settings: config.events })
+  const presence = new PresenceService({ store, channel, clock, applications })
+  const subscriptions = new SubscriptionService({ store, channel, clock, presence })
+  const contacts = new ContactService({ store, channel, clock, random, presence })
   const users = new UserService({
     store,
     hasher,
@@ -80,13 +85,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       await auth.revokeUser(user.id)
       applications.forgetUser(user.id)
     },
+    userChanged: async (user, previous) => {
+      auth.forgetUser(user.id)
+      if (user.outOfOfficeNote !== previous.outOfOfficeNote) await presence.refresh(user, undefined, previous)
+    },
   })
   const autodiscover = new AutodiscoverService(topology)
-  const bus = new LocalBus()
-  const channel = new EventChannel({ store, bus, clock, settings: config.events })
-  const presence = new PresenceService({ store, channel, clock, applications })
-  const subscriptions = new SubscriptionService({ store, channel, clock, presence })
-  const contacts = new ContactService({ store, channel, clock, random, presence })
   const createdUsers = await provisionUsers(users, config.users, random)
 
   const servers: FastifyInstance[] = []

@@ -100,7 +100,7 @@ export class PresenceService {
           priority: 'medium',
         },
       )
-      await this.#apply(tx, outbox, user, before, { manual }, now, app.id)
+      await this.#apply(tx, outbox, user, before, { manual }, now, { announcedApp: app.id })
       return changed
     })
     this.#applications.remember(updated)
@@ -168,12 +168,12 @@ export class PresenceService {
    * Re-evaluates a user's presence after something outside this service changed their
    * endpoints (an application deleted) or their privacy choices; emits what changed.
    */
-  async refresh(user: User, privacyChangedFor?: string): Promise<void> {
+  async refresh(user: User, privacyChangedFor?: string, previous?: User): Promise<void> {
     const now = this.#clock.now()
     const outbox = new Outbox()
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
       const before = await this.#record(tx, user.id, now)
-      await this.#apply(tx, outbox, user, before, {}, now, undefined, privacyChangedFor)
+      await this.#apply(tx, outbox, user, before, {}, now, { privacyChangedFor, previous })
     })
   }
 
@@ -226,9 +226,15 @@ export class PresenceService {
     before: PresenceRecord,
     changes: { manual?: PreferredAvailability | null; note?: string | null; location?: string | null },
     now: number,
-    announcedApp?: Application['id'],
-    privacyChangedFor?: string,
+    context: {
+      announcedApp?: Application['id']
+      privacyChangedFor?: string | undefined
+      previous?: User | undefined
+    } = {},
   ): Promise<void> {
+    const { announcedApp, privacyChangedFor } = context
+    // The directory entry as it was (an out-of-office note changes what others see).
+    const was = context.previous ?? user
     const manual = changes.manual === undefined ? before.manual : changes.manual
     const endpoints = await tx.applications.listAvailable(user.id)
     const { aggregate, nextCheckAt } = aggregatePresence(manual, endpoints, now, this.#timers)
@@ -262,7 +268,7 @@ export class PresenceService {
     for (const watcher of await tx.subscriptions.watchers(user.sipUri, now)) {
       if (watcher.userId === user.id) continue
       const level = (await tx.privacy.level(user.id, watcher.uri)) ?? 'Colleagues'
-      const changed = diff(this.#view(level, user, before), this.#view(level, user, after))
+      const changed = diff(this.#view(level, was, before), this.#view(level, user, after))
       if (privacyChangedFor === watcher.uri)
         Object.assign(changed, { presence: true, note: true, location: true })
       outbox.add(watcher.appId, ...contactEvents(user.sipUri, changed))

@@ -8,6 +8,9 @@ import type { NewUser, User, UserPatch } from './user-types.ts'
 /** Called when a user's credentials or status change, so live sessions end at once. */
 export type RevokeSessions = (user: User) => Promise<void>
 
+/** Called after any change to a user's directory entry (caches, presence notes). */
+export type UserChanged = (user: User, previous: User) => Promise<void>
+
 /** A directory rule was broken; the message says which and how to fix it. */
 export class UserValidationError extends Error {
   override readonly name = 'UserValidationError'
@@ -22,6 +25,7 @@ export class UserService {
   readonly #random: Random
   readonly #topology: Topology
   readonly #revoke: RevokeSessions
+  readonly #changed: UserChanged
 
   constructor(deps: {
     store: Store
@@ -30,6 +34,7 @@ export class UserService {
     random: Random
     topology: Topology
     revokeSessions: RevokeSessions
+    userChanged?: UserChanged
   }) {
     this.#store = deps.store
     this.#hasher = deps.hasher
@@ -37,6 +42,7 @@ export class UserService {
     this.#random = deps.random
     this.#topology = deps.topology
     this.#revoke = deps.revokeSessions
+    this.#changed = deps.userChanged ?? (async () => undefined)
   }
 
   async add(input: NewUser, password: string | null): Promise<User> {
@@ -76,6 +82,7 @@ export class UserService {
     if (!updated) throw new UserValidationError(`no user ${user.sipUri}`)
     const disabled = user.enabled && !updated.enabled
     if (disabled || user.homePool !== updated.homePool) await this.#revoke(updated)
+    await this.#changed(updated, user)
     return updated
   }
 
