@@ -68,12 +68,18 @@ export async function start(config: Config, options: StartOptions = {}): Promise
 
   const store = await openSqliteStore(config.storage.sqlitePath)
   const throttle = new SignInThrottle(config.throttle)
-  const applications = new ApplicationService({ store, clock, random, settings: config.applications })
-  const auth = new AuthService({ store, hasher, random, clock, topology, throttle, settings: config.auth })
   const bus = new LocalBus()
   const channel = new EventChannel({ store, bus, clock, settings: config.events })
+  const applications = new ApplicationService({
+    store,
+    clock,
+    random,
+    channel,
+    settings: config.applications,
+  })
+  const auth = new AuthService({ store, hasher, random, clock, topology, throttle, settings: config.auth })
   const presence = new PresenceService({ store, channel, clock, applications })
-  const subscriptions = new SubscriptionService({ store, channel, clock, presence })
+  const subscriptions = new SubscriptionService({ store, channel, clock, random, presence })
   const contacts = new ContactService({ store, channel, clock, random, presence })
   const users = new UserService({
     store,

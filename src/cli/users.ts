@@ -1,10 +1,11 @@
 // `parley user add | list | show | set | set-password | disable | enable | remove`.
 // Works on the store the config names, with or without the server running (SQLite WAL allows both).
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import type { Config } from '../config/config.ts'
 import { AuthService } from '../domain/auth/auth-service.ts'
 import { SignInThrottle } from '../domain/auth/sign-in-throttle.ts'
-import { requireSipUri, UserService } from '../domain/users/user-service.ts'
+import { MAX_PHOTO_BYTES, photoTypeOf } from '../domain/contacts/photo.ts'
+import { requireSipUri, UserService, UserValidationError } from '../domain/users/user-service.ts'
 import type { PhoneNumbers, User, UserPatch } from '../domain/users/user-types.ts'
 import { Argon2PasswordHasher } from '../platform/argon2-password-hasher.ts'
 import { NodeRandom, systemClock } from '../platform/node-random.ts'
@@ -19,12 +20,13 @@ const HELP = `Usage: parley user <verb> [USER] [options]   (USER is a SIP addres
   add USER --name NAME [--pool FQDN] [profile options] [--password-stdin]
   list [--json]
   show USER [--json]
-  set USER [profile options]
+  set USER [profile options] [--photo FILE | --no-photo]
   set-password USER [--password-stdin]   (without it a password is generated and printed)
   disable USER | enable USER | remove USER
 
 Profile options: --name, --email, --title, --department, --work-phone, --mobile-phone,
   --home-phone, --other-phone, --pool, --enterprise-voice / --no-enterprise-voice, --line-uri
+Photo options (set): --photo FILE (a JPEG or PNG of at most ${MAX_PHOTO_BYTES / 1024} KB), --no-photo
 Every verb also takes --config FILE or --demo, and --json.
 `
 
@@ -44,6 +46,8 @@ const OPTIONS = {
   'enterprise-voice': { type: 'boolean' },
   'no-enterprise-voice': { type: 'boolean' },
   'line-uri': { type: 'string' },
+  photo: { type: 'string' },
+  'no-photo': { type: 'boolean' },
   'password-stdin': { type: 'boolean' },
   help: { type: 'boolean' },
 } as const
@@ -73,7 +77,7 @@ export async function runUser(args: string[], env: Env): Promise<number> {
       case 'show':
         return print(values, await users.get(need()))
       case 'set':
-        return print(values, await users.update(need(), profile(values)))
+        return await set(users, need(), values)
       case 'set-password':
         return await setPassword(users, need(), values)
       case 'disable':
@@ -124,6 +128,43 @@ async function add(users: UserService, config: Config, name: string, values: Val
   print(values, user)
   if (generated) process.stdout.write(`Generated password (shown once): ${generated}\n`)
   return EXIT.ok
+}
+
+async function set(users: UserService, name: string, values: Values): Promise<number> {
+  if (values.photo !== undefined && values['no-photo']) {
+    throw new UsageError('--photo and --no-photo cannot be used together')
+  }
+  // Read the file before changing anything, so a bad photo leaves the user as it was.
+  const photo = values.photo === undefined ? undefined : readPhoto(values.photo)
+  let user = await users.update(name, profile(values))
+  if (photo !== undefined || values['no-photo']) user = await users.setPhoto(name, photo ?? null)
+  print(values, user)
+  if (!values.json && photo !== undefined) process.stdout.write(`Photo set (${photo.length} bytes).\n`)
+  if (!values.json && values['no-photo']) process.stdout.write('Photo removed.\n')
+  return EXIT.ok
+}
+
+/** The photo file's bytes, checked (size before reading, then the type) before anything changes. */
+function readPhoto(file: string): Uint8Array {
+  let size: number
+  try {
+    const stat = statSync(file)
+    if (!stat.isFile()) throw new UserValidationError(`--photo: ${file} is not a file`)
+    size = stat.size
+  } catch (error) {
+    if (error instanceof UserValidationError) throw error
+    throw new UserValidationError(
+      `--photo: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    )
+  }
+  if (size > MAX_PHOTO_BYTES) {
+    throw new UserValidationError(
+      `--photo: ${file} is ${size} bytes; at most ${MAX_PHOTO_BYTES} (${MAX_PHOTO_BYTES / 1024} KB) are allowed`,
+    )
+  }
+  const bytes = new Uint8Array(readFileSync(file))
+  if (!photoTypeOf(bytes)) throw new UserValidationError(`--photo: ${file} is not a JPEG or PNG image`)
+  return bytes
 }
 
 async function setPassword(users: UserService, name: string, values: Values): Promise<number> {

@@ -87,6 +87,11 @@ export const ERRORS = {
     subcode: 'MakeMeAvailableRequired',
     message: 'Call makeMeAvailable on this application first.',
   },
+  AlreadyExists: {
+    code: 'Conflict',
+    subcode: 'AlreadyExists',
+    message: 'The resource already exists.',
+  },
   LimitExceeded: {
     code: 'Forbidden',
     subcode: 'LimitExceeded',

@@ -1,6 +1,8 @@
 // The capabilities the domain needs from the outside world. Adapters implement them
 // (src/store, src/platform); src/main.ts chooses which. See docs/architecture.md.
 import type { Application, ApplicationUpdate, NewApplication } from './applications/application-types.ts'
+import type { ContactGroup, GroupMembership } from './contacts/contact-types.ts'
+import type { UserPhoto } from './contacts/photo.ts'
 import type { ChannelEvent, QueuedEvent } from './events/channel-event.ts'
 import type { ApplicationId, SipUri, UserId } from './ids.ts'
 import type { PrivacyLevel } from './presence/presence-rules.ts'
@@ -50,6 +52,10 @@ export interface UserStore {
   passwordHash(id: UserId): Promise<string | null | undefined>
   setPasswordHash(id: UserId, hash: string, now: number): Promise<boolean>
   remove(id: UserId): Promise<boolean>
+  /** The user's photo: null when none is set, undefined when there is no such user. */
+  photo(id: UserId): Promise<UserPhoto | null | undefined>
+  /** Sets (or, with null, removes) the user's photo; false when there is no such user. */
+  setPhoto(id: UserId, photo: UserPhoto | null, now: number): Promise<boolean>
 }
 
 /** A bearer token as stored: only its SHA-256 digest, never the token itself. */
@@ -145,6 +151,8 @@ export interface SubscriptionStore {
   watchedBy(app: ApplicationId, now: number): Promise<string[]>
   /** Deletes subscriptions that expired before `before`. */
   removeExpired(before: number): Promise<number>
+  /** Subscriptions that expire at or before `before` (expired ones included), soonest first. */
+  expiringBefore(before: number, limit: number): Promise<PresenceSubscription[]>
 }
 
 export interface PrivacyStore {
@@ -153,6 +161,35 @@ export interface PrivacyStore {
   list(owner: UserId): Promise<PrivacyRelationship[]>
   set(owner: UserId, contactUri: string, level: PrivacyLevel): Promise<void>
   reset(owner: UserId, contactUri: string): Promise<boolean>
+}
+
+/**
+ * Users' contact lists (docs/contacts.md): groups and (group, contact) memberships, always scoped
+ * by the owning user so another user's group answers like a missing one.
+ */
+export interface ContactStore {
+  /** The owner's groups: default, pinned, then their own groups oldest first. */
+  groups(owner: UserId): Promise<ContactGroup[]>
+  group(owner: UserId, id: string): Promise<ContactGroup | undefined>
+  insertGroup(group: ContactGroup): Promise<void>
+  renameGroup(owner: UserId, id: string, name: string): Promise<boolean>
+  /** Deletes the group and its memberships. */
+  removeGroup(owner: UserId, id: string): Promise<boolean>
+  /** The owner's memberships (of one group when `groupId` is given), oldest first. */
+  memberships(owner: UserId, groupId?: string): Promise<GroupMembership[]>
+  /** The groups `contactUri` is in. */
+  groupsOf(owner: UserId, contactUri: string): Promise<string[]>
+  /** How many distinct contacts the owner's list holds. */
+  countContacts(owner: UserId): Promise<number>
+  /** Adds a membership; false when it already exists. */
+  addMember(owner: UserId, groupId: string, contactUri: string, now: number): Promise<boolean>
+  removeMember(owner: UserId, groupId: string, contactUri: string): Promise<boolean>
+  /**
+   * Enabled directory users whose name, email, SIP URI or phone numbers contain `text`
+   * (case-insensitive; `digits`, when given, is matched against phone numbers), ordered by name,
+   * at most `limit`.
+   */
+  searchDirectory(text: string, digits: string | undefined, limit: number): Promise<UserId[]>
 }
 
 /** Everything durable, behind one object so adapters can share a connection and transactions. */
@@ -164,6 +201,7 @@ export interface Store {
   readonly presence: PresenceStore
   readonly subscriptions: SubscriptionStore
   readonly privacy: PrivacyStore
+  readonly contacts: ContactStore
   /** Runs `work` in one transaction; the store handed to it is bound to that transaction. */
   transaction<T>(work: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T>
   /** True when the store answers a trivial query (readiness probe). */

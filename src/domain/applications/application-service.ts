@@ -1,6 +1,8 @@
 // Creating, finding and ending UCWA applications. See docs/applications.md.
 import type { Session } from '../auth/auth-service.ts'
 import { UcwaError } from '../errors.ts'
+import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
+import { Outbox } from '../events/outbox.ts'
 import type { ApplicationId } from '../ids.ts'
 import type { Clock, Random, Store } from '../ports.ts'
 import {
@@ -29,12 +31,20 @@ interface Cached {
 export class ApplicationService {
   readonly #cache = new Map<ApplicationId, Cached>()
   readonly #store: Store
+  readonly #channel: EventChannel
   readonly #clock: Clock
   readonly #random: Random
   readonly #settings: ApplicationSettings
 
-  constructor(deps: { store: Store; clock: Clock; random: Random; settings?: ApplicationSettings }) {
+  constructor(deps: {
+    store: Store
+    clock: Clock
+    random: Random
+    channel: EventChannel
+    settings?: ApplicationSettings
+  }) {
     this.#store = deps.store
+    this.#channel = deps.channel
     this.#clock = deps.clock
     this.#random = deps.random
     this.#settings = deps.settings ?? DEFAULT_APPLICATIONS
@@ -134,7 +144,17 @@ export class ApplicationService {
     settings: CommunicationSettings,
   ): Promise<Application> {
     await this.use(session, id)
-    const app = await this.#store.applications.update(id, { communication: settings })
+    const outbox = new Outbox()
+    outbox.add(id, {
+      sender: { rel: 'communication' },
+      link: { rel: 'communication' },
+      type: 'updated',
+      embedded: { communication: settings },
+      priority: 'medium',
+    })
+    const app = await commitWithEvents(this.#store, this.#channel, outbox, (tx) =>
+      tx.applications.update(id, { communication: settings }),
+    )
     if (!app) throw new UcwaError('ApplicationNotFound')
     this.#remember(app)
     return app

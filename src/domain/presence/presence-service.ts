@@ -253,10 +253,7 @@ export class PresenceService {
     }
     await tx.presence.save(after)
 
-    const own = diff(
-      this.#view('FriendsAndFamily', user, before),
-      this.#view('FriendsAndFamily', user, after),
-    )
+    const own = diff(this.#view('FriendsAndFamily', was, before), this.#view('FriendsAndFamily', user, after))
     const ownEvents: ChannelEvent[] = []
     if (own.presence)
       ownEvents.push({ sender: ME, link: { rel: 'presence' }, type: 'updated', priority: 'medium' })

@@ -1,4 +1,5 @@
 // Directory management: what `parley user …` and config provisioning do. See docs/users.md.
+import { MAX_PHOTO_BYTES, photoTypeOf, type UserPhoto } from '../contacts/photo.ts'
 import type { SipUri } from '../ids.ts'
 import type { Clock, PasswordHasher, Random, Store } from '../ports.ts'
 import type { Pool, Topology } from '../topology/topology.ts'
@@ -92,6 +93,33 @@ export class UserService {
     await this.#store.users.setPasswordHash(user.id, await this.#hasher.hash(password), this.#clock.now())
     await this.#revoke(user)
     return user
+  }
+
+  /**
+   * Sets the user's photo from JPEG or PNG bytes (recognised by their magic bytes, at most
+   * MAX_PHOTO_BYTES), or removes it with null. See docs/contacts.md.
+   */
+  async setPhoto(name: string, bytes: Uint8Array | null): Promise<User> {
+    const user = await this.get(name)
+    let photo: UserPhoto | null = null
+    if (bytes !== null) {
+      if (bytes.length > MAX_PHOTO_BYTES) {
+        throw new UserValidationError(
+          `photo is ${bytes.length} bytes; at most ${MAX_PHOTO_BYTES} (${MAX_PHOTO_BYTES / 1024} KB) are allowed`,
+        )
+      }
+      const contentType = photoTypeOf(bytes)
+      if (!contentType) throw new UserValidationError('photo must be a JPEG or PNG image')
+      photo = { bytes, contentType }
+    }
+    await this.#store.users.setPhoto(user.id, photo, this.#clock.now())
+    return (await this.#store.users.findById(user.id)) ?? user
+  }
+
+  /** The user's photo, or null when none is set. */
+  async photo(name: string): Promise<UserPhoto | null> {
+    const user = await this.get(name)
+    return (await this.#store.users.photo(user.id)) ?? null
   }
 
   setEnabled(name: string, enabled: boolean): Promise<User> {

@@ -51,6 +51,13 @@ export const HREFS: Readonly<Record<string, HrefOf>> = {
   groupContacts: (a, ids) => `${people(a)}/groups/${id(ids)}/contacts`,
   myGroupMembership: (a, ids) => `${people(a)}/groupMemberships/${id(ids)}`,
   myContactsAndGroupsSubscription: (a) => `${people(a)}/contactsAndGroupsSubscription`,
+  // One contact's membership of one presence subscription: ids [subscription id, contact URI].
+  presenceSubscriptionMembership: (a, ids) =>
+    `${people(a)}/presenceSubscriptionMemberships/${id(ids)},${bare(id(ids, 1))}`,
+  // The contacts the user put at one privacy level: ids [level].
+  myPrivacyRelationship: (a, ids) => `${people(a)}/privacyRelationships/${id(ids)}`,
+  resetContactPrivacyRelationship: (a, ids) =>
+    `${contact(a, ids)}/privacyRelationship/resetContactPrivacyRelationship`,
 }
 
 /** The href of `ref` inside the application at `paths`. */

@@ -1,5 +1,7 @@
 // Reading the caller's token: `Authorization: Bearer cwt=…` (UCWA), or `X-MS-WebTicket: cwt=…`
 // as WebTicket clients present it. The session is bound to the pool the Host header chose.
+// On photo URLs only, the `cwt_ucwa` cookie set at application creation works too: browsers
+// cannot put a bearer token on <img> requests (ucwa-protocol §6).
 import type { FastifyRequest } from 'fastify'
 import type { AuthService, Session } from '../../domain/auth/auth-service.ts'
 
@@ -21,5 +23,24 @@ function tokenOf(req: FastifyRequest): string | undefined {
   }
   const ticket = req.headers['x-ms-webticket']
   if (typeof ticket === 'string') return ticket.trim().replace(/^opaque=/i, '')
+  if ((req.method === 'GET' || req.method === 'HEAD') && isPhotoPath(req.url)) {
+    return photoCookie(req.headers.cookie)
+  }
+  return undefined
+}
+
+// `{prefix}/{appId}/photos/{sip}` and the `{prefix}/{appId}/photo` alias; nothing else.
+const PHOTO_PATH = /^\/ucwa\/(?:oauth\/)?v1\/applications\/\d{1,20}\/(?:photos\/[^/?#]+|photo)\/?(?:[?#]|$)/i
+
+export function isPhotoPath(url: string): boolean {
+  return PHOTO_PATH.test(url.replace(/\/{2,}/g, '/'))
+}
+
+/** The token in a `cwt_ucwa=cwt=…` cookie (tokens contain `=`, so only the first one splits). */
+function photoCookie(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const pair = part.trim()
+    if (pair.toLowerCase().startsWith('cwt_ucwa=')) return pair.slice('cwt_ucwa='.length) || undefined
+  }
   return undefined
 }

@@ -5,6 +5,7 @@ import { type MigrationProvider, Migrator } from 'kysely/migration'
 import type { Store } from '../../domain/ports.ts'
 import { MIGRATIONS } from '../migrations/index.ts'
 import { KyselyApplicationStore } from './application-repository.ts'
+import { KyselyContactStore } from './contact-repository.ts'
 import type { Database } from './database.ts'
 import { KyselyEventStore } from './event-repository.ts'
 import { KyselyPresenceStore } from './presence-repository.ts'
@@ -24,6 +25,7 @@ function repositories(db: Kysely<Database>): Omit<Repositories, 'ping'> {
     presence: new KyselyPresenceStore(db),
     subscriptions: new KyselySubscriptionStore(db),
     privacy: new KyselyPrivacyStore(db),
+    contacts: new KyselyContactStore(db),
   }
 }
 
@@ -36,6 +38,7 @@ export class KyselyStore implements Store {
   readonly presence
   readonly subscriptions
   readonly privacy
+  readonly contacts
 
   constructor(db: Kysely<Database>) {
     this.#db = db
@@ -47,6 +50,7 @@ export class KyselyStore implements Store {
     this.presence = repos.presence
     this.subscriptions = repos.subscriptions
     this.privacy = repos.privacy
+    this.contacts = repos.contacts
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

@@ -117,6 +117,17 @@ export class KyselySubscriptionStore implements SubscriptionStore {
       .executeTakeFirst()
     return Number(result.numDeletedRows)
   }
+
+  async expiringBefore(before: number, limit: number): Promise<PresenceSubscription[]> {
+    const rows = await this.#db
+      .selectFrom('presence_subscriptions')
+      .selectAll()
+      .where('expires_at', '<=', before)
+      .orderBy('expires_at')
+      .limit(limit)
+      .execute()
+    return rows.map(toSubscription)
+  }
 }
 
 function toSubscription(row: {

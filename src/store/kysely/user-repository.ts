@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
+import type { PhotoType, UserPhoto } from '../../domain/contacts/photo.ts'
 import { asUserId, type SipUri, type UserId } from '../../domain/ids.ts'
 import type { UserStore } from '../../domain/ports.ts'
 import type { NewUser, PhoneNumbers, User, UserPatch } from '../../domain/users/user-types.ts'
@@ -116,6 +117,27 @@ export class KyselyUserStore implements UserStore {
   async remove(id: UserId): Promise<boolean> {
     const result = await this.#db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
     return Number(result.numDeletedRows) > 0
+  }
+
+  // Photo bytes are read only here: the other queries select PUBLIC_COLUMNS, never `photo`.
+  async photo(id: UserId): Promise<UserPhoto | null | undefined> {
+    const row = await this.#db
+      .selectFrom('users')
+      .select(['photo', 'photo_type'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) return undefined
+    if (!row.photo || !row.photo_type) return null
+    return { bytes: new Uint8Array(row.photo), contentType: row.photo_type as PhotoType }
+  }
+
+  async setPhoto(id: UserId, photo: UserPhoto | null, now: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('users')
+      .set({ photo: photo?.bytes ?? null, photo_type: photo?.contentType ?? null, updated_at: now })
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0
   }
 }
 
