@@ -16,6 +16,7 @@ const MIN = 60_000
 
 interface Endpoint extends Client {
   readonly self: string
+  readonly token: string
   post(path: string, body?: unknown): Promise<unknown>
   put(path: string, etag: string, body: unknown): Promise<{ status: number }>
 }
@@ -37,6 +38,7 @@ async function open(
   return {
     name: `${user}/${endpointId}`,
     self,
+    token,
     next: app.json._links.events.href,
     get: (path) => request(t.internal, path, { host: HOST, token }),
     put: (path, etag, body) =>
@@ -117,5 +119,122 @@ describe('event consistency: presence actions', () => {
       ],
     ]
     for (const [label, action] of actions) await assertConsistent(observers(), action, label)
+  })
+})
+
+describe('event consistency: subscriptions, privacy and the contact list', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startTestServer()
+  })
+  after(() => t.stop())
+
+  it('holds for a watcher, the watched user and both of a user’s endpoints on every action', async () => {
+    const alice = await open(t, 'alice', 'alice-web')
+    const alicePhone = await open(t, 'alice', 'alice-phone', 'Phone')
+    const bob = await open(t, 'bob', 'bob-web')
+    const bobOther = await open(t, 'bob', 'bob-other')
+    const BOB = 'bob@example.test'
+    const watching = (e: Endpoint) => [
+      `${e.self}/people/subscribedContacts`,
+      `${e.self}/people/${BOB}/presence`,
+      `${e.self}/people/${BOB}/note`,
+      `${e.self}/people/${BOB}/location`,
+      `${e.self}/people/${BOB}/supportedMedia`,
+    ]
+    const list = (e: Endpoint) => [
+      `${e.self}/people/contacts`,
+      `${e.self}/people/groups`,
+      `${e.self}/people/groupMemberships`,
+    ]
+    const privacy = (e: Endpoint) => [
+      `${e.self}/people/privacyRelationships`,
+      `${e.self}/people/alice@example.test/privacyRelationship`,
+    ]
+    // Without a subscription nothing tells alice about bob's presence (as in UCWA): she only
+    // observes it once subscribed.
+    let subscribed = false
+    let bobWebGone = false
+    const observers = () => [
+      { client: alice, hrefs: [...(subscribed ? watching(alice) : []), ...list(alice)] },
+      { client: alicePhone, hrefs: list(alicePhone) },
+      ...(bobWebGone ? [] : [{ client: bob, hrefs: [...own(bob), ...privacy(bob)] }]),
+      { client: bobOther, hrefs: [...own(bobOther), ...privacy(bobOther)] },
+    ]
+    const check = (label: string, action: () => Promise<unknown>) =>
+      assertConsistent(observers(), action, label)
+
+    await check('endpoints become available', async () => {
+      for (const e of [alice, alicePhone, bob, bobOther])
+        await e.post('/me/makeMeAvailable', { supportedModalities: ['Messaging'] })
+    })
+    let subscription = ''
+    await check('alice subscribes to bob', async () => {
+      const res: any = await alice.post('/people/presenceSubscriptions', {
+        duration: 30,
+        uris: [`sip:${BOB}`],
+      })
+      assert.equal(res.status, 201)
+      subscription = res.json._links.self.href
+    })
+    subscribed = true
+    await check('bob goes Busy', () => bob.post('/me/presence', { availability: 'Busy' }))
+    await check('bob sets a note', () => bob.post('/me/note', { message: 'in the lab' }))
+    await check('bob sets a location (Colleagues do not see it)', () =>
+      bob.post('/me/location', { location: 'Lab 3' }),
+    )
+    const level = (value: string) => () =>
+      bob.put(`${bob.self}/people/alice@example.test/privacyRelationship`, '*', { relationshipLevel: value })
+    await check('bob puts alice in his Workgroup (she now sees his location)', level('Workgroup'))
+    await check('bob blocks alice', level('Blocked'))
+    await check('bob makes alice External', level('External'))
+    await check('bob resets alice to Colleagues', () =>
+      bob.post('/people/alice@example.test/privacyRelationship/resetContactPrivacyRelationship'),
+    )
+    await check('alice adds bob to her contacts', () =>
+      alice.post(`/people/groupMemberships?contactUri=sip:${BOB}`),
+    )
+    let group = ''
+    await check('alice creates a group', async () => {
+      const res: any = await alice.post('/people/groups', { displayName: 'Lab' })
+      group = res.headers.get('location') ?? ''
+      assert.ok(group, 'the new group has a Location')
+    })
+    const groupId = group.slice(group.lastIndexOf('/') + 1)
+    await check('alice files bob in the group', () =>
+      alice.post(`/people/groupMemberships?contactUri=sip:${BOB}&groupId=${groupId}`),
+    )
+    await check('alice renames the group', async () => {
+      const g = await alice.get(group)
+      const res = await alice.put(group, g.headers.get('etag') ?? '', {
+        ...g.json,
+        name: 'Lab team',
+        displayName: 'Lab team',
+      })
+      assert.equal(res.status, 204)
+    })
+    await check('alice deletes the group', () =>
+      request(t.internal, group, { host: HOST, token: alice.token, method: 'DELETE' }),
+    )
+    await check('alice removes bob from her contacts', () =>
+      alice.post(`/people/groupMemberships/removeContactFromAllGroups?contactUri=sip:${BOB}`),
+    )
+    bobWebGone = true
+    await check('bob’s web endpoint goes away', () =>
+      request(t.internal, bob.self, { host: HOST, token: bob.token, method: 'DELETE' }),
+    )
+    // Bob's last endpoint goes away: alice (watching) must be told he is Offline now.
+    await assertConsistent(
+      [{ client: alice, hrefs: [...watching(alice), ...list(alice)] }],
+      () => request(t.internal, bobOther.self, { host: HOST, token: bobOther.token, method: 'DELETE' }),
+      'bob’s last endpoint goes away',
+    )
+    const offline = await alice.get(`${alice.self}/people/${BOB}/presence`)
+    assert.equal(offline.json.availability, 'Offline')
+    await assertConsistent(
+      [{ client: alice, hrefs: [...watching(alice), ...list(alice)] }],
+      () => request(t.internal, subscription, { host: HOST, token: alice.token, method: 'DELETE' }),
+      'alice deletes the subscription',
+    )
   })
 })

@@ -192,7 +192,11 @@ describe('contact lists', () => {
 
     for (const app of [one, two]) {
       const { list, events } = await drain(app)
-      assert.deepEqual(list, ['people:contact:added:myContacts', 'people:contact:added:defaultGroup'])
+      assert.deepEqual(list, [
+        'people:contact:added:myContacts',
+        'people:contact:added:defaultGroup',
+        'people:myGroupMembership:added:myGroupMemberships',
+      ])
       assert.equal(events[0].sender.href, app.people)
       assert.equal(events[0].link.href, `${app.people}/bob@example.test`)
       assert.equal(events[0].link.title, 'Bob Baker')
@@ -250,7 +254,7 @@ describe('contact lists', () => {
     const stalePut = await a.put(href, body, { 'if-match': `"${current.etag}"` })
     assert.equal(stalePut.status, 412, 'the old etag no longer matches')
     const renameEvents = await drain(b)
-    assert.deepEqual(renameEvents.list, ['people:group:updated'])
+    assert.deepEqual(renameEvents.list, ['people:group:updated:myGroups'])
     assert.equal(renameEvents.events[0].link.href, `${b.people}/groups/${work.id}`)
     assert.equal(renameEvents.events[0].link.title, 'Work stuff')
 
@@ -283,8 +287,14 @@ describe('contact lists', () => {
     ])
     assert.deepEqual((await contactUris(a)).sort(), ['sip:alice@example.test', 'sip:bob@example.test'])
     const deleted = await drain(b)
-    assert.deepEqual(deleted.list, ['people:contact:added:defaultGroup', 'people:group:deleted:myGroups'])
-    assert.equal(deleted.events[0].link.href, `${b.people}/alice@example.test`)
+    assert.deepEqual(deleted.list, [
+      'people:myGroupMembership:deleted:myGroupMemberships',
+      'people:contact:added:defaultGroup',
+      'people:myGroupMembership:added:myGroupMemberships',
+      'people:myGroupMembership:deleted:myGroupMemberships',
+      'people:group:deleted:myGroups',
+    ])
+    assert.equal(deleted.events[1].link.href, `${b.people}/alice@example.test`)
   })
 
   it('moves a contact between groups, removes memberships and removes a contact from all groups', async () => {
@@ -317,7 +327,9 @@ describe('contact lists', () => {
     assert.equal(onlyPinned.json._embedded.myGroupMembership.length, 1)
     assert.deepEqual((await drain(a)).list, [
       'people:contact:added:pinnedGroup',
+      'people:myGroupMembership:added:myGroupMemberships',
       'people:contact:deleted:group',
+      'people:myGroupMembership:deleted:myGroupMemberships',
     ])
 
     // Deleting the last membership takes the contact off the list.
@@ -325,6 +337,7 @@ describe('contact lists', () => {
     assert.deepEqual(await contactUris(a), [])
     assert.deepEqual((await drain(a)).list, [
       'people:contact:deleted:pinnedGroup',
+      'people:myGroupMembership:deleted:myGroupMemberships',
       'people:contact:deleted:myContacts',
     ])
 
@@ -337,7 +350,9 @@ describe('contact lists', () => {
     assert.deepEqual(await contactUris(a), [])
     assert.deepEqual((await drain(a)).list, [
       'people:contact:deleted:defaultGroup',
+      'people:myGroupMembership:deleted:myGroupMemberships',
       'people:contact:deleted:group',
+      'people:myGroupMembership:deleted:myGroupMemberships',
       'people:contact:deleted:myContacts',
     ])
     const again = await a.post(`${remove}?contactUri=sip:alice@example.test`)
@@ -442,7 +457,9 @@ describe('contact lists', () => {
     assert.deepEqual((await drain(a)).list, [
       'people:contact:added:myContacts',
       'people:contact:added:group',
+      'people:myGroupMembership:added:myGroupMemberships',
       'people:contact:deleted:group',
+      'people:myGroupMembership:deleted:myGroupMemberships',
       'people:contact:deleted:myContacts',
     ])
     assert.deepEqual(await contactUris(bob), [])

@@ -240,7 +240,10 @@ describe('presence subscriptions', () => {
     assert.equal((await alice.get(presenceHref)).json.availability, 'Busy')
 
     assert.equal((await bob.send('DELETE', bob.self)).status, 204)
-    assert.deepEqual(summary(await alice.events()), ['people:contactPresence:updated in contact'])
+    assert.deepEqual(summary(await alice.events()), [
+      'people:contactPresence:updated in contact',
+      'people:contactSupportedModalities:updated in contact',
+    ])
     const offline = await alice.get(presenceHref)
     assert.equal(offline.json.availability, 'Offline')
     assert.equal(offline.json.deviceType, 'Unknown')
@@ -255,7 +258,11 @@ describe('presence subscriptions', () => {
     for (const availability of ['Busy', 'DoNotDisturb', 'BeRightBack']) {
       assert.equal((await bob.post(`${bob.self}/me/presence`, { availability })).status, 204)
     }
-    assert.deepEqual(summary(await alice.events()), ['people:contactPresence:updated in contact'])
+    // Bob's endpoint appearing also changed what he can be reached with (not coalescable with presence).
+    assert.deepEqual(summary(await alice.events()), [
+      'people:contactSupportedModalities:updated in contact',
+      'people:contactPresence:updated in contact',
+    ])
     assert.equal(
       (await alice.get(`${alice.self}/people/bob@example.test/presence`)).json.availability,
       'BeRightBack',
@@ -276,6 +283,7 @@ describe('presence subscriptions', () => {
     await bob.post(`${bob.self}/me/note`, { message: 'Lunch' })
     assert.deepEqual(summary(await watcher.events()), [
       'people:contactPresence:updated in contact',
+      'people:contactSupportedModalities:updated in contact',
       'people:contactNote:updated in contact',
     ])
     assert.deepEqual((await idle.events()).sender, [])
@@ -353,7 +361,10 @@ describe('presence subscriptions', () => {
     assert.equal((await alice.get(self)).status, 200)
     const bob = await signedInApp(t, 'bob')
     await available(bob)
-    assert.deepEqual(summary(await alice.events()), ['people:contactPresence:updated in contact'])
+    assert.deepEqual(summary(await alice.events()), [
+      'people:contactPresence:updated in contact',
+      'people:contactSupportedModalities:updated in contact',
+    ])
     t.clock.advance(MINUTE)
     assert.equal((await alice.get(self)).status, 404)
 
@@ -440,7 +451,10 @@ describe('presence subscriptions', () => {
     assert.deepEqual(summary(await alice.events()), ['people:presenceSubscription:deleted'])
     const bob = await signedInApp(t, 'bob')
     await available(bob)
-    assert.deepEqual(summary(await alice.events()), ['people:contactPresence:updated in contact'])
+    assert.deepEqual(summary(await alice.events()), [
+      'people:contactPresence:updated in contact',
+      'people:contactSupportedModalities:updated in contact',
+    ])
   })
 
   it("answers 404 for another user's or another application's subscription, changing nothing", async () => {

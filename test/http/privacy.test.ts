@@ -105,11 +105,11 @@ async function scene(t: TestServer) {
   return { alice, bob, ofBob, view, bobSets }
 }
 
-const CONTACT_EVENTS = [
-  'people:contactPresence:updated',
-  'people:contactNote:updated',
-  'people:contactLocation:updated',
-]
+// A privacy change tells the watcher exactly which of the contact's resources now look different.
+const PRESENCE = 'people:contactPresence:updated'
+const NOTE = 'people:contactNote:updated'
+const LOCATION = 'people:contactLocation:updated'
+const MEDIA = 'people:contactSupportedModalities:updated'
 
 describe('privacy relationships', () => {
   let t: TestServer
@@ -156,12 +156,12 @@ describe('privacy relationships', () => {
 
     // Workgroup first: the location becomes visible.
     assert.equal((await bobSets('Workgroup')).status, 204)
-    assert.deepEqual(summary(await alice.events()), CONTACT_EVENTS)
+    assert.deepEqual(summary(await alice.events()), [LOCATION])
     assert.equal((await view()).location.location, 'Building 7')
 
     assert.equal((await bobSets('Blocked')).status, 204)
     const batch = await alice.events()
-    assert.deepEqual(summary(batch), CONTACT_EVENTS)
+    assert.deepEqual(summary(batch), [PRESENCE, NOTE, LOCATION, MEDIA])
     assert.equal(batch.sender[0].events[0].link.href, `${ofBob}/presence`)
     const blocked = await view()
     assert.deepEqual(blocked.presence, {
@@ -201,7 +201,7 @@ describe('privacy relationships', () => {
     assert.ok(colleagues.presence.lastActive)
 
     assert.equal((await bobSets('External')).status, 204)
-    assert.deepEqual(summary(await alice.events()), CONTACT_EVENTS)
+    assert.deepEqual(summary(await alice.events()), [PRESENCE, NOTE])
     const external = await view()
     assert.equal(external.presence.availability, 'Away')
     assert.equal(external.presence.activity, undefined)
@@ -213,7 +213,7 @@ describe('privacy relationships', () => {
       `${bob.self}/people/alice@example.test/privacyRelationship/resetContactPrivacyRelationship`,
     )
     assert.equal(reset.status, 204)
-    assert.deepEqual(summary(await alice.events()), CONTACT_EVENTS)
+    assert.deepEqual(summary(await alice.events()), [PRESENCE, NOTE])
     assert.deepEqual(await view(), colleagues)
     assert.equal(
       (await bob.get(`${bob.self}/people/alice@example.test/privacyRelationship`)).json.relationshipLevel,
@@ -227,7 +227,7 @@ describe('privacy relationships', () => {
     const { alice, bob, view } = await scene(t)
     const href = `${bob.self}/people/alice@example.test/privacyRelationship`
     assert.equal((await bob.post(href, { RelationshipLevel: 'friendsandfamily' })).status, 204)
-    assert.deepEqual(summary(await alice.events()), CONTACT_EVENTS)
+    assert.deepEqual(summary(await alice.events()), [LOCATION])
     const close = await view()
     assert.equal(close.presence.activity, 'off-work')
     assert.equal(close.note.message, 'Heads down')
@@ -236,7 +236,7 @@ describe('privacy relationships', () => {
     assert.deepEqual((await alice.events()).sender, [])
   })
 
-  it("tells the owner's applications watching the contact that the relationship changed", async () => {
+  it('tells every application of the owner that the relationship changed', async () => {
     const bob = await signedInApp(t, 'bob')
     const watching = await bob.post(`${bob.self}/people/presenceSubscriptions`, {
       uris: ['alice@example.test'],
@@ -255,8 +255,8 @@ describe('privacy relationships', () => {
     assert.deepEqual(summary(batch), ['people:contactPrivacyRelationship:updated'])
     assert.deepEqual(batch.sender[0].events[0].link, { rel: 'contactPrivacyRelationship', href })
     assert.deepEqual(batch.sender[0].events[0].in, {
-      rel: 'contact',
-      href: `${bob.self}/people/alice@example.test`,
+      rel: 'myPrivacyRelationships',
+      href: `${bob.self}/people/privacyRelationships`,
     })
     // Carol watches bob but is not the contact whose level changed.
     assert.deepEqual((await carol.events()).sender, [])

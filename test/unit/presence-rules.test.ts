@@ -74,6 +74,7 @@ describe('viewFor', () => {
       lastActive: undefined,
       note: undefined,
       location: undefined,
+      modalities: [],
     })
   })
 

@@ -143,6 +143,8 @@ export class ContactService {
       outbox.addToAll(await recipients(tx, owner), {
         sender: PEOPLE,
         link: groupRef(renamed),
+        // myGroups shows the name too, so the list changed with the group.
+        in: MY_GROUPS,
         type: 'updated',
         priority: 'high',
       })
@@ -168,9 +170,11 @@ export class ContactService {
       const events: ChannelEvent[] = []
       const now = this.#clock.now()
       for (const m of members) {
+        events.push(membershipEvent(group.id, m.contactUri, 'deleted'))
         if ((await tx.contacts.groupsOf(owner, m.contactUri)).length > 0) continue
         await tx.contacts.addMember(owner, list.defaultGroup.id, m.contactUri, now)
         events.push(contactEvent(m.contactUri, groupRef(list.defaultGroup), 'added'))
+        events.push(membershipEvent(list.defaultGroup.id, m.contactUri, 'added'))
       }
       events.push({ sender: PEOPLE, link: groupRef(group), in: MY_GROUPS, type: 'deleted', priority: 'high' })
       outbox.addToAll(await recipients(tx, owner), ...events)
@@ -242,6 +246,7 @@ export class ContactService {
       const events: ChannelEvent[] = []
       if (before.length === 0) events.push(contactEvent(uri, MY_CONTACTS, 'added', user.displayName))
       events.push(contactEvent(uri, groupRef(group), 'added', user.displayName))
+      events.push(membershipEvent(group.id, uri, 'added'))
       outbox.addToAll(await recipients(tx, owner), ...events)
       return { id: membershipId(group.id, uri), group, contactUri: uri }
     })
@@ -254,7 +259,10 @@ export class ContactService {
     const outbox = new Outbox()
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
       if (!(await tx.contacts.removeMember(owner, group.id, uri))) throw notFound('group membership')
-      const events = [contactEvent(uri, groupRef(group), 'deleted')]
+      const events = [
+        contactEvent(uri, groupRef(group), 'deleted'),
+        membershipEvent(group.id, uri, 'deleted'),
+      ]
       if ((await tx.contacts.groupsOf(owner, uri)).length === 0) {
         events.push(contactEvent(uri, MY_CONTACTS, 'deleted'))
       }
@@ -278,6 +286,7 @@ export class ContactService {
         if (!groupIds.includes(group.id)) continue
         await tx.contacts.removeMember(owner, group.id, uri)
         events.push(contactEvent(uri, groupRef(group), 'deleted'))
+        events.push(membershipEvent(group.id, uri, 'deleted'))
       }
       events.push(contactEvent(uri, MY_CONTACTS, 'deleted'))
       outbox.addToAll(await recipients(tx, owner), ...events)
@@ -418,6 +427,17 @@ function contactEvent(uri: SipUri, into: Ref, type: 'added' | 'deleted', name?: 
     sender: PEOPLE,
     link: name === undefined ? { rel: 'contact', ids: [uri] } : { rel: 'contact', ids: [uri], title: name },
     in: into,
+    type,
+    priority: 'high',
+  }
+}
+
+/** The myGroupMemberships view (revision 2) changed: one membership added or deleted. */
+function membershipEvent(groupId: string, uri: SipUri, type: 'added' | 'deleted'): ChannelEvent {
+  return {
+    sender: PEOPLE,
+    link: { rel: 'myGroupMembership', ids: [membershipId(groupId, uri)] },
+    in: { rel: 'myGroupMemberships' },
     type,
     priority: 'high',
   }

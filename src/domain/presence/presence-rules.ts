@@ -123,6 +123,8 @@ export interface PresenceView {
   readonly lastActive: number | undefined
   readonly note: { readonly message: string; readonly type: 'Personal' | 'OutOfOffice' } | undefined
   readonly location: string | undefined
+  /** Modalities the user can be reached with; none when Offline or hidden. */
+  readonly modalities: readonly string[]
 }
 
 export function viewFor(
@@ -133,6 +135,7 @@ export function viewFor(
     note: string | null
     outOfOffice: string | null
     location: string | null
+    modalities?: readonly string[]
   },
 ): PresenceView {
   if (level === 'Blocked') {
@@ -143,9 +146,11 @@ export function viewFor(
       lastActive: undefined,
       note: undefined,
       location: undefined,
+      modalities: [],
     }
   }
   const { aggregate } = state
+  const modalities = aggregate.availability === 'Offline' ? [] : (state.modalities ?? [])
   const note = state.outOfOffice
     ? { message: state.outOfOffice, type: 'OutOfOffice' as const }
     : state.note
@@ -153,8 +158,15 @@ export function viewFor(
       : undefined
   if (level === 'External') {
     // Availability only: no activity, note, location or last-active time outside the company.
-    return { ...aggregate, activity: undefined, lastActive: undefined, note: undefined, location: undefined }
+    return {
+      ...aggregate,
+      activity: undefined,
+      lastActive: undefined,
+      note: undefined,
+      location: undefined,
+      modalities,
+    }
   }
   const location = level === 'Colleagues' ? undefined : (state.location ?? undefined)
-  return { ...aggregate, lastActive: state.lastActive, note, location }
+  return { ...aggregate, lastActive: state.lastActive, note, location, modalities }
 }

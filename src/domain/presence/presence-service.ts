@@ -168,12 +168,17 @@ export class PresenceService {
    * Re-evaluates a user's presence after something outside this service changed their
    * endpoints (an application deleted) or their privacy choices; emits what changed.
    */
-  async refresh(user: User, privacyChangedFor?: string, previous?: User): Promise<void> {
+  async refresh(
+    user: User,
+    privacyChangedFor?: string,
+    previous?: User,
+    previousLevel?: PrivacyLevel,
+  ): Promise<void> {
     const now = this.#clock.now()
     const outbox = new Outbox()
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
       const before = await this.#record(tx, user.id, now)
-      await this.#apply(tx, outbox, user, before, {}, now, { privacyChangedFor, previous })
+      await this.#apply(tx, outbox, user, before, {}, now, { privacyChangedFor, previous, previousLevel })
     })
   }
 
@@ -213,6 +218,7 @@ export class PresenceService {
         lastActiveAt: null,
         nextCheckAt: null,
         updatedAt: now,
+        modalities: [],
       }
     )
   }
@@ -229,16 +235,20 @@ export class PresenceService {
     context: {
       announcedApp?: Application['id']
       privacyChangedFor?: string | undefined
+      /** The level the watcher `privacyChangedFor` had before (what they could see until now). */
+      previousLevel?: PrivacyLevel | undefined
       previous?: User | undefined
     } = {},
   ): Promise<void> {
-    const { announcedApp, privacyChangedFor } = context
+    const { announcedApp, privacyChangedFor, previousLevel } = context
     // The directory entry as it was (an out-of-office note changes what others see).
     const was = context.previous ?? user
     const manual = changes.manual === undefined ? before.manual : changes.manual
     const endpoints = await tx.applications.listAvailable(user.id)
     const { aggregate, nextCheckAt } = aggregatePresence(manual, endpoints, now, this.#timers)
     const lastActive = Math.max(before.lastActiveAt ?? 0, ...endpoints.map((e) => e.userActiveAt))
+    const live = endpoints.filter((e) => e.expiresAt > now)
+    const modalities = [...new Set(live.flatMap((e) => e.communication.supportedModalities))].sort()
     const after: PresenceRecord = {
       ...before,
       manual,
@@ -250,6 +260,7 @@ export class PresenceService {
       lastActiveAt: lastActive > 0 ? lastActive : null,
       nextCheckAt: nextCheckAt ?? null,
       updatedAt: now,
+      modalities,
     }
     await tx.presence.save(after)
 
@@ -265,9 +276,8 @@ export class PresenceService {
     for (const watcher of await tx.subscriptions.watchers(user.sipUri, now)) {
       if (watcher.userId === user.id) continue
       const level = (await tx.privacy.level(user.id, watcher.uri)) ?? 'Colleagues'
-      const changed = diff(this.#view(level, was, before), this.#view(level, user, after))
-      if (privacyChangedFor === watcher.uri)
-        Object.assign(changed, { presence: true, note: true, location: true })
+      const levelBefore = privacyChangedFor === watcher.uri ? (previousLevel ?? level) : level
+      const changed = diff(this.#view(levelBefore, was, before), this.#view(level, user, after))
       outbox.add(watcher.appId, ...contactEvents(user.sipUri, changed))
     }
   }
@@ -283,6 +293,7 @@ export class PresenceService {
       note: record.note,
       outOfOffice: user.outOfOfficeNote,
       location: record.location,
+      modalities: record.modalities,
     })
   }
 }
@@ -292,18 +303,31 @@ function requireAvailable(app: Application): void {
 }
 
 /** Which parts of a view differ (lastActive alone does not make an event: it changes constantly). */
-function diff(a: PresenceView, b: PresenceView): { presence: boolean; note: boolean; location: boolean } {
+function diff(a: PresenceView, b: PresenceView): Changed {
   return {
-    presence: a.availability !== b.availability || a.activity !== b.activity || a.deviceType !== b.deviceType,
+    media: a.modalities.join() !== b.modalities.join(),
+    presence:
+      a.availability !== b.availability ||
+      a.activity !== b.activity ||
+      a.deviceType !== b.deviceType ||
+      (a.lastActive === undefined) !== (b.lastActive === undefined),
     note: a.note?.message !== b.note?.message || a.note?.type !== b.note?.type,
     location: a.location !== b.location,
   }
 }
 
 /** A watcher's events for a contact's changes: link only, never embedded (ucwa-protocol §5.3). */
+interface Changed {
+  presence: boolean
+  note: boolean
+  location: boolean
+  /** The modalities the contact can be reached with (contactSupportedModalities). */
+  media: boolean
+}
+
 export function contactEvents(
   uri: string,
-  changed: { presence: boolean; note: boolean; location: boolean },
+  changed: Omit<Changed, 'media'> & { media?: boolean },
 ): ChannelEvent[] {
   const contact: Ref = { rel: 'contact', ids: [uri] }
   const event = (rel: string): ChannelEvent => ({
@@ -317,5 +341,6 @@ export function contactEvents(
   if (changed.presence) events.push(event('contactPresence'))
   if (changed.note) events.push(event('contactNote'))
   if (changed.location) events.push(event('contactLocation'))
+  if (changed.media) events.push(event('contactSupportedModalities'))
   return events
 }

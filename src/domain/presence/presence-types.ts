@@ -15,6 +15,8 @@ export interface PresenceRecord {
   /** When the aggregate could next change on its own (an endpoint idling or expiring). */
   readonly nextCheckAt: number | null
   readonly updatedAt: number
+  /** What the live endpoints can be reached with (union of their supportedModalities, sorted). */
+  readonly modalities: readonly string[]
 }
 
 export interface PresenceSubscription {

@@ -287,15 +287,9 @@ export class SubscriptionService {
     session: Session,
     uriText: string,
   ): Promise<{ contact: User; modalities: string[] }> {
+    // The published union (presence record), so GETs agree with contactSupportedModalities events.
     const { contact, view } = await this.contactPresence(session, uriText)
-    if (view.availability === 'Offline') return { contact, modalities: [] }
-    const now = this.#clock.now()
-    const modalities = new Set<string>()
-    for (const endpoint of await this.#store.applications.listAvailable(contact.id)) {
-      if (endpoint.expiresAt > now)
-        for (const m of endpoint.communication.supportedModalities) modalities.add(m)
-    }
-    return { contact, modalities: [...modalities] }
+    return { contact, modalities: [...view.modalities] }
   }
 
   // ---- privacy relationships ---------------------------------------------------------------
@@ -313,8 +307,8 @@ export class SubscriptionService {
 
   /**
    * Sets (or, with null, resets to the Colleagues default) the level the caller gives a contact.
-   * When the effective level changes, the caller's applications watching the contact get
-   * `contactPrivacyRelationship` updated, and the contact's applications watching the caller get
+   * When the effective level changes, every application of the caller gets
+   * `contactPrivacyRelationship` updated `in` `myPrivacyRelationships`, and the contact's applications watching the caller get
    * the caller's presence, note and location again as they may now see them.
    */
   async setPrivacy(session: Session, uriText: string, level: PrivacyLevel | null): Promise<PrivacyLevel> {
@@ -331,18 +325,19 @@ export class SubscriptionService {
       if (level === null) await tx.privacy.reset(owner.id, contact.sipUri)
       else await tx.privacy.set(owner.id, contact.sipUri, level)
       if (before === after) return
-      for (const watcher of await tx.subscriptions.watchers(contact.sipUri, now)) {
-        if (watcher.userId !== owner.id) continue
-        outbox.add(watcher.appId, {
+      // Every application of the owner: the contact's relationship and the owner's list changed.
+      for (const app of await tx.applications.listByUser(owner.id)) {
+        if (app.expiresAt <= now) continue
+        outbox.add(app.id, {
           sender: PEOPLE,
           link: { rel: 'contactPrivacyRelationship', ids: [contact.sipUri] },
-          in: { rel: 'contact', ids: [contact.sipUri] },
+          in: { rel: 'myPrivacyRelationships' },
           type: 'updated',
           priority: 'medium',
         })
       }
     })
-    if (before !== after) await this.#presence.refresh(owner, contact.sipUri)
+    if (before !== after) await this.#presence.refresh(owner, contact.sipUri, undefined, before)
     return after
   }
 

@@ -64,6 +64,8 @@ export interface PresenceTable {
   last_active_at: number | null
   next_check_at: number | null
   updated_at: number
+  /** JSON array: the union of the live endpoints' supportedModalities. */
+  modalities: Generated<string>
 }
 
 export interface PresenceSubscriptionsTable {

@@ -39,6 +39,7 @@ export class KyselyPresenceStore implements PresenceStore {
       last_active_at: r.lastActiveAt,
       next_check_at: r.nextCheckAt,
       updated_at: r.updatedAt,
+      modalities: JSON.stringify(r.modalities),
     }
     await this.#db
       .insertInto('presence')
@@ -71,5 +72,6 @@ function toRecord(row: Selectable<PresenceTable>): PresenceRecord {
     lastActiveAt: row.last_active_at === null ? null : Number(row.last_active_at),
     nextCheckAt: row.next_check_at === null ? null : Number(row.next_check_at),
     updatedAt: Number(row.updated_at),
+    modalities: JSON.parse(row.modalities) as string[],
   }
 }

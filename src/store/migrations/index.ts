@@ -153,9 +153,20 @@ const presence: Migration = {
   },
 }
 
+// The modalities a user's live endpoints offer, published with their presence.
+const presenceModalities: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('presence')
+      .addColumn('modalities', 'text', (c) => c.notNull().defaultTo('[]'))
+      .execute()
+  },
+}
+
 /** Every migration by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_events': events,
   '0003_presence_contacts': presence,
+  '0004_presence_modalities': presenceModalities,
 }
