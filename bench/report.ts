@@ -145,14 +145,14 @@ function signInCpu(hashes: Summary, signIns: Summary): Report['signIns']['cpu'] 
   }
 }
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US')
-const dec = (n: number, digits = 2) => n.toFixed(digits)
+export const int = (n: number) => Math.round(n).toLocaleString('en-US')
+export const dec = (n: number, digits = 2) => n.toFixed(digits)
 const pct = (n: number) => `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)}%`
-const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL')
+export const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL')
 const micros = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(1))
 
 /** Text columns (the first, and any named in `left`) align left; numbers align right. */
-function table(
+export function table(
   header: readonly string[],
   rows: readonly (readonly string[])[],
   left: readonly number[] = [0],
@@ -164,6 +164,11 @@ function table(
       .join('  ')
       .trimEnd()
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
+
+/** The first lines of the report: when and where it ran. */
+export function formatHeader(run: RunInfo): string {
+  return `Parley benchmark — ${run.date}\nNode ${run.node} on ${run.platform}, ${run.cpus} CPU(s) (${run.cpuModel})\n`
 }
 
 export function formatReport(r: Report): string {
@@ -186,9 +191,7 @@ export function formatReport(r: Report): string {
     dec(s.latencyP99Ms, 1),
   ]
   const lines = [
-    `Parley benchmark — ${run.date}`,
-    `Node ${run.node} on ${run.platform}, ${run.cpus} CPU(s) (${run.cpuModel})`,
-    '',
+    formatHeader(run),
     `HTTP: autocannon, ${run.connections} connections, ${run.durationSeconds} s per route ` +
       `in ${run.httpRounds} interleaved rounds (after a ${run.warmupSeconds} s warm-up)`,
     table(

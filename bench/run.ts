@@ -13,8 +13,18 @@ import type { RunningServer } from '../src/main.ts'
 import { OWASP_ARGON2ID } from '../src/platform/argon2-password-hasher.ts'
 import { createApplication, PASSWORDS, signIn } from '../test/helpers/server.ts'
 import { measureSteps } from './breakdown.ts'
+import { buildEventReport, type EventReport, formatEventReport } from './event-report.ts'
+import { runEventScenarios } from './events.ts'
 import { LoadGenerator } from './load-generator.ts'
-import { AD_ROOT_PATH, AD_USER_PATH, buildReport, formatReport, type RunInfo } from './report.ts'
+import {
+  AD_ROOT_PATH,
+  AD_USER_PATH,
+  buildReport,
+  formatHeader,
+  formatReport,
+  type Report,
+  type RunInfo,
+} from './report.ts'
 import { processCpuMs, type Sample, type Summary, sampleRate, summarize, threadCpuMs } from './stats.ts'
 import { SIGN_IN_USERS, startBare, startParley } from './targets.ts'
 
@@ -31,6 +41,14 @@ const warmupSeconds = Math.min(1, durationSeconds / 5)
 // slows down during the run (shared hosts do) affects both sides of a ratio alike.
 const httpRounds = Math.max(1, Math.round(durationSeconds))
 const signInRounds = Math.max(1, Math.round(durationSeconds))
+// The event-channel scenarios (bench/events.ts).
+const endpoints = Math.round(positiveNumber('BENCH_ENDPOINTS', 19_000))
+const eventRate = Math.round(positiveNumber('BENCH_EVENT_RATE', 1000))
+const fanout = positiveList('BENCH_FANOUT', [10, 100, 1000])
+const profileDir = process.env.BENCH_PROFILE_DIR || undefined
+const SCENARIOS = ['http', 'endpoints', 'delivery'] as const
+type Scenario = (typeof SCENARIOS)[number]
+const scenarios = scenarioList(process.env.BENCH_SCENARIOS)
 
 function positiveNumber(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -39,6 +57,25 @@ function positiveNumber(name: string, fallback: number): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new Error(`${name} must be a positive number, got "${raw}"`)
   return value
+}
+
+function positiveList(name: string, fallback: number[]): number[] {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const values = raw.split(',').map((v) => Number(v.trim()))
+  if (values.some((v) => !Number.isInteger(v) || v <= 0))
+    throw new Error(`${name} must be a comma-separated list of positive integers, got "${raw}"`)
+  return values
+}
+
+function scenarioList(raw: string | undefined): ReadonlySet<Scenario> {
+  if (raw === undefined || raw === '') return new Set(SCENARIOS)
+  const names = raw.split(',').map((v) => v.trim())
+  const known = new Set<string>(SCENARIOS)
+  const unknown = names.filter((n) => !known.has(n))
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(`BENCH_SCENARIOS: expected some of ${SCENARIOS.join(', ')}, got "${raw}"`)
+  return new Set(names as Scenario[])
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`)
@@ -98,6 +135,74 @@ const hashOnce = () =>
     argon2('argon2id', options, (err) => (err ? reject(err) : resolve()))
   })
 
+/** The HTTP, token-check and sign-in scenarios: servers on this thread, load on a worker. */
+async function httpScenarios(run: RunInfo, cleanups: (() => Promise<void>)[]): Promise<Report> {
+  const load = new LoadGenerator()
+  cleanups.push(() => load.close())
+  const bare = await startBare()
+  cleanups.push(() => bare.stop())
+  const parley = await startParley()
+  cleanups.push(() => parley.stop())
+
+  // One sign-in and one application for the token-check scenario.
+  const { username, password } = TOKEN_CHECK_USER
+  const token = await signIn(parley.url, HOME_POOL, username, password)
+  const created = await createApplication(parley.url, HOME_POOL, token, {
+    UserAgent: 'parley-bench/1.0',
+    EndpointId: 'bench-token-check',
+    Culture: 'en-US',
+  })
+  const self: unknown = created.json?._links?.self?.href
+  if (created.status !== 201 || typeof self !== 'string') {
+    throw new Error(`create application failed: ${created.status} ${created.text}`)
+  }
+
+  say(
+    `• HTTP: bare /bare; Parley /health/live, …/people, Autodiscover root and user; ${connections} connections, ` +
+      `${durationSeconds} s each in ${httpRounds} rounds`,
+  )
+  const http = (url: string, extra: { host?: string; token?: string } = {}): Measure =>
+    withCpu((seconds) => load.http({ url, connections, durationSeconds: seconds, ...extra }))
+  const httpResults = await interleaved(
+    {
+      bare: http(`${bare.url}/bare`),
+      live: http(`${parley.url}/health/live`, { host: HOME_POOL }),
+      people: http(`${parley.url}${self}/people`, { host: HOME_POOL, token }),
+      adRoot: http(`${parley.url}${AD_ROOT_PATH}`, { host: HOME_POOL }),
+      adUser: http(`${parley.url}${AD_USER_PATH}`, { host: HOME_POOL, token }),
+    },
+    httpRounds,
+  )
+
+  say('• steps of the authenticated request, in-process')
+  const appId = asApplicationId(self.slice(self.lastIndexOf('/') + 1))
+  const steps = await measureSteps(parley.server, { token, pool: HOME_POOL, appId }, STEP_SECONDS)
+
+  say(
+    `• sign-ins and raw argon2id hashes: concurrency ${SIGN_IN_CONCURRENCY}, ` +
+      `${durationSeconds} s each in ${signInRounds} rounds`,
+  )
+  const signInTask = {
+    base: parley.url,
+    host: HOME_POOL,
+    users: SIGN_IN_USERS,
+    concurrency: SIGN_IN_CONCURRENCY,
+  }
+  const rates = await interleaved(
+    {
+      hashes: withCpu((seconds) => sampleRate(hashOnce, SIGN_IN_CONCURRENCY, seconds)),
+      signIns: async (seconds) => {
+        const sample = await withCpu((s) => load.signIns({ ...signInTask, durationSeconds: s }))(seconds)
+        await removeApplications(parley.server)
+        return sample
+      },
+    },
+    signInRounds,
+  )
+
+  return buildReport(run, { ...httpResults, ...rates, steps })
+}
+
 async function main(): Promise<void> {
   const cleanups: (() => Promise<void>)[] = []
   const cleanUp = async () => {
@@ -111,69 +216,6 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal)
 
   try {
-    const load = new LoadGenerator()
-    cleanups.push(() => load.close())
-    const bare = await startBare()
-    cleanups.push(() => bare.stop())
-    const parley = await startParley()
-    cleanups.push(() => parley.stop())
-
-    // One sign-in and one application for the token-check scenario.
-    const { username, password } = TOKEN_CHECK_USER
-    const token = await signIn(parley.url, HOME_POOL, username, password)
-    const created = await createApplication(parley.url, HOME_POOL, token, {
-      UserAgent: 'parley-bench/1.0',
-      EndpointId: 'bench-token-check',
-      Culture: 'en-US',
-    })
-    const self: unknown = created.json?._links?.self?.href
-    if (created.status !== 201 || typeof self !== 'string') {
-      throw new Error(`create application failed: ${created.status} ${created.text}`)
-    }
-
-    say(
-      `• HTTP: bare /bare; Parley /health/live, …/people, Autodiscover root and user; ${connections} connections, ` +
-        `${durationSeconds} s each in ${httpRounds} rounds`,
-    )
-    const http = (url: string, extra: { host?: string; token?: string } = {}): Measure =>
-      withCpu((seconds) => load.http({ url, connections, durationSeconds: seconds, ...extra }))
-    const httpResults = await interleaved(
-      {
-        bare: http(`${bare.url}/bare`),
-        live: http(`${parley.url}/health/live`, { host: HOME_POOL }),
-        people: http(`${parley.url}${self}/people`, { host: HOME_POOL, token }),
-        adRoot: http(`${parley.url}${AD_ROOT_PATH}`, { host: HOME_POOL }),
-        adUser: http(`${parley.url}${AD_USER_PATH}`, { host: HOME_POOL, token }),
-      },
-      httpRounds,
-    )
-
-    say('• steps of the authenticated request, in-process')
-    const appId = asApplicationId(self.slice(self.lastIndexOf('/') + 1))
-    const steps = await measureSteps(parley.server, { token, pool: HOME_POOL, appId }, STEP_SECONDS)
-
-    say(
-      `• sign-ins and raw argon2id hashes: concurrency ${SIGN_IN_CONCURRENCY}, ` +
-        `${durationSeconds} s each in ${signInRounds} rounds`,
-    )
-    const signInTask = {
-      base: parley.url,
-      host: HOME_POOL,
-      users: SIGN_IN_USERS,
-      concurrency: SIGN_IN_CONCURRENCY,
-    }
-    const rates = await interleaved(
-      {
-        hashes: withCpu((seconds) => sampleRate(hashOnce, SIGN_IN_CONCURRENCY, seconds)),
-        signIns: async (seconds) => {
-          const sample = await withCpu((s) => load.signIns({ ...signInTask, durationSeconds: s }))(seconds)
-          await removeApplications(parley.server)
-          return sample
-        },
-      },
-      signInRounds,
-    )
-
     const cpuList = cpus()
     const run: RunInfo = {
       date: new Date().toISOString(),
@@ -189,12 +231,38 @@ async function main(): Promise<void> {
       signInConcurrency: SIGN_IN_CONCURRENCY,
       argon2: OWASP_ARGON2ID,
     }
-    const report = buildReport(run, { ...httpResults, ...rates, steps })
+    let report: Report | undefined
+    if (scenarios.has('http')) {
+      report = await httpScenarios(run, cleanups)
+      // The event-channel scenarios start their own servers, each in its own process.
+      await cleanUp()
+    }
+    let events: EventReport | undefined
+    if (scenarios.has('endpoints') || scenarios.has('delivery')) {
+      const results = await runEventScenarios({
+        endpoints,
+        eventRate,
+        latencySeconds: durationSeconds,
+        warmupSeconds,
+        fanout,
+        fanoutSeconds: durationSeconds / 2,
+        only: new Set(['endpoints', 'delivery'].filter((n) => scenarios.has(n as Scenario))) as ReadonlySet<
+          'endpoints' | 'delivery'
+        >,
+        ...(profileDir ? { profileDir } : {}),
+        say,
+      })
+      events = buildEventReport(results, eventRate)
+    }
     const resultsDir = join(import.meta.dirname, 'results')
     mkdirSync(resultsDir, { recursive: true })
     const resultsFile = join(resultsDir, 'latest.json')
-    writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`)
-    process.stdout.write(`\n${formatReport(report)}\nResults written to ${resultsFile}\n`)
+    writeFileSync(resultsFile, `${JSON.stringify({ ...(report ?? { run }), events }, null, 2)}\n`)
+    const text = [
+      report ? formatReport(report) : formatHeader(run),
+      ...(events ? [formatEventReport(events)] : []),
+    ].join('\n')
+    process.stdout.write(`\n${text}\nResults written to ${resultsFile}\n`)
   } finally {
     await cleanUp()
     process.off('SIGINT', onSignal)

@@ -34,30 +34,58 @@ export const SIGN_IN_USERS = Array.from({ length: 16 }, (_, i) => {
   return { username: `bench${n}@example.test`, password: `bench-password-${n}`, name: `Bench User ${n}` }
 })
 
-/** The test topology's YAML with SIGN_IN_USERS added to its users. */
-function benchYaml(listeners: string, extra: string): string {
+export interface BenchUser {
+  readonly username: string
+  readonly password: string
+  readonly name: string
+}
+
+/** `count` users named `<prefix>NN@example.test`, homed on pool01.example.test. */
+export function benchUsers(prefix: string, count: number): BenchUser[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(i + 1).padStart(2, '0')
+    return {
+      username: `${prefix}${n}@example.test`,
+      password: `${prefix}-password-${n}`,
+      name: `Bench ${prefix} ${n}`,
+    }
+  })
+}
+
+/** Users of the event-channel scenarios (`count` of them): each signs in once, then holds many
+ * applications. */
+export const eventUsers = (count: number): BenchUser[] => benchUsers('ev', count)
+
+/** The test topology's YAML with `users` added to its users. */
+function benchYaml(listeners: string, extra: string, users: readonly BenchUser[]): string {
   const yaml = topologyYaml(listeners, extra)
   const marker = '\nlogging:'
   if (!yaml.includes(marker)) throw new Error('topologyYaml changed: no "logging:" after its users')
-  const users = SIGN_IN_USERS.map(
-    (u) =>
-      `\n  - sipUri: ${u.username}\n    name: ${u.name}` +
-      `\n    homePool: pool01.example.test\n    password: ${u.password}`,
-  ).join('')
-  return yaml.replace(marker, `${users}${marker}`)
+  const entries = users
+    .map(
+      (u) =>
+        `\n  - sipUri: ${u.username}\n    name: ${u.name}` +
+        `\n    homePool: pool01.example.test\n    password: ${u.password}`,
+    )
+    .join('')
+  return yaml.replace(marker, `${entries}${marker}`)
 }
 
 /**
- * One internal listener; the test topology (alice and bob homed on pool01.example.test) plus
- * SIGN_IN_USERS, whose passwords are hashed at start at OWASP cost like any configured user's.
+ * One internal listener (or `listeners` of them, on different ports); the test topology (alice
+ * and bob homed on pool01.example.test) plus `users` (SIGN_IN_USERS by default), whose passwords
+ * are hashed at start at OWASP cost like any configured user's.
  */
-export async function startParley(): Promise<ParleyTarget> {
+export async function startParley(
+  options: { users?: readonly BenchUser[]; extraYaml?: string; listeners?: number } = {},
+): Promise<ParleyTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'))
   try {
-    const listeners = '\n  - { address: 127.0.0.1, port: 0, kind: internal }'
+    const listeners = '\n  - { address: 127.0.0.1, port: 0, kind: internal }'.repeat(options.listeners ?? 1)
     // Every sign-in creates a fresh application; lift the per-user cap so the run never hits it.
-    const extra = 'applications:\n  maxPerUser: 1000000'
-    const config = parseConfig(benchYaml(listeners, extra), { file: 'bench.yaml', env: {}, baseDir: dir })
+    const extra = `applications:\n  maxPerUser: 1000000\n${options.extraYaml ?? ''}`
+    const yaml = benchYaml(listeners, extra, options.users ?? SIGN_IN_USERS)
+    const config = parseConfig(yaml, { file: 'bench.yaml', env: {}, baseDir: dir })
     // No hasher option: start() uses Argon2PasswordHasher at OWASP cost, as in production.
     const server = await start(config, { logger: createLogger('silent') })
     return {
