@@ -94,6 +94,19 @@ describe('event channel', () => {
     assert.equal((await second).status, 200)
   })
 
+  it('answers 410 InactiveApplicationExpired once a browser application was idle for 15 minutes', async () => {
+    const a = await signedInApp(t, 'alice', 'idle')
+    // P-GETs are activity: an application that keeps polling stays alive.
+    for (let i = 0; i < 3; i++) {
+      t.clock.advance(10 * 60_000)
+      assert.equal((await a.get(`${a.events}&timeout=1`)).status, 200)
+    }
+    t.clock.advance(16 * 60_000)
+    const res = await a.get(a.events)
+    assert.equal(res.status, 410)
+    assert.equal(res.json.subcode, 'InactiveApplicationExpired')
+  })
+
   it('answers 404 ApplicationNotFound after the application is deleted', async () => {
     const a = await signedInApp(t, 'alice', 'deleted')
     assert.equal(
