@@ -239,6 +239,7 @@ async function main(): Promise<void> {
     }
     let events: EventReport | undefined
     if (scenarios.has('endpoints') || scenarios.has('delivery')) {
+      if (profileDir) mkdirSync(profileDir, { recursive: true })
       const results = await runEventScenarios({
         endpoints,
         eventRate,
@@ -246,10 +247,8 @@ async function main(): Promise<void> {
         warmupSeconds,
         fanout,
         fanoutSeconds: durationSeconds / 2,
-        only: new Set(['endpoints', 'delivery'].filter((n) => scenarios.has(n as Scenario))) as ReadonlySet<
-          'endpoints' | 'delivery'
-        >,
-        ...(profileDir ? { profileDir } : {}),
+        only: new Set((['endpoints', 'delivery'] as const).filter((n) => scenarios.has(n))),
+        profileDir,
         say,
       })
       events = buildEventReport(results, eventRate)
