@@ -96,23 +96,24 @@ export interface ApplicationStore {
  * batch is deleted when the client acknowledges it by asking for the next.
  */
 export interface EventStore {
-  /** Appends events to an application's queue, in order; call inside the action's transaction. */
-  append(app: ApplicationId, events: readonly ChannelEvent[], now: number): Promise<void>
-  /** The number of the last batch formed (0 before the first), or undefined when the app is gone. */
-  currentBatch(app: ApplicationId): Promise<number | undefined>
+  /** Appends events to their applications' queues, in order; call inside the action's transaction. */
+  append(entries: readonly (readonly [ApplicationId, readonly ChannelEvent[]])[], now: number): Promise<void>
   /** The events of batch `batch`, in order. */
   batch(app: ApplicationId, batch: number): Promise<QueuedEvent[]>
-  /** Events not yet in a batch, oldest first, at most `limit`. */
-  pending(app: ApplicationId, limit: number): Promise<QueuedEvent[]>
-  /** Puts `seqs` into batch `batch`, deletes `dropped` (coalesced away) and records the batch. */
+  /** The last batch formed and the events not yet in a batch (oldest first, at most `limit`),
+   * in one read; undefined when the app is gone. */
+  queue(app: ApplicationId, limit: number): Promise<{ current: number; pending: QueuedEvent[] } | undefined>
+  /**
+   * Forms batch `batch` (= current + 1): deletes the batches before it (the client acknowledged
+   * them by asking for this one), deletes `dropped` (coalesced away), puts `seqs` into it and
+   * records it as current. Call inside a transaction.
+   */
   formBatch(
     app: ApplicationId,
     batch: number,
     seqs: readonly number[],
     dropped: readonly number[],
   ): Promise<void>
-  /** Deletes every batch up to and including `batch` (the client has them). */
-  acknowledge(app: ApplicationId, batch: number): Promise<void>
 }
 
 /**

@@ -2,8 +2,8 @@
 // exactly-once delivery across lost responses and restarts. See docs/events.md.
 //
 // A client asks `events?ack=N`. With K the last batch formed for its application:
-//  - N = K+1: batch K is acknowledged (deleted) and batch K+1 is formed from the queued events —
-//    at once if there are any, else when one arrives or the timeout passes (then empty);
+//  - N = K+1: batch K+1 is formed from the queued events — at once if there are any, else when one
+//    arrives or the timeout passes (then empty) — and batch K, acknowledged, is deleted with it;
 //  - N = K (K ≥ 1): the client lost the response; batch K is returned again, unchanged;
 //  - anything else: `resync` to the oldest unacknowledged batch.
 // A newer P-GET for the same application ends a parked one with PGetReplaced.
@@ -60,10 +60,9 @@ export class EventChannel {
     this.#settings = deps.settings ?? DEFAULT_CHANNEL
   }
 
-  /** Writes an action's events inside its transaction. */
+  /** Writes an action's events inside its transaction (one insert for every recipient). */
   async write(tx: Pick<Store, 'events'>, outbox: Outbox): Promise<void> {
-    const now = this.#clock.now()
-    for (const [app, events] of outbox.entries()) await tx.events.append(app, events, now)
+    if (outbox.size > 0) await tx.events.append([...outbox.entries()], this.#clock.now())
   }
 
   /** Wakes the recipients of an action's events; call once its transaction committed. */
@@ -91,32 +90,11 @@ export class EventChannel {
     if (previous && previous.priority > request.priority) return { kind: 'replaced' }
     previous?.end({ kind: 'replaced' })
 
-    const state = await this.#locked(app, () => this.#open(app, request.ack))
-    if (state.kind !== 'wait') return state.result
-    return this.#wait(app, request, state.next)
+    return this.#wait(app, request)
   }
 
-  // Decides what a poll is: a repeat, a resync, or a wait for batch K+1 (acknowledging K).
-  async #open(
-    app: ApplicationId,
-    ack: number,
-  ): Promise<{ kind: 'done'; result: PollResult } | { kind: 'wait'; next: number }> {
-    const current = await this.#store.events.currentBatch(app)
-    if (current === undefined) throw new UcwaError('ApplicationNotFound')
-    if (ack === current && current >= 1) {
-      return {
-        kind: 'done',
-        result: { kind: 'batch', ack, events: await this.#store.events.batch(app, ack) },
-      }
-    }
-    if (ack !== current + 1) {
-      return { kind: 'done', result: { kind: 'resync', ack, resync: Math.max(current, 1) } }
-    }
-    if (current >= 1) await this.#store.events.acknowledge(app, current)
-    return { kind: 'wait', next: ack }
-  }
-
-  #wait(app: ApplicationId, request: PollRequest, batch: number): Promise<PollResult> {
+  #wait(app: ApplicationId, request: PollRequest): Promise<PollResult> {
+    const batch = request.ack
     return new Promise<PollResult>((resolve, reject) => {
       let settled = false
       let checking = false
@@ -135,7 +113,8 @@ export class EventChannel {
       this.#parked.set(app, parked)
       const onAbort = () => finish({ kind: 'aborted' })
       request.signal.addEventListener('abort', onAbort)
-      // Form the batch when something is queued (or, on timeout, even when nothing is).
+      // Look at the queue: answer a repeat or a resync at once, form the batch when something is
+      // queued (or, on timeout, even when nothing is), else keep waiting.
       const check = async (force: boolean) => {
         if (settled) return
         if (checking) {
@@ -163,15 +142,19 @@ export class EventChannel {
     })
   }
 
-  // Forms batch `batch` from the queued events; undefined when there is nothing and not `force`.
+  // One look at the queue for a P-GET asking for batch `batch` (its ack), with K the last batch
+  // formed: batch = K (K ≥ 1) repeats K; batch = K+1 forms it from the queued events (undefined
+  // when there are none and not `force`); anything else is a resync.
   async #form(app: ApplicationId, batch: number, force: boolean): Promise<PollResult | undefined> {
-    const current = await this.#store.events.currentBatch(app)
-    if (current === undefined) throw new UcwaError('ApplicationNotFound')
-    if (current >= batch) {
-      // Another request formed it meanwhile (it was replaced); hand out the same batch.
+    const queue = await this.#store.events.queue(app, this.#settings.maxBatchEvents)
+    if (queue === undefined) throw new UcwaError('ApplicationNotFound')
+    if (batch === queue.current && batch >= 1) {
       return { kind: 'batch', ack: batch, events: await this.#store.events.batch(app, batch) }
     }
-    const pending = await this.#store.events.pending(app, this.#settings.maxBatchEvents)
+    if (batch !== queue.current + 1) {
+      return { kind: 'resync', ack: batch, resync: Math.max(queue.current, 1) }
+    }
+    const { pending } = queue
     if (pending.length === 0 && !force) return undefined
     const { keep, dropped } = coalesce(pending)
     await this.#store.transaction((tx) =>

@@ -9,6 +9,14 @@ import type {
 import { type ApplicationId, asApplicationId, asUserId, type UserId } from '../../domain/ids.ts'
 import type { ApplicationStore } from '../../domain/ports.ts'
 import type { ApplicationsTable, Database } from './database.ts'
+import { prepare } from './prepared.ts'
+
+const findOne = prepare<[string], Selectable<ApplicationsTable>>((db, id) =>
+  db.selectFrom('applications').selectAll().where('id', '=', id),
+)
+const available = prepare<[string], Selectable<ApplicationsTable>>((db, userId) =>
+  db.selectFrom('applications').selectAll().where('user_id', '=', userId).where('available', '=', 1),
+)
 
 export class KyselyApplicationStore implements ApplicationStore {
   readonly #db: Kysely<Database>
@@ -40,7 +48,7 @@ export class KyselyApplicationStore implements ApplicationStore {
   }
 
   async find(id: ApplicationId): Promise<Application | undefined> {
-    const row = await this.#db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = (await findOne.run(this.#db, id)).rows[0]
     return row && toApplication(row)
   }
 
@@ -81,13 +89,7 @@ export class KyselyApplicationStore implements ApplicationStore {
   }
 
   async listAvailable(userId: UserId): Promise<Application[]> {
-    const rows = await this.#db
-      .selectFrom('applications')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('available', '=', 1)
-      .execute()
-    return rows.map(toApplication)
+    return (await available.run(this.#db, userId)).rows.map(toApplication)
   }
 
   async remove(id: ApplicationId): Promise<boolean> {

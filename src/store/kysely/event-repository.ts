@@ -3,6 +3,39 @@ import type { ChannelEvent, QueuedEvent } from '../../domain/events/channel-even
 import type { ApplicationId } from '../../domain/ids.ts'
 import type { EventStore } from '../../domain/ports.ts'
 import type { Database } from './database.ts'
+import { prepare } from './prepared.ts'
+
+// SQLite allows 32,766 bound parameters per statement; 5 per row leaves room to spare.
+const INSERT_CHUNK_ROWS = 1_000
+
+type Row = { seq: number; payload: string }
+
+const batchEvents = prepare<[string, number], Row>((db, app, batch) =>
+  db
+    .selectFrom('events')
+    .select(['seq', 'payload'])
+    .where('app_id', '=', app)
+    .where('batch', '=', batch)
+    .orderBy('seq'),
+)
+// The last batch formed and the queued events, in one read (a left join keeps the application
+// row when nothing is queued).
+const queueState = prepare<[string, number], { current: number; seq: number | null; payload: string | null }>(
+  (db, app, limit) =>
+    db
+      .selectFrom('applications as a')
+      .leftJoin('events as e', (join) => join.onRef('e.app_id', '=', 'a.id').on('e.batch', 'is', null))
+      .select(['a.event_batch as current', 'e.seq as seq', 'e.payload as payload'])
+      .where('a.id', '=', app)
+      .orderBy('e.seq')
+      .limit(limit),
+)
+const acknowledge = prepare<[string, number], never>((db, app, batch) =>
+  db.deleteFrom('events').where('app_id', '=', app).where('batch', '<', batch),
+)
+const recordBatch = prepare<[number, string], never>((db, batch, app) =>
+  db.updateTable('applications').set({ event_batch: batch }).where('id', '=', app),
+)
 
 export class KyselyEventStore implements EventStore {
   readonly #db: Kysely<Database>
@@ -11,52 +44,44 @@ export class KyselyEventStore implements EventStore {
     this.#db = db
   }
 
-  async append(app: ApplicationId, events: readonly ChannelEvent[], now: number): Promise<void> {
-    if (events.length === 0) return
-    await this.#db
-      .insertInto('events')
-      .values(
-        events.map((event) => ({
-          app_id: app,
-          batch: null,
-          priority: event.priority,
-          payload: JSON.stringify(event),
-          created_at: now,
-        })),
-      )
-      .execute()
-  }
-
-  async currentBatch(app: ApplicationId): Promise<number | undefined> {
-    const row = await this.#db
-      .selectFrom('applications')
-      .select('event_batch')
-      .where('id', '=', app)
-      .executeTakeFirst()
-    return row === undefined ? undefined : Number(row.event_batch)
+  async append(
+    entries: readonly (readonly [ApplicationId, readonly ChannelEvent[]])[],
+    now: number,
+  ): Promise<void> {
+    const rows = entries.flatMap(([app, events]) =>
+      events.map((event) => ({
+        app_id: app,
+        batch: null,
+        priority: event.priority,
+        payload: JSON.stringify(event),
+        created_at: now,
+      })),
+    )
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
+      await this.#db
+        .insertInto('events')
+        .values(rows.slice(i, i + INSERT_CHUNK_ROWS))
+        .execute()
+    }
   }
 
   async batch(app: ApplicationId, batch: number): Promise<QueuedEvent[]> {
-    const rows = await this.#db
-      .selectFrom('events')
-      .select(['seq', 'payload'])
-      .where('app_id', '=', app)
-      .where('batch', '=', batch)
-      .orderBy('seq')
-      .execute()
-    return rows.map(toQueued)
+    return (await batchEvents.run(this.#db, app, batch)).rows.map(toQueued)
   }
 
-  async pending(app: ApplicationId, limit: number): Promise<QueuedEvent[]> {
-    const rows = await this.#db
-      .selectFrom('events')
-      .select(['seq', 'payload'])
-      .where('app_id', '=', app)
-      .where('batch', 'is', null)
-      .orderBy('seq')
-      .limit(limit)
-      .execute()
-    return rows.map(toQueued)
+  async queue(
+    app: ApplicationId,
+    limit: number,
+  ): Promise<{ current: number; pending: QueuedEvent[] } | undefined> {
+    const { rows } = await queueState.run(this.#db, app, limit)
+    const first = rows[0]
+    if (first === undefined) return undefined
+    const pending: QueuedEvent[] = []
+    for (const row of rows) {
+      if (row.seq !== null && row.payload !== null)
+        pending.push(toQueued({ seq: row.seq, payload: row.payload }))
+    }
+    return { current: Number(first.current), pending }
   }
 
   async formBatch(
@@ -65,6 +90,8 @@ export class KyselyEventStore implements EventStore {
     seqs: readonly number[],
     dropped: readonly number[],
   ): Promise<void> {
+    // Asking for this batch acknowledged every earlier one.
+    if (batch > 1) await acknowledge.run(this.#db, app, batch)
     if (dropped.length > 0) {
       await this.#db.deleteFrom('events').where('app_id', '=', app).where('seq', 'in', dropped).execute()
     }
@@ -76,14 +103,10 @@ export class KyselyEventStore implements EventStore {
         .where('seq', 'in', seqs)
         .execute()
     }
-    await this.#db.updateTable('applications').set({ event_batch: batch }).where('id', '=', app).execute()
-  }
-
-  async acknowledge(app: ApplicationId, batch: number): Promise<void> {
-    await this.#db.deleteFrom('events').where('app_id', '=', app).where('batch', '<=', batch).execute()
+    await recordBatch.run(this.#db, batch, app)
   }
 }
 
-function toQueued(row: { seq: number; payload: string }): QueuedEvent {
+function toQueued(row: Row): QueuedEvent {
   return { seq: Number(row.seq), event: JSON.parse(row.payload) as ChannelEvent }
 }

@@ -4,6 +4,33 @@ import type { PresenceStore } from '../../domain/ports.ts'
 import type { Availability, DeviceType, PreferredAvailability } from '../../domain/presence/presence-rules.ts'
 import type { PresenceRecord } from '../../domain/presence/presence-types.ts'
 import type { Database, PresenceTable } from './database.ts'
+import { prepare } from './prepared.ts'
+
+const COLUMNS = [
+  'user_id',
+  'manual',
+  'note',
+  'location',
+  'availability',
+  'activity',
+  'device_type',
+  'last_active_at',
+  'next_check_at',
+  'updated_at',
+  'modalities',
+] as const
+type Values = { [K in (typeof COLUMNS)[number]]: unknown }
+
+const getOne = prepare<[string], Selectable<PresenceTable>>((db, userId) =>
+  db.selectFrom('presence').selectAll().where('user_id', '=', userId),
+)
+const upsert = prepare<unknown[], never>((db, ...params) => {
+  const values = Object.fromEntries(COLUMNS.map((c, i) => [c, params[i]])) as never
+  return db
+    .insertInto('presence')
+    .values(values)
+    .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
+})
 
 export class KyselyPresenceStore implements PresenceStore {
   readonly #db: Kysely<Database>
@@ -13,11 +40,7 @@ export class KyselyPresenceStore implements PresenceStore {
   }
 
   async get(userId: UserId): Promise<PresenceRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('presence')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .executeTakeFirst()
+    const row = (await getOne.run(this.#db, userId)).rows[0]
     return row && toRecord(row)
   }
 
@@ -28,7 +51,7 @@ export class KyselyPresenceStore implements PresenceStore {
   }
 
   async save(r: PresenceRecord): Promise<void> {
-    const values = {
+    const values: Values = {
       user_id: r.userId,
       manual: r.manual,
       note: r.note,
@@ -41,11 +64,7 @@ export class KyselyPresenceStore implements PresenceStore {
       updated_at: r.updatedAt,
       modalities: JSON.stringify(r.modalities),
     }
-    await this.#db
-      .insertInto('presence')
-      .values(values)
-      .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
-      .execute()
+    await upsert.run(this.#db, ...COLUMNS.map((c) => values[c]))
   }
 
   async due(now: number, limit: number): Promise<UserId[]> {

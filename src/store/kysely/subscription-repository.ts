@@ -3,6 +3,21 @@ import { type ApplicationId, asApplicationId, asUserId } from '../../domain/ids.
 import type { SubscriptionStore } from '../../domain/ports.ts'
 import type { PresenceSubscription, Watcher } from '../../domain/presence/presence-types.ts'
 import type { Database } from './database.ts'
+import { prepare } from './prepared.ts'
+
+const watchersOf = prepare<[string, number], { app_id: string; user_id: string; uri: string }>(
+  (db, uri, now) =>
+    db
+      .selectFrom('presence_subscription_members as m')
+      .innerJoin('presence_subscriptions as s', 's.id', 'm.subscription_id')
+      .innerJoin('applications as a', 'a.id', 's.app_id')
+      .innerJoin('users as u', 'u.id', 'a.user_id')
+      .select(['a.id as app_id', 'a.user_id as user_id', 'u.sip_uri as uri'])
+      .distinct()
+      .where('m.uri', '=', uri)
+      .where('s.expires_at', '>', now)
+      .where('a.expires_at', '>', now),
+)
 
 export class KyselySubscriptionStore implements SubscriptionStore {
   readonly #db: Kysely<Database>
@@ -83,17 +98,7 @@ export class KyselySubscriptionStore implements SubscriptionStore {
   }
 
   async watchers(uri: string, now: number): Promise<Watcher[]> {
-    const rows = await this.#db
-      .selectFrom('presence_subscription_members as m')
-      .innerJoin('presence_subscriptions as s', 's.id', 'm.subscription_id')
-      .innerJoin('applications as a', 'a.id', 's.app_id')
-      .innerJoin('users as u', 'u.id', 'a.user_id')
-      .select(['a.id as app_id', 'a.user_id as user_id', 'u.sip_uri as uri'])
-      .distinct()
-      .where('m.uri', '=', uri)
-      .where('s.expires_at', '>', now)
-      .where('a.expires_at', '>', now)
-      .execute()
+    const { rows } = await watchersOf.run(this.#db, uri, now)
     return rows.map((r) => ({ appId: asApplicationId(r.app_id), userId: asUserId(r.user_id), uri: r.uri }))
   }
 
