@@ -11,6 +11,7 @@ import { SignInThrottle } from './domain/auth/sign-in-throttle.ts'
 import { AutodiscoverService } from './domain/autodiscover/autodiscover-service.ts'
 import { ContactService } from './domain/contacts/contact-service.ts'
 import { EventChannel } from './domain/events/event-channel.ts'
+import { MessagingService } from './domain/messaging/messaging-service.ts'
 import type { Clock, PasswordHasher, Store } from './domain/ports.ts'
 import { PresenceService } from './domain/presence/presence-service.ts'
 import { SubscriptionService } from './domain/presence/subscription-service.ts'
@@ -19,6 +20,7 @@ import { type ProvisionedUser, provisionUsers } from './domain/users/provision.t
 import { UserService } from './domain/users/user-service.ts'
 import { buildHttpServer } from './http/server.ts'
 import { Argon2PasswordHasher } from './platform/argon2-password-hasher.ts'
+import { SanitizeHtmlSanitizer } from './platform/html-sanitizer.ts'
 import { createLogger } from './platform/logger.ts'
 import { NodeRandom, systemClock } from './platform/node-random.ts'
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
@@ -50,6 +52,7 @@ export interface RunningServer {
   readonly presence: PresenceService
   readonly subscriptions: SubscriptionService
   readonly contacts: ContactService
+  readonly messaging: MessagingService
   readonly channel: EventChannel
   /** Users the config created at this start (with generated passwords, shown once). */
   readonly createdUsers: readonly ProvisionedUser[]
@@ -81,6 +84,13 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const presence = new PresenceService({ store, channel, clock, applications })
   const subscriptions = new SubscriptionService({ store, channel, clock, random, presence })
   const contacts = new ContactService({ store, channel, clock, random, presence })
+  const messaging = new MessagingService({
+    store,
+    channel,
+    clock,
+    random,
+    sanitizer: new SanitizeHtmlSanitizer(),
+  })
   const users = new UserService({
     store,
     hasher,
@@ -114,6 +124,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
           presence,
           subscriptions,
           contacts,
+          messaging,
           channel,
           events: config.events,
           bodyLimitBytes: config.http.bodyLimitBytes,
@@ -146,8 +157,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   maintenance.unref()
   // Presence changes with time alone (idle endpoints, expired applications): look every few seconds.
   const presenceTimer = setInterval(() => {
-    Promise.all([presence.tick(), subscriptions.tick()]).catch((error: unknown) =>
-      logger.error({ err: error }, 'presence tick failed'),
+    Promise.all([presence.tick(), subscriptions.tick(), messaging.expireInvitations()]).catch(
+      (error: unknown) => logger.error({ err: error }, 'presence tick failed'),
     )
   }, PRESENCE_TICK_MS)
   presenceTimer.unref()
@@ -164,6 +175,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     presence,
     subscriptions,
     contacts,
+    messaging,
     channel,
     createdUsers,
     stop() {

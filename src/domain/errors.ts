@@ -77,6 +77,7 @@ export const ERRORS = {
     subcode: 'TooManyApplications',
     message: 'There are too many applications for this user.',
   },
+  Conflict: { code: 'Conflict', message: 'The resource is not in a state that allows this.' },
   PGetReplaced: {
     code: 'Conflict',
     subcode: 'PGetReplaced',

@@ -5,6 +5,7 @@ import type { ContactGroup, GroupMembership } from './contacts/contact-types.ts'
 import type { UserPhoto } from './contacts/photo.ts'
 import type { ChannelEvent, QueuedEvent } from './events/channel-event.ts'
 import type { ApplicationId, SipUri, UserId } from './ids.ts'
+import type { Conversation, Invitation, Member, Message, View } from './messaging/messaging-types.ts'
 import type { PrivacyLevel } from './presence/presence-rules.ts'
 import type {
   PresenceRecord,
@@ -193,6 +194,37 @@ export interface ContactStore {
   searchDirectory(text: string, digits: string | undefined, limit: number): Promise<UserId[]>
 }
 
+export interface MessagingStore {
+  createConversation(conversation: Conversation): Promise<void>
+  conversation(id: string): Promise<Conversation | undefined>
+  endConversation(id: string, at: number): Promise<void>
+  upsertMember(member: Member): Promise<void>
+  members(conversationId: string): Promise<Member[]>
+  upsertView(view: View): Promise<void>
+  view(conversationId: string, app: ApplicationId): Promise<View | undefined>
+  views(conversationId: string): Promise<View[]>
+  /** The conversations an application has in view (its `conversations` list). */
+  viewsOfApp(app: ApplicationId): Promise<View[]>
+  removeView(conversationId: string, app: ApplicationId): Promise<void>
+  createInvitation(invitation: Invitation): Promise<void>
+  invitation(id: string): Promise<Invitation | undefined>
+  /** The conversation's invitation still waiting for an answer, if any. */
+  pendingInvitation(conversationId: string): Promise<Invitation | undefined>
+  updateInvitation(
+    id: string,
+    change: Pick<Invitation, 'state'> & Partial<Pick<Invitation, 'reason' | 'answeredAppId'>>,
+  ): Promise<void>
+  /** Invitations still Connecting whose answer time passed before `now`. */
+  expiredInvitations(now: number, limit: number): Promise<Invitation[]>
+  addMessage(message: Omit<Message, 'seq'>): Promise<Message>
+  message(conversationId: string, seq: number): Promise<Message | undefined>
+}
+
+/** Cleans HTML instant messages: formatting and links only, nothing that runs or loads. */
+export interface HtmlSanitizer {
+  sanitize(html: string): string
+}
+
 /** Everything durable, behind one object so adapters can share a connection and transactions. */
 export interface Store {
   readonly users: UserStore
@@ -203,6 +235,7 @@ export interface Store {
   readonly subscriptions: SubscriptionStore
   readonly privacy: PrivacyStore
   readonly contacts: ContactStore
+  readonly messaging: MessagingStore
   /** Runs `work` in one transaction; the store handed to it is bound to that transaction. */
   transaction<T>(work: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T>
   /** True when the store answers a trivial query (readiness probe). */

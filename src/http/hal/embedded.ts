@@ -1,7 +1,21 @@
 // Renderers for resources embedded in events, keyed by the event link's rel. Events carry the
 // resource's data as it was when the event happened; these turn it into the HAL resource.
 import type { CommunicationSettings } from '../../domain/applications/application-types.ts'
+import type {
+  ConversationData,
+  InvitationData,
+  MessageData,
+  MessagingData,
+  ParticipantData,
+} from '../../domain/messaging/messaging-events.ts'
 import type { EmbeddedRenderer } from './events.ts'
+import {
+  renderConversation,
+  renderInvitation,
+  renderMessage,
+  renderMessaging,
+  renderParticipant,
+} from './messaging.ts'
 import { renderEmbeddedPresenceSubscription } from './presence-resources.ts'
 import { renderCommunication } from './resources.ts'
 
@@ -9,4 +23,12 @@ export const EMBEDDED_RENDERERS: Readonly<Record<string, EmbeddedRenderer>> = {
   communication: (data, _ref, paths) =>
     renderCommunication({ id: paths.id, communication: data.communication as CommunicationSettings }, paths),
   presenceSubscription: renderEmbeddedPresenceSubscription,
+  messagingInvitation: (data, _ref, paths) => renderInvitation(data as unknown as InvitationData, paths),
+  conversation: (data, _ref, paths) => renderConversation(data as unknown as ConversationData, paths),
+  messaging: (data, _ref, paths) => renderMessaging(data as unknown as MessagingData, paths),
+  message: (data, _ref, paths) => renderMessage(data as unknown as MessageData, paths),
+  localParticipant: (data, ref, paths) =>
+    renderParticipant(ref.ids?.[0] ?? '', data as unknown as ParticipantData, paths),
+  participant: (data, ref, paths) =>
+    renderParticipant(ref.ids?.[0] ?? '', data as unknown as ParticipantData, paths),
 }

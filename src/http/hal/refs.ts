@@ -19,7 +19,21 @@ const id = (ids: readonly string[], i = 0): string => {
 const people = (a: string) => `${a}/people`
 const contact = (a: string, ids: readonly string[]) => `${people(a)}/${bare(id(ids))}`
 
+const conversation = (a: string, ids: readonly string[]) => `${a}/communication/conversations/${id(ids)}`
+const participant = (a: string, ids: readonly string[]) =>
+  `${conversation(a, ids)}/participants/${bare(id(ids, 1))}`
+
 export const HREFS: Readonly<Record<string, HrefOf>> = {
+  conversations: (a) => `${a}/communication/conversations`,
+  conversation,
+  messagingInvitation: (a, ids) => `${a}/communication/messagingInvitations/${id(ids)}`,
+  messaging: (a, ids) => `${conversation(a, ids)}/messaging`,
+  participants: (a, ids) => `${conversation(a, ids)}/participants`,
+  participant,
+  localParticipant: participant,
+  participantMessaging: (a, ids) => `${participant(a, ids)}/messaging`,
+  message: (a, ids) => `${conversation(a, ids)}/messaging/messages/${id(ids, 1)}`,
+  typingParticipants: (a, ids) => `${conversation(a, ids)}/messaging/typingParticipants`,
   application: (a) => a,
   me: (a) => `${a}/me`,
   presence: (a) => `${a}/me/presence`,

@@ -4,6 +4,7 @@ import type { ApplicationService } from '../../domain/applications/application-s
 import type { Application } from '../../domain/applications/application-types.ts'
 import type { ContactService } from '../../domain/contacts/contact-service.ts'
 import type { EventChannel } from '../../domain/events/event-channel.ts'
+import type { MessagingService } from '../../domain/messaging/messaging-service.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
 import { AppPaths, prefixOf } from '../hal/ucwa-paths.ts'
@@ -14,6 +15,7 @@ export interface UcwaDeps {
   readonly presence: PresenceService
   readonly subscriptions: SubscriptionService
   readonly contacts: ContactService
+  readonly messaging: MessagingService
   readonly channel: EventChannel
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly authenticate: Authenticate

@@ -22,6 +22,7 @@ import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 import { communicationRoutes } from './communication.ts'
 import { eventRoutes } from './events.ts'
 import { meRoutes } from './me.ts'
+import { messagingRoutes } from './messaging.ts'
 import { peopleRoutes } from './people.ts'
 import { subscriptionRoutes } from './subscriptions.ts'
 
@@ -98,6 +99,7 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       meRoutes(scoped, deps)
       subscriptionRoutes(scoped, deps)
       peopleRoutes(scoped, deps)
+      messagingRoutes(scoped, deps)
       eventRoutes(scoped, { channel: deps.channel, renderers: EMBEDDED_RENDERERS, ...deps.events })
     },
     { prefix: '/:appId' },

@@ -6,6 +6,7 @@ import type { AuthService } from '../../domain/auth/auth-service.ts'
 import type { AutodiscoverService } from '../../domain/autodiscover/autodiscover-service.ts'
 import type { ContactService } from '../../domain/contacts/contact-service.ts'
 import type { EventChannel } from '../../domain/events/event-channel.ts'
+import type { MessagingService } from '../../domain/messaging/messaging-service.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
 import { UCWA_PREFIXES } from '../hal/ucwa-paths.ts'
@@ -22,6 +23,7 @@ export interface RouteDeps {
   readonly presence: PresenceService
   readonly subscriptions: SubscriptionService
   readonly contacts: ContactService
+  readonly messaging: MessagingService
   readonly channel: EventChannel
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly ready: () => Promise<Record<string, boolean>>
@@ -52,6 +54,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: 
           presence: deps.presence,
           subscriptions: deps.subscriptions,
           contacts: deps.contacts,
+          messaging: deps.messaging,
           channel: deps.channel,
           events: deps.events,
           authenticate,

@@ -111,7 +111,72 @@ export interface EventsTable {
   created_at: number
 }
 
+export interface ConversationsTable {
+  id: string
+  thread_id: string
+  subject: Generated<string>
+  importance: Generated<string>
+  created_at: number
+  ended_at: number | null
+}
+
+export interface ConversationMembersTable {
+  conversation_id: string
+  user_id: string
+  uri: string
+  name: string
+  /** invited | connected | left */
+  state: string
+  joined_at: number
+}
+
+/** One application's view of a conversation: who gets its events, and its state there. */
+export interface ConversationViewsTable {
+  conversation_id: string
+  app_id: string
+  user_id: string
+  /** Incoming | Connecting | Connected | Disconnected */
+  state: string
+  /** the messaging modality's state: Connecting | Connected | Disconnected */
+  messaging: string
+  created_at: number
+}
+
+export interface InvitationsTable {
+  id: string
+  conversation_id: string
+  from_user_id: string
+  from_app_id: string
+  to_uri: string
+  to_user_id: string | null
+  operation_id: string | null
+  message_type: string | null
+  message_body: string | null
+  /** Connecting | Connected | Failed */
+  state: string
+  reason: string | null
+  answered_app_id: string | null
+  created_at: number
+  expires_at: number
+}
+
+export interface MessagesTable {
+  seq: Generated<number>
+  conversation_id: string
+  sender_user_id: string
+  sender_app_id: string
+  content_type: string
+  body: string
+  operation_id: string | null
+  created_at: number
+}
+
 export interface Database {
+  conversation_members: ConversationMembersTable
+  conversation_views: ConversationViewsTable
+  conversations: ConversationsTable
+  invitations: InvitationsTable
+  messages: MessagesTable
   contact_group_members: ContactGroupMembersTable
   contact_groups: ContactGroupsTable
   events: EventsTable

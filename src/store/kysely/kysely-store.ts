@@ -8,6 +8,7 @@ import { KyselyApplicationStore } from './application-repository.ts'
 import { KyselyContactStore } from './contact-repository.ts'
 import type { Database } from './database.ts'
 import { KyselyEventStore } from './event-repository.ts'
+import { KyselyMessagingStore } from './messaging-repository.ts'
 import { KyselyPresenceStore } from './presence-repository.ts'
 import { KyselyPrivacyStore } from './privacy-repository.ts'
 import { KyselySubscriptionStore } from './subscription-repository.ts'
@@ -25,6 +26,7 @@ function repositories(db: Kysely<Database>): Omit<Repositories, 'ping'> {
     presence: new KyselyPresenceStore(db),
     subscriptions: new KyselySubscriptionStore(db),
     privacy: new KyselyPrivacyStore(db),
+    messaging: new KyselyMessagingStore(db),
     contacts: new KyselyContactStore(db),
   }
 }
@@ -38,6 +40,7 @@ export class KyselyStore implements Store {
   readonly presence
   readonly subscriptions
   readonly privacy
+  readonly messaging
   readonly contacts
 
   constructor(db: Kysely<Database>) {
@@ -50,6 +53,7 @@ export class KyselyStore implements Store {
     this.presence = repos.presence
     this.subscriptions = repos.subscriptions
     this.privacy = repos.privacy
+    this.messaging = repos.messaging
     this.contacts = repos.contacts
   }
 

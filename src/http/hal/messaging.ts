@@ -1,0 +1,144 @@
+// Conversations, messaging, invitations, participants and messages as UCWA JSON, in the shapes
+// the SendAnIM / ReceiveAnIM traces show (ucwa-protocol §7). Used by the routes and, through
+// EMBEDDED_RENDERERS, for resources embedded in events.
+import { toDataUri } from '../../domain/messaging/data-uri.ts'
+import type {
+  ConversationData,
+  InvitationData,
+  MessageData,
+  MessagingData,
+  ParticipantData,
+} from '../../domain/messaging/messaging-events.ts'
+import { bare, hrefOf } from './refs.ts'
+import { aspNetDate, type HalLink, type HalResource } from './resources.ts'
+import type { AppPaths } from './ucwa-paths.ts'
+
+const href = (rel: string, ids: string[], paths: AppPaths): string => hrefOf({ rel, ids }, paths)
+const link = (h: string, title?: string): HalLink => (title === undefined ? { href: h } : { href: h, title })
+
+export function renderParticipant(cid: string, p: ParticipantData, paths: AppPaths): HalResource {
+  const self = href('participant', [cid, p.uri], paths)
+  const address = bare(p.uri)
+  return {
+    sourceNetwork: 'SameEnterprise',
+    anonymous: false,
+    name: p.name,
+    uri: p.uri,
+    rel: 'participant',
+    _links: {
+      self: link(self),
+      conversation: link(href('conversation', [cid], paths)),
+      ...(p.local
+        ? { me: link(`${paths.app}/me`) }
+        : {
+            contact: link(`${paths.app}/people/${address}`),
+            contactPresence: link(`${paths.app}/people/${address}/presence`),
+            contactPhoto: link(`${paths.app}/photos/${address}`),
+          }),
+      messaging: link(`${self}/messaging`),
+    },
+  }
+}
+
+export function renderConversation(data: ConversationData, paths: AppPaths): HalResource {
+  const self = href('conversation', [data.id], paths)
+  const connected = data.state === 'Connected'
+  return {
+    state: data.state,
+    threadId: data.threadId,
+    subject: data.subject,
+    activeModalities: data.activeModalities,
+    importance: data.importance,
+    recording: false,
+    participantCount: data.participantCount,
+    rel: 'conversation',
+    _links: {
+      self: link(self),
+      applicationSharing: link(`${self}/applicationSharing`),
+      audioVideo: link(`${self}/audioVideo`),
+      dataCollaboration: link(`${self}/dataCollaboration`),
+      messaging: link(`${self}/messaging`),
+      phoneAudio: link(`${self}/phoneAudio`),
+      participants: link(`${self}/participants`),
+      ...(connected && data.local
+        ? { localParticipant: link(href('participant', [data.id, data.local.uri], paths), data.local.name) }
+        : {}),
+    },
+  }
+}
+
+export function renderMessaging(data: MessagingData, paths: AppPaths): HalResource {
+  const self = href('messaging', [data.conversationId], paths)
+  const links: Record<string, HalLink> = {
+    self: link(self),
+    conversation: link(href('conversation', [data.conversationId], paths)),
+  }
+  if (data.state !== 'Disconnected') links.stopMessaging = link(`${self}/terminate`)
+  if (data.state === 'Connected') {
+    links.sendMessage = link(`${self}/messages`)
+    links.setIsTyping = link(`${self}/typing`)
+    links.typingParticipants = link(`${self}/typingParticipants`)
+  }
+  return {
+    state: data.state,
+    ...(data.state === 'Connected' ? { negotiatedMessageFormats: data.formats } : {}),
+    rel: 'messaging',
+    _links: links,
+  }
+}
+
+export function renderInvitation(data: InvitationData, paths: AppPaths): HalResource {
+  const self = href('messagingInvitation', [data.id], paths)
+  const cid = data.conversationId
+  const conversation = href('conversation', [cid], paths)
+  const messaging = href('messaging', [cid], paths)
+  const links: Record<string, HalLink> = {
+    self: link(self),
+    to: link(`${paths.app}/people/${bare(data.toUri)}`),
+    conversation: link(conversation),
+    messaging: link(messaging),
+  }
+  const embedded: Record<string, unknown> = {}
+  if (data.direction === 'Outgoing') {
+    links.from = link(href('participant', [cid, data.from.uri], paths), data.from.name)
+    if (data.actionable) links.cancel = link(`${messaging}/terminate`)
+  } else {
+    embedded.from = renderParticipant(cid, { ...data.from, local: false }, paths)
+    if (data.actionable) {
+      links.accept = link(`${self}/accept`)
+      links.decline = link(`${self}/decline`)
+    }
+  }
+  if (data.message) links.message = link(toDataUri(data.message))
+  if (data.acceptedBy) embedded.acceptedByParticipant = [renderParticipant(cid, data.acceptedBy, paths)]
+  return {
+    direction: data.direction,
+    importance: data.importance,
+    threadId: data.threadId,
+    state: data.state,
+    ...(data.operationId ? { operationId: data.operationId } : {}),
+    subject: data.subject,
+    rel: 'messagingInvitation',
+    _links: links,
+    ...(Object.keys(embedded).length > 0 ? { _embedded: embedded } : {}),
+  }
+}
+
+export function renderMessage(data: MessageData, paths: AppPaths): HalResource {
+  const cid = data.conversationId
+  const address = bare(data.sender.uri)
+  const body = link(toDataUri({ contentType: data.contentType, body: data.body }))
+  return {
+    direction: data.direction,
+    timeStamp: aspNetDate(data.timeStamp),
+    ...(data.operationId ? { operationId: data.operationId } : {}),
+    rel: 'message',
+    _links: {
+      self: link(href('message', [cid, String(data.seq)], paths)),
+      messaging: link(href('messaging', [cid], paths)),
+      participant: link(href('participant', [cid, data.sender.uri], paths), data.sender.name),
+      ...(data.direction === 'Incoming' ? { contact: link(`${paths.app}/people/${address}`) } : {}),
+      ...(data.contentType === 'text/html' ? { htmlMessage: body } : { plainMessage: body }),
+    },
+  }
+}

@@ -1,0 +1,314 @@
+import type { Kysely, Selectable } from 'kysely'
+import { type ApplicationId, asApplicationId, asUserId } from '../../domain/ids.ts'
+import type {
+  ContentType,
+  Conversation,
+  FailureReason,
+  Importance,
+  Invitation,
+  InvitationState,
+  Member,
+  Message,
+  ModalityState,
+  View,
+  ViewState,
+} from '../../domain/messaging/messaging-types.ts'
+import type { MessagingStore } from '../../domain/ports.ts'
+import type {
+  ConversationMembersTable,
+  ConversationViewsTable,
+  Database,
+  InvitationsTable,
+  MessagesTable,
+} from './database.ts'
+import { prepare } from './prepared.ts'
+
+const viewOf = prepare<[string, string], Selectable<ConversationViewsTable>>((db, conversation, app) =>
+  db
+    .selectFrom('conversation_views')
+    .selectAll()
+    .where('conversation_id', '=', conversation)
+    .where('app_id', '=', app),
+)
+const viewsOf = prepare<[string], Selectable<ConversationViewsTable>>((db, conversation) =>
+  db
+    .selectFrom('conversation_views')
+    .selectAll()
+    .where('conversation_id', '=', conversation)
+    .orderBy('created_at'),
+)
+const insertMessage = prepare<
+  [string, string, string, string, string, string | null, number],
+  { seq: number }
+>((db, conversation, user, app, type, body, operation, at) =>
+  db
+    .insertInto('messages')
+    .values({
+      conversation_id: conversation,
+      sender_user_id: user,
+      sender_app_id: app,
+      content_type: type,
+      body,
+      operation_id: operation,
+      created_at: at,
+    })
+    .returning('seq'),
+)
+
+export class KyselyMessagingStore implements MessagingStore {
+  readonly #db: Kysely<Database>
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  async createConversation(c: Conversation): Promise<void> {
+    await this.#db
+      .insertInto('conversations')
+      .values({
+        id: c.id,
+        thread_id: c.threadId,
+        subject: c.subject,
+        importance: c.importance,
+        created_at: c.createdAt,
+        ended_at: c.endedAt,
+      })
+      .execute()
+  }
+
+  async conversation(id: string): Promise<Conversation | undefined> {
+    const row = await this.#db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst()
+    return (
+      row && {
+        id: row.id,
+        threadId: row.thread_id,
+        subject: row.subject,
+        importance: row.importance as Importance,
+        createdAt: Number(row.created_at),
+        endedAt: row.ended_at === null ? null : Number(row.ended_at),
+      }
+    )
+  }
+
+  async endConversation(id: string, at: number): Promise<void> {
+    await this.#db.updateTable('conversations').set({ ended_at: at }).where('id', '=', id).execute()
+  }
+
+  async upsertMember(m: Member): Promise<void> {
+    const values = {
+      conversation_id: m.conversationId,
+      user_id: m.userId,
+      uri: m.uri,
+      name: m.name,
+      state: m.state,
+      joined_at: m.joinedAt,
+    }
+    await this.#db
+      .insertInto('conversation_members')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['conversation_id', 'user_id']).doUpdateSet({ state: m.state, name: m.name }),
+      )
+      .execute()
+  }
+
+  async members(conversationId: string): Promise<Member[]> {
+    const rows = await this.#db
+      .selectFrom('conversation_members')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .orderBy('joined_at')
+      .execute()
+    return rows.map(toMember)
+  }
+
+  async upsertView(v: View): Promise<void> {
+    await this.#db
+      .insertInto('conversation_views')
+      .values({
+        conversation_id: v.conversationId,
+        app_id: v.appId,
+        user_id: v.userId,
+        state: v.state,
+        messaging: v.messaging,
+        created_at: v.createdAt,
+      })
+      .onConflict((oc) =>
+        oc.columns(['conversation_id', 'app_id']).doUpdateSet({ state: v.state, messaging: v.messaging }),
+      )
+      .execute()
+  }
+
+  async view(conversationId: string, app: ApplicationId): Promise<View | undefined> {
+    const row = (await viewOf.run(this.#db, conversationId, app)).rows[0]
+    return row && toView(row)
+  }
+
+  async views(conversationId: string): Promise<View[]> {
+    return (await viewsOf.run(this.#db, conversationId)).rows.map(toView)
+  }
+
+  async viewsOfApp(app: ApplicationId): Promise<View[]> {
+    const rows = await this.#db
+      .selectFrom('conversation_views')
+      .selectAll()
+      .where('app_id', '=', app)
+      .orderBy('created_at')
+      .execute()
+    return rows.map(toView)
+  }
+
+  async removeView(conversationId: string, app: ApplicationId): Promise<void> {
+    await this.#db
+      .deleteFrom('conversation_views')
+      .where('conversation_id', '=', conversationId)
+      .where('app_id', '=', app)
+      .execute()
+  }
+
+  async createInvitation(i: Invitation): Promise<void> {
+    await this.#db
+      .insertInto('invitations')
+      .values({
+        id: i.id,
+        conversation_id: i.conversationId,
+        from_user_id: i.fromUserId,
+        from_app_id: i.fromAppId,
+        to_uri: i.toUri,
+        to_user_id: i.toUserId,
+        operation_id: i.operationId,
+        message_type: i.message?.contentType ?? null,
+        message_body: i.message?.body ?? null,
+        state: i.state,
+        reason: i.reason,
+        answered_app_id: i.answeredAppId,
+        created_at: i.createdAt,
+        expires_at: i.expiresAt,
+      })
+      .execute()
+  }
+
+  async invitation(id: string): Promise<Invitation | undefined> {
+    const row = await this.#db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toInvitation(row)
+  }
+
+  async pendingInvitation(conversationId: string): Promise<Invitation | undefined> {
+    const row = await this.#db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('state', '=', 'Connecting')
+      .executeTakeFirst()
+    return row && toInvitation(row)
+  }
+
+  async updateInvitation(
+    id: string,
+    change: Pick<Invitation, 'state'> & Partial<Pick<Invitation, 'reason' | 'answeredAppId'>>,
+  ): Promise<void> {
+    await this.#db
+      .updateTable('invitations')
+      .set({
+        state: change.state,
+        ...(change.reason !== undefined ? { reason: change.reason } : {}),
+        ...(change.answeredAppId !== undefined ? { answered_app_id: change.answeredAppId } : {}),
+      })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  async expiredInvitations(now: number, limit: number): Promise<Invitation[]> {
+    const rows = await this.#db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('state', '=', 'Connecting')
+      .where('expires_at', '<=', now)
+      .orderBy('expires_at')
+      .limit(limit)
+      .execute()
+    return rows.map(toInvitation)
+  }
+
+  async addMessage(m: Omit<Message, 'seq'>): Promise<Message> {
+    const { rows } = await insertMessage.run(
+      this.#db,
+      m.conversationId,
+      m.senderUserId,
+      m.senderAppId,
+      m.contentType,
+      m.body,
+      m.operationId,
+      m.createdAt,
+    )
+    const seq = rows[0]?.seq
+    if (seq === undefined) throw new Error('message insert returned no seq')
+    return { ...m, seq: Number(seq) }
+  }
+
+  async message(conversationId: string, seq: number): Promise<Message | undefined> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '=', seq)
+      .executeTakeFirst()
+    return row && toMessage(row)
+  }
+}
+
+function toMember(r: Selectable<ConversationMembersTable>): Member {
+  return {
+    conversationId: r.conversation_id,
+    userId: asUserId(r.user_id),
+    uri: r.uri,
+    name: r.name,
+    state: r.state as Member['state'],
+    joinedAt: Number(r.joined_at),
+  }
+}
+
+function toView(r: Selectable<ConversationViewsTable>): View {
+  return {
+    conversationId: r.conversation_id,
+    appId: asApplicationId(r.app_id),
+    userId: asUserId(r.user_id),
+    state: r.state as ViewState,
+    messaging: r.messaging as ModalityState,
+    createdAt: Number(r.created_at),
+  }
+}
+
+function toInvitation(r: Selectable<InvitationsTable>): Invitation {
+  return {
+    id: r.id,
+    conversationId: r.conversation_id,
+    fromUserId: asUserId(r.from_user_id),
+    fromAppId: asApplicationId(r.from_app_id),
+    toUri: r.to_uri,
+    toUserId: r.to_user_id === null ? null : asUserId(r.to_user_id),
+    operationId: r.operation_id,
+    message:
+      r.message_type === null || r.message_body === null
+        ? null
+        : { contentType: r.message_type as ContentType, body: r.message_body },
+    state: r.state as InvitationState,
+    reason: r.reason as FailureReason | null,
+    answeredAppId: r.answered_app_id === null ? null : asApplicationId(r.answered_app_id),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+  }
+}
+
+function toMessage(r: Selectable<MessagesTable>): Message {
+  return {
+    seq: Number(r.seq),
+    conversationId: r.conversation_id,
+    senderUserId: asUserId(r.sender_user_id),
+    senderAppId: asApplicationId(r.sender_app_id),
+    contentType: r.content_type as ContentType,
+    body: r.body,
+    operationId: r.operation_id,
+    createdAt: Number(r.created_at),
+  }
+}
