@@ -25,6 +25,7 @@ import {
   participantMessagingEvent,
   typingEvent,
 } from './messaging-events.ts'
+import { type MessagingObserver, NO_OBSERVER } from './messaging-observer.ts'
 import type {
   Conversation,
   FailureReason,
@@ -76,6 +77,7 @@ export class MessagingService {
   readonly #random: Random
   readonly #sanitizer: HtmlSanitizer
   readonly #settings: MessagingSettings
+  readonly #observer: MessagingObserver
   /** `${conversation}\n${user}` → typing until (ms). Ephemeral: typing does not survive a restart. */
   readonly #typing = new Map<string, number>()
   /** Per user: send times within the rate window. */
@@ -88,6 +90,7 @@ export class MessagingService {
     random: Random
     sanitizer: HtmlSanitizer
     settings?: MessagingSettings
+    observer?: MessagingObserver
   }) {
     this.#store = deps.store
     this.#channel = deps.channel
@@ -95,6 +98,7 @@ export class MessagingService {
     this.#random = deps.random
     this.#sanitizer = deps.sanitizer
     this.#settings = deps.settings ?? DEFAULT_MESSAGING
+    this.#observer = deps.observer ?? NO_OBSERVER
   }
 
   /** startMessaging: a new conversation and its invitation; returns the invitation id. */
@@ -173,6 +177,8 @@ export class MessagingService {
           invitationEvent({ ...connecting, state: 'Failed', actionable: false }, 'completed', failure),
           conversationEvent(conversationData(conversation, 'Disconnected', local, 1), 'deleted'),
         )
+        await this.#observer.invitationFailed(tx, outbox, invitation, conversation, failure)
+        await this.#observer.conversationEnded(tx, outbox, conversation)
         return
       }
       await tx.messaging.upsertView(this.#view(conversation.id, app.id, session.user, 'Connecting'))
@@ -342,6 +348,7 @@ export class MessagingService {
         if (!own && wasTyping) outbox.add(other.appId, typingEvent(conversation.id, sender, 'deleted'))
         outbox.add(other.appId, messageEvent(data))
       }
+      await this.#observer.messageSent(tx, outbox, message, conversation)
       return message
     })
   }
@@ -410,7 +417,10 @@ export class MessagingService {
           )
         }
       }
-      if (alone) await tx.messaging.endConversation(conversation.id, now)
+      if (alone) {
+        await tx.messaging.endConversation(conversation.id, now)
+        await this.#observer.conversationEnded(tx, outbox, conversation)
+      }
     })
   }
 
@@ -531,6 +541,8 @@ export class MessagingService {
         conversationEvent(conversationData(conversation, 'Disconnected', undefined, 0), 'deleted'),
       )
     }
+    await this.#observer.invitationFailed(tx, outbox, failed, conversation, reason)
+    await this.#observer.conversationEnded(tx, outbox, conversation)
   }
 
   async #incoming(tx: Tx, session: Session, app: Application, invitationId: string) {
