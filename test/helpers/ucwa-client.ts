@@ -1,5 +1,5 @@
 // A signed-in UCWA application as a test client: sign in, create the application, and talk to it
-// (GET/POST/any method, the event channel). Shared by the HTTP tests.
+// (GET/POST/PUT/DELETE/any method, the event channel). Shared by the HTTP tests.
 import assert from 'node:assert/strict'
 import {
   createApplication,
@@ -32,9 +32,15 @@ export interface Client {
   readonly token: string
   /** The next events href; `events()` advances it. */
   next: string
+  /** The answer to the POST that created the application (201; its body, headers and cookie). */
+  readonly created: HttpResponse
   get(path: string, headers?: Record<string, string>): Promise<HttpResponse>
   /** POST with a JSON body (an empty body when `body` is undefined). */
   post(path: string, body?: unknown): Promise<HttpResponse>
+  /** PUT with a JSON body and extra headers (If-Match, say). */
+  put(path: string, body: unknown, headers?: Record<string, string>): Promise<HttpResponse>
+  /** DELETE. */
+  del(path: string): Promise<HttpResponse>
   /** Any method with a raw body (JSON content type when there is one) and extra headers. */
   send(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<HttpResponse>
   /** The next batch of events, waiting at most `timeout` seconds when nothing is queued. */
@@ -48,8 +54,22 @@ export async function signedInApp(
   endpointId = `${user}-1`,
   extra: Record<string, unknown> = {},
 ): Promise<Client> {
+  const token = await signIn(t.internal, HOME[user], ADDRESS[user], PASSWORDS[user])
+  return openApp(t, user, token, endpointId, extra)
+}
+
+/**
+ * Creates an application with `endpointId` for `user`, already signed in with `token` (several
+ * applications under one token); `extra` adds to or overrides the application's input.
+ */
+export async function openApp(
+  t: TestServer,
+  user: UserName,
+  token: string,
+  endpointId = `${user}-1`,
+  extra: Record<string, unknown> = {},
+): Promise<Client> {
   const host = HOME[user]
-  const token = await signIn(t.internal, host, ADDRESS[user], PASSWORDS[user])
   const app = await createApplication(t.internal, host, token, {
     UserAgent: 'test/1.0',
     EndpointId: endpointId,
@@ -70,8 +90,11 @@ export async function signedInApp(
     self: app.json._links.self.href,
     token,
     next: app.json._links.events.href,
+    created: app,
     get: (path, headers) => send('GET', path, undefined, headers),
     post: (path, body) => send('POST', path, body === undefined ? '' : JSON.stringify(body)),
+    put: (path, body, headers) => send('PUT', path, JSON.stringify(body), headers),
+    del: (path) => send('DELETE', path),
     send,
     async events(timeout = 1) {
       const res = await send('GET', `${client.next}&timeout=${timeout}`)
@@ -87,6 +110,16 @@ export async function signedInApp(
 export const summary = (batch: any): string[] =>
   (batch.sender as any[]).flatMap((s) =>
     s.events.map((e: any) => `${s.rel}:${e.link.rel}:${e.type}${e.in ? ` in ${e.in.rel}` : ''}`),
+  )
+
+/** `sender:rel:type` per event, without the collection (see `summary`). */
+export const eventsOf = (batch: any): string[] =>
+  (batch.sender as any[]).flatMap((s) => s.events.map((e: any) => `${s.rel}:${e.link.rel}:${e.type}`))
+
+/** The link hrefs of the batch's events whose link has `rel`, in order. */
+export const linkHrefs = (batch: any, rel: string): string[] =>
+  (batch.sender as any[]).flatMap((s) =>
+    s.events.filter((e: any) => e.link.rel === rel).map((e: any) => e.link.href),
   )
 
 /** makeMeAvailable with Messaging (and whatever else `body` says). */

@@ -1,24 +1,16 @@
 // For every action: the old snapshot plus the events emitted equals a fresh GET (style rule 36).
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { assertConsistent, type Client } from '../helpers/consistency.ts'
-import {
-  createApplication,
-  PASSWORDS,
-  request,
-  signIn,
-  startTestServer,
-  type TestServer,
-} from '../helpers/server.ts'
+import { assertConsistent } from '../helpers/consistency.ts'
+import { startTestServer, type TestServer } from '../helpers/server.ts'
+import { type Client, signedInApp } from '../helpers/ucwa-client.ts'
 
-const HOST = 'pool01.example.test'
 const MIN = 60_000
 
+/** A shared client with the name and drain state the consistency check keeps. */
 interface Endpoint extends Client {
-  readonly self: string
-  readonly token: string
-  post(path: string, body?: unknown): Promise<unknown>
-  put(path: string, etag: string, body: unknown): Promise<{ status: number }>
+  readonly name: string
+  drained?: boolean
 }
 
 async function open(
@@ -27,36 +19,11 @@ async function open(
   endpointId: string,
   type?: string,
 ): Promise<Endpoint> {
-  const token = await signIn(t.internal, HOST, `${user}@example.test`, PASSWORDS[user])
-  const app = await createApplication(t.internal, HOST, token, {
+  const client = await signedInApp(t, user, endpointId, {
     UserAgent: 'consistency/1.0',
-    EndpointId: endpointId,
-    Culture: 'en-US',
     ...(type ? { Type: type } : {}),
   })
-  const self: string = app.json._links.self.href
-  return {
-    name: `${user}/${endpointId}`,
-    self,
-    token,
-    next: app.json._links.events.href,
-    get: (path) => request(t.internal, path, { host: HOST, token }),
-    put: (path, etag, body) =>
-      request(t.internal, path, {
-        host: HOST,
-        token,
-        method: 'PUT',
-        headers: { 'content-type': 'application/json', 'if-match': etag },
-        body: JSON.stringify(body),
-      }),
-    post: (path, body) =>
-      request(t.internal, `${self}${path}`, {
-        host: HOST,
-        token,
-        headers: { 'content-type': 'application/json' },
-        body: body === undefined ? '' : JSON.stringify(body),
-      }),
-  }
+  return Object.assign(client, { name: `${user}/${endpointId}` })
 }
 
 const own = (e: Endpoint) => [
@@ -84,16 +51,19 @@ describe('event consistency: presence actions', () => {
     const actions: [string, () => Promise<unknown>][] = [
       [
         'makeMeAvailable (web)',
-        () => web.post('/me/makeMeAvailable', { supportedModalities: ['Messaging'] }),
+        () => web.post(`${web.self}/me/makeMeAvailable`, { supportedModalities: ['Messaging'] }),
       ],
-      ['makeMeAvailable (phone)', () => phone.post('/me/makeMeAvailable', {})],
-      ['set Busy', () => web.post('/me/presence', { availability: 'Busy' })],
-      ['set DoNotDisturb from the phone', () => phone.post('/me/presence', { availability: 'DoNotDisturb' })],
-      ['reset to automatic', () => web.post('/me/presence', {})],
-      ['set a note', () => web.post('/me/note', { message: 'consistency' })],
-      ['set a location', () => phone.post('/me/location', { location: 'Lab' })],
-      ['clear the note', () => web.post('/me/note', { message: '' })],
-      ['report activity', () => phone.post('/me/reportMyActivity')],
+      ['makeMeAvailable (phone)', () => phone.post(`${phone.self}/me/makeMeAvailable`, {})],
+      ['set Busy', () => web.post(`${web.self}/me/presence`, { availability: 'Busy' })],
+      [
+        'set DoNotDisturb from the phone',
+        () => phone.post(`${phone.self}/me/presence`, { availability: 'DoNotDisturb' }),
+      ],
+      ['reset to automatic', () => web.post(`${web.self}/me/presence`, {})],
+      ['set a note', () => web.post(`${web.self}/me/note`, { message: 'consistency' })],
+      ['set a location', () => phone.post(`${phone.self}/me/location`, { location: 'Lab' })],
+      ['clear the note', () => web.post(`${web.self}/me/note`, { message: '' })],
+      ['report activity', () => phone.post(`${phone.self}/me/reportMyActivity`)],
       [
         'both endpoints go idle',
         async () => {
@@ -101,7 +71,7 @@ describe('event consistency: presence actions', () => {
           await t.server.presence.tick()
         },
       ],
-      ['the phone reports activity again', () => phone.post('/me/reportMyActivity')],
+      ['the phone reports activity again', () => phone.post(`${phone.self}/me/reportMyActivity`)],
       [
         'an out-of-office note is set by the admin',
         () => t.server.users.update('alice@example.test', { outOfOfficeNote: 'Away this week' }),
@@ -110,10 +80,11 @@ describe('event consistency: presence actions', () => {
         'PUT communication',
         async () => {
           const comm = await web.get(`${web.self}/communication`)
-          const res = await web.put(`${web.self}/communication`, comm.headers.get('etag') ?? '', {
-            ...comm.json,
-            supportedMessageFormats: ['Plain', 'Html'],
-          })
+          const res = await web.put(
+            `${web.self}/communication`,
+            { ...comm.json, supportedMessageFormats: ['Plain', 'Html'] },
+            { 'if-match': comm.headers.get('etag') ?? '' },
+          )
           assert.equal(res.status, 204)
         },
       ],
@@ -166,11 +137,11 @@ describe('event consistency: subscriptions, privacy and the contact list', () =>
 
     await check('endpoints become available', async () => {
       for (const e of [alice, alicePhone, bob, bobOther])
-        await e.post('/me/makeMeAvailable', { supportedModalities: ['Messaging'] })
+        await e.post(`${e.self}/me/makeMeAvailable`, { supportedModalities: ['Messaging'] })
     })
     let subscription = ''
     await check('alice subscribes to bob', async () => {
-      const res: any = await alice.post('/people/presenceSubscriptions', {
+      const res = await alice.post(`${alice.self}/people/presenceSubscriptions`, {
         duration: 30,
         uris: [`sip:${BOB}`],
       })
@@ -178,62 +149,62 @@ describe('event consistency: subscriptions, privacy and the contact list', () =>
       subscription = res.json._links.self.href
     })
     subscribed = true
-    await check('bob goes Busy', () => bob.post('/me/presence', { availability: 'Busy' }))
-    await check('bob sets a note', () => bob.post('/me/note', { message: 'in the lab' }))
+    await check('bob goes Busy', () => bob.post(`${bob.self}/me/presence`, { availability: 'Busy' }))
+    await check('bob sets a note', () => bob.post(`${bob.self}/me/note`, { message: 'in the lab' }))
     await check('bob sets a location (Colleagues do not see it)', () =>
-      bob.post('/me/location', { location: 'Lab 3' }),
+      bob.post(`${bob.self}/me/location`, { location: 'Lab 3' }),
     )
     const level = (value: string) => () =>
-      bob.put(`${bob.self}/people/alice@example.test/privacyRelationship`, '*', { relationshipLevel: value })
+      bob.put(
+        `${bob.self}/people/alice@example.test/privacyRelationship`,
+        { relationshipLevel: value },
+        { 'if-match': '*' },
+      )
     await check('bob puts alice in his Workgroup (she now sees his location)', level('Workgroup'))
     await check('bob blocks alice', level('Blocked'))
     await check('bob makes alice External', level('External'))
     await check('bob resets alice to Colleagues', () =>
-      bob.post('/people/alice@example.test/privacyRelationship/resetContactPrivacyRelationship'),
+      bob.post(`${bob.self}/people/alice@example.test/privacyRelationship/resetContactPrivacyRelationship`),
     )
     await check('alice adds bob to her contacts', () =>
-      alice.post(`/people/groupMemberships?contactUri=sip:${BOB}`),
+      alice.post(`${alice.self}/people/groupMemberships?contactUri=sip:${BOB}`),
     )
     let group = ''
     await check('alice creates a group', async () => {
-      const res: any = await alice.post('/people/groups', { displayName: 'Lab' })
+      const res = await alice.post(`${alice.self}/people/groups`, { displayName: 'Lab' })
       group = res.headers.get('location') ?? ''
       assert.ok(group, 'the new group has a Location')
     })
     const groupId = group.slice(group.lastIndexOf('/') + 1)
     await check('alice files bob in the group', () =>
-      alice.post(`/people/groupMemberships?contactUri=sip:${BOB}&groupId=${groupId}`),
+      alice.post(`${alice.self}/people/groupMemberships?contactUri=sip:${BOB}&groupId=${groupId}`),
     )
     await check('alice renames the group', async () => {
       const g = await alice.get(group)
-      const res = await alice.put(group, g.headers.get('etag') ?? '', {
-        ...g.json,
-        name: 'Lab team',
-        displayName: 'Lab team',
-      })
+      const res = await alice.put(
+        group,
+        { ...g.json, name: 'Lab team', displayName: 'Lab team' },
+        { 'if-match': g.headers.get('etag') ?? '' },
+      )
       assert.equal(res.status, 204)
     })
-    await check('alice deletes the group', () =>
-      request(t.internal, group, { host: HOST, token: alice.token, method: 'DELETE' }),
-    )
+    await check('alice deletes the group', () => alice.del(group))
     await check('alice removes bob from her contacts', () =>
-      alice.post(`/people/groupMemberships/removeContactFromAllGroups?contactUri=sip:${BOB}`),
+      alice.post(`${alice.self}/people/groupMemberships/removeContactFromAllGroups?contactUri=sip:${BOB}`),
     )
     bobWebGone = true
-    await check('bob’s web endpoint goes away', () =>
-      request(t.internal, bob.self, { host: HOST, token: bob.token, method: 'DELETE' }),
-    )
+    await check('bob’s web endpoint goes away', () => bob.del(bob.self))
     // Bob's last endpoint goes away: alice (watching) must be told he is Offline now.
     await assertConsistent(
       [{ client: alice, hrefs: [...watching(alice), ...list(alice)] }],
-      () => request(t.internal, bobOther.self, { host: HOST, token: bobOther.token, method: 'DELETE' }),
+      () => bobOther.del(bobOther.self),
       'bob’s last endpoint goes away',
     )
     const offline = await alice.get(`${alice.self}/people/${BOB}/presence`)
     assert.equal(offline.json.availability, 'Offline')
     await assertConsistent(
       [{ client: alice, hrefs: [...watching(alice), ...list(alice)] }],
-      () => request(t.internal, subscription, { host: HOST, token: alice.token, method: 'DELETE' }),
+      () => alice.del(subscription),
       'alice deletes the subscription',
     )
   })

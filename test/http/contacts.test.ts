@@ -3,64 +3,15 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { SipUri } from '../../src/domain/ids.ts'
-import {
-  createApplication,
-  PASSWORDS,
-  request,
-  signIn,
-  startTestServer,
-  type TestServer,
-} from '../helpers/server.ts'
+import { startTestServer, type TestServer } from '../helpers/server.ts'
+import { type Client, signedInApp as signedInClient, type UserName } from '../helpers/ucwa-client.ts'
 
-const HOSTS = { alice: 'pool01.example.test', bob: 'pool01.example.test', carol: 'pool02.example.test' }
-const DOMAINS = { alice: 'example.test', bob: 'example.test', carol: 'other.test' }
-type Name = keyof typeof HOSTS
+/** A signed-in application and its people href. */
+type App = Client & { readonly people: string }
 
-interface App {
-  token: string
-  self: string
-  people: string
-  events: string
-  get(path: string, headers?: Record<string, string>): ReturnType<typeof request>
-  post(path: string, body?: unknown, headers?: Record<string, string>): ReturnType<typeof request>
-  put(path: string, body: unknown, headers?: Record<string, string>): ReturnType<typeof request>
-  del(path: string): ReturnType<typeof request>
-}
-
-async function signedInApp(t: TestServer, user: Name, endpoint: string): Promise<App> {
-  const host = HOSTS[user]
-  const token = await signIn(t.internal, host, `${user}@${DOMAINS[user]}`, PASSWORDS[user])
-  const app = await createApplication(t.internal, host, token, {
-    UserAgent: 'test/1.0',
-    EndpointId: endpoint,
-    Culture: 'en-US',
-  })
-  assert.equal(app.status, 201, app.text)
-  const self: string = app.json._links.self.href
-  const json = (headers: Record<string, string> = {}) => ({ 'content-type': 'application/json', ...headers })
-  return {
-    token,
-    self,
-    people: `${self}/people`,
-    events: app.json._links.events.href,
-    get: (path, headers = {}) => request(t.internal, path, { host, token, headers }),
-    post: (path, body, headers = {}) =>
-      request(t.internal, path, {
-        host,
-        token,
-        headers: json(headers),
-        body: body === undefined ? '' : JSON.stringify(body),
-      }),
-    put: (path, body, headers = {}) =>
-      request(t.internal, path, {
-        method: 'PUT',
-        host,
-        token,
-        headers: json(headers),
-        body: JSON.stringify(body),
-      }),
-    del: (path) => request(t.internal, path, { method: 'DELETE', host, token }),
-  }
+async function signedInApp(t: TestServer, user: UserName, endpoint: string): Promise<App> {
+  const client = await signedInClient(t, user, endpoint)
+  return Object.assign(client, { people: `${client.self}/people` })
 }
 
 /**
@@ -68,10 +19,8 @@ async function signedInApp(t: TestServer, user: Name, endpoint: string): Promise
  * one P-GET gets them all); returns `senderRel:linkRel:type[:inRel]` strings and the events.
  */
 async function drain(app: App): Promise<{ list: string[]; events: any[] }> {
-  const res = await app.get(`${app.events}&timeout=1`)
-  assert.equal(res.status, 200, res.text)
-  app.events = res.json._links.next.href
-  const events = (res.json.sender as any[]).flatMap((s) => s.events.map((e: any) => ({ sender: s, ...e })))
+  const batch = await app.events()
+  const events = (batch.sender as any[]).flatMap((s) => s.events.map((e: any) => ({ sender: s, ...e })))
   return {
     events,
     list: events.map((e) => `${e.sender.rel}:${e.link.rel}:${e.type}${e.in ? `:${e.in.rel}` : ''}`),

@@ -1,38 +1,13 @@
 // The event channel over real HTTP: holds, batches, repeats, resyncs, replacement, restarts.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import {
-  createApplication,
-  PASSWORDS,
-  request,
-  signIn,
-  startTestServer,
-  type TestServer,
-} from '../helpers/server.ts'
+import { request, startTestServer, type TestServer } from '../helpers/server.ts'
+import { eventsOf, HOME, signedInApp } from '../helpers/ucwa-client.ts'
 
-const HOST = 'pool01.example.test'
+const HOST = HOME.alice
 
-async function signedInApp(t: TestServer, user: 'alice' | 'bob', endpoint = `${user}-1`) {
-  const token = await signIn(t.internal, HOST, `${user}@example.test`, PASSWORDS[user])
-  const app = await createApplication(t.internal, HOST, token, {
-    UserAgent: 'test/1.0',
-    EndpointId: endpoint,
-    Culture: 'en-US',
-  })
-  const self: string = app.json._links.self.href
-  const get = (path: string) => request(t.internal, path, { host: HOST, token })
-  const post = (path: string, body?: unknown) =>
-    request(t.internal, path, {
-      host: HOST,
-      token,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? '' : JSON.stringify(body),
-    })
-  return { token, self, events: app.json._links.events.href as string, get, post }
-}
-
-const eventsOf = (batch: any) =>
-  (batch.sender as any[]).flatMap((s) => s.events.map((e: any) => `${s.rel}:${e.link.rel}:${e.type}`))
+// The tests P-GET by hand and never call events(), so a client's `next` stays the application's
+// first events href (`…/events?ack=1`).
 
 describe('event channel', () => {
   let t: TestServer
@@ -43,16 +18,16 @@ describe('event channel', () => {
 
   it('answers an empty batch after the timeout with self, next and "sender": []', async () => {
     const a = await signedInApp(t, 'alice', 'empty')
-    const res = await a.get(`${a.events}&timeout=1`)
+    const res = await a.get(`${a.next}&timeout=1`)
     assert.equal(res.status, 200)
     assert.deepEqual(res.json.sender, [])
-    assert.equal(res.json._links.self.href, a.events)
+    assert.equal(res.json._links.self.href, a.next)
     assert.match(res.json._links.next.href, /\?ack=2$/)
   })
 
   it('delivers makeMeAvailable events at once, repeats a lost batch and acknowledges on the next ack', async () => {
     const a = await signedInApp(t, 'alice', 'mma')
-    const parked = a.get(`${a.events}&timeout=30`)
+    const parked = a.get(`${a.next}&timeout=30`)
     await new Promise((r) => setTimeout(r, 50))
     const started = Date.now()
     assert.equal(
@@ -71,23 +46,23 @@ describe('event channel', () => {
     const comm = first.json.sender[1].events[0]._embedded.communication
     assert.deepEqual(comm.supportedModalities, ['Messaging'])
     // The response was lost: asking again with the same ack gives the same batch.
-    const again = await a.get(a.events)
+    const again = await a.get(a.next)
     assert.deepEqual(again.json, first.json)
     // The next ack acknowledges it; a stale ack then asks for a resync.
     const next = await a.get(`${first.json._links.next.href}&timeout=1`)
     assert.deepEqual(next.json.sender, [])
-    const stale = await a.get(a.events)
+    const stale = await a.get(a.next)
     assert.ok(stale.json._links.resync, 'an acknowledged batch cannot be fetched again')
     assert.equal(stale.json._links.resync.href, next.json._links.self.href)
-    const future = await a.get(a.events.replace('ack=1', 'ack=99'))
+    const future = await a.get(a.next.replace('ack=1', 'ack=99'))
     assert.equal(future.json._links.resync.href, next.json._links.self.href)
   })
 
   it('ends a parked P-GET with 409 PGetReplaced when a newer one arrives', async () => {
     const a = await signedInApp(t, 'alice', 'replace')
-    const first = a.get(`${a.events}&timeout=30`)
+    const first = a.get(`${a.next}&timeout=30`)
     await new Promise((r) => setTimeout(r, 50))
-    const second = a.get(`${a.events}&timeout=1`)
+    const second = a.get(`${a.next}&timeout=1`)
     const replaced = await first
     assert.equal(replaced.status, 409)
     assert.equal(replaced.json.subcode, 'PGetReplaced')
@@ -99,21 +74,18 @@ describe('event channel', () => {
     // P-GETs are activity: an application that keeps polling stays alive.
     for (let i = 0; i < 3; i++) {
       t.clock.advance(10 * 60_000)
-      assert.equal((await a.get(`${a.events}&timeout=1`)).status, 200)
+      assert.equal((await a.get(`${a.next}&timeout=1`)).status, 200)
     }
     t.clock.advance(16 * 60_000)
-    const res = await a.get(a.events)
+    const res = await a.get(a.next)
     assert.equal(res.status, 410)
     assert.equal(res.json.subcode, 'InactiveApplicationExpired')
   })
 
   it('answers 404 ApplicationNotFound after the application is deleted', async () => {
     const a = await signedInApp(t, 'alice', 'deleted')
-    assert.equal(
-      (await request(t.internal, a.self, { host: HOST, token: a.token, method: 'DELETE' })).status,
-      204,
-    )
-    const res = await a.get(a.events)
+    assert.equal((await a.del(a.self)).status, 204)
+    const res = await a.get(a.next)
     assert.equal(res.status, 404)
     assert.equal(res.json.subcode, 'ApplicationNotFound')
   })
@@ -123,7 +95,7 @@ describe('event channel', () => {
     const two = await signedInApp(t, 'bob', 'bob-two')
     await one.post(`${one.self}/me/makeMeAvailable`, {})
     await two.post(`${two.self}/me/makeMeAvailable`, {})
-    let ack = (await two.get(`${two.events}&timeout=1`)).json._links.next.href
+    let ack = (await two.get(`${two.next}&timeout=1`)).json._links.next.href
     assert.equal((await one.post(`${one.self}/me/presence`, { availability: 'Busy' })).status, 204)
     const batch = await two.get(`${ack}&timeout=5`)
     assert.deepEqual(eventsOf(batch.json), ['me:presence:updated'])
@@ -137,7 +109,7 @@ describe('event channel across a restart', () => {
     const first = await startTestServer()
     const a = await signedInApp(first, 'alice', 'restart')
     await a.post(`${a.self}/me/makeMeAvailable`, {})
-    const batch1 = await a.get(`${a.events}&timeout=1`)
+    const batch1 = await a.get(`${a.next}&timeout=1`)
     const next: string = batch1.json._links.next.href
     await a.post(`${a.self}/me/note`, { message: 'written before the restart' })
     await first.server.stop()

@@ -5,16 +5,10 @@ import { after, before, describe, it } from 'node:test'
 import { MAX_PHOTO_BYTES } from '../../src/domain/contacts/photo.ts'
 import { UserValidationError } from '../../src/domain/users/user-service.ts'
 import { solidPng } from '../../src/http/hal/placeholder-photo.ts'
-import {
-  createApplication,
-  PASSWORDS,
-  request,
-  signIn,
-  startTestServer,
-  type TestServer,
-} from '../helpers/server.ts'
+import { request, startTestServer, type TestServer } from '../helpers/server.ts'
+import { type Client, HOME, signedInApp } from '../helpers/ucwa-client.ts'
 
-const HOST = 'pool01.example.test'
+const HOST = HOME.alice
 
 /** The smallest thing that looks like a JPEG (SOI, a JFIF APP0 segment, EOI). */
 const JPEG = Buffer.from([
@@ -53,19 +47,18 @@ async function getBytes(
 
 describe('photos', () => {
   let t: TestServer
-  let token: string
+  let alice: Client
   let self: string
   let cookie: string
   let photoHref: string
-  const bearer = () => ({ authorization: `Bearer ${token}` })
+  const bearer = () => ({ authorization: `Bearer ${alice.token}` })
 
   before(async () => {
     t = await startTestServer()
-    token = await signIn(t.internal, HOST, 'alice@example.test', PASSWORDS.alice)
-    const app = await createApplication(t.internal, HOST, token)
-    self = app.json._links.self.href
-    photoHref = app.json._embedded.me._links.photo.href
-    const setCookie = app.headers.get('set-cookie') ?? ''
+    alice = await signedInApp(t, 'alice', 'endpoint-1')
+    self = alice.self
+    photoHref = alice.created.json._embedded.me._links.photo.href
+    const setCookie = alice.created.headers.get('set-cookie') ?? ''
     assert.match(setCookie, new RegExp(`^cwt_ucwa=cwt=[^;]+; Path=${self}/photos; HttpOnly`))
     cookie = setCookie.split(';')[0] ?? ''
   })
@@ -130,7 +123,7 @@ describe('photos', () => {
       assert.equal(res.status, 200, form)
       assert.deepEqual(res.body, JPEG)
     }
-    const missing = await request(t.internal, `${self}/photos/nobody@example.test`, { host: HOST, token })
+    const missing = await alice.get(`${self}/photos/nobody@example.test`)
     assert.equal(missing.status, 404)
     assert.equal(missing.json.code, 'NotFound')
   })

@@ -3,26 +3,16 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { SubscriptionService } from '../../src/domain/presence/subscription-service.ts'
+import { request, startTestServer, type TestServer } from '../helpers/server.ts'
 import {
-  createApplication,
-  PASSWORDS,
-  request,
-  signIn,
-  startTestServer,
-  type TestServer,
-} from '../helpers/server.ts'
+  type Client,
+  HOME,
+  linkHrefs,
+  available as makeAvailable,
+  signedInApp,
+  summary,
+} from '../helpers/ucwa-client.ts'
 
-type Name = 'alice' | 'bob' | 'carol'
-const ADDRESS: Record<Name, string> = {
-  alice: 'alice@example.test',
-  bob: 'bob@example.test',
-  carol: 'carol@other.test',
-}
-const HOST: Record<Name, string> = {
-  alice: 'pool01.example.test',
-  bob: 'pool01.example.test',
-  carol: 'pool02.example.test',
-}
 const MINUTE = 60_000
 // Long application lifetimes, so moving the clock by minutes does not expire the applications.
 const EXTRA = `
@@ -31,70 +21,9 @@ applications:
   desktopIdleTimeoutSeconds: 86400
 `
 
-interface Client {
-  readonly self: string
-  readonly token: string
-  next: string
-  get(path: string, headers?: Record<string, string>): ReturnType<typeof request>
-  post(path: string, body?: unknown): ReturnType<typeof request>
-  send(
-    method: string,
-    path: string,
-    body?: string,
-    headers?: Record<string, string>,
-  ): ReturnType<typeof request>
-  /** The next batch of events: waits at most `timeout` seconds when nothing is queued. */
-  events(timeout?: number): Promise<any>
-}
-
-async function signedInApp(t: TestServer, user: Name, endpoint = `${user}-1`): Promise<Client> {
-  const host = HOST[user]
-  const token = await signIn(t.internal, host, ADDRESS[user], PASSWORDS[user])
-  const app = await createApplication(t.internal, host, token, {
-    UserAgent: 'test/1.0',
-    EndpointId: endpoint,
-    Culture: 'en-US',
-  })
-  assert.equal(app.status, 201)
-  const send = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
-    request(t.internal, path, {
-      method,
-      host,
-      token,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      ...(body === undefined ? {} : { body }),
-    })
-  const client: Client = {
-    self: app.json._links.self.href,
-    token,
-    next: app.json._links.events.href,
-    get: (path, headers) => send('GET', path, undefined, headers),
-    post: (path, body) => send('POST', path, body === undefined ? '' : JSON.stringify(body)),
-    send,
-    async events(timeout = 1) {
-      const res = await send('GET', `${client.next}&timeout=${timeout}`)
-      assert.equal(res.status, 200, res.text)
-      client.next = res.json._links.next.href
-      return res.json
-    },
-  }
-  return client
-}
-
-/** `sender:rel:type` per event, with the target's address for people events. */
-const summary = (batch: any): string[] =>
-  (batch.sender as any[]).flatMap((s) =>
-    s.events.map((e: any) => `${s.rel}:${e.link.rel}:${e.type}${e.in ? ` in ${e.in.rel}` : ''}`),
-  )
-
-const linkHrefs = (batch: any, rel: string): string[] =>
-  (batch.sender as any[]).flatMap((s) =>
-    s.events.filter((e: any) => e.link.rel === rel).map((e: any) => e.link.href),
-  )
-
-async function available(c: Client, body: unknown = { SupportedModalities: ['Messaging'] }): Promise<void> {
-  assert.equal((await c.post(`${c.self}/me/makeMeAvailable`, body)).status, 204)
-}
+/** makeMeAvailable with Messaging only (and whatever else `body` says). */
+const available = (c: Client, body: unknown = { SupportedModalities: ['Messaging'] }) =>
+  makeAvailable(c, body)
 
 async function subscribe(c: Client, uris: string[], duration?: number): Promise<any> {
   const res = await c.post(`${c.self}/people/presenceSubscriptions`, { duration, uris })
@@ -478,7 +407,7 @@ describe('presence subscriptions', () => {
     // Alice's application under bob's token: the application itself is not found.
     const bob = await signedInApp(t, 'bob', 'bob-2')
     const foreign = await request(t.internal, created.json._links.self.href, {
-      host: HOST.bob,
+      host: HOME.bob,
       token: bob.token,
     })
     assert.equal(foreign.status, 404)
@@ -557,7 +486,7 @@ describe('presence subscriptions', () => {
     })
     const user = await store.users.findBySipUri('sip:alice@example.test' as never)
     assert.ok(user)
-    const session = { user, tokenDigest: '', pool: HOST.alice, expiresAt: Number.MAX_SAFE_INTEGER }
+    const session = { user, tokenDigest: '', pool: HOME.alice, expiresAt: Number.MAX_SAFE_INTEGER }
     const appOf = async (c: Client) => {
       const app = await store.applications.find(c.self.split('/').at(-1) as never)
       assert.ok(app)

@@ -1,41 +1,26 @@
 // makeMeAvailable, the user's own presence, note and location, and aggregation over endpoints.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import {
-  createApplication,
-  PASSWORDS,
-  request,
-  signIn,
-  startTestServer,
-  type TestServer,
-} from '../helpers/server.ts'
+import { PASSWORDS, signIn, startTestServer, type TestServer } from '../helpers/server.ts'
+import { ADDRESS, HOME, openApp, type UserName } from '../helpers/ucwa-client.ts'
 
-const HOST = 'pool01.example.test'
 const MIN = 60_000
 
+/** An application under `user`'s `token`, with paths relative to it (`''` is the application). */
 async function endpoint(
   t: TestServer,
+  user: UserName,
   token: string,
   endpointId: string,
   extra: Record<string, string> = {},
 ) {
-  const app = await createApplication(t.internal, HOST, token, {
-    UserAgent: 'test/1.0',
-    EndpointId: endpointId,
-    Culture: 'en-US',
-    ...extra,
-  })
-  assert.equal(app.status, 201)
-  const self: string = app.json._links.self.href
-  const get = (path: string) => request(t.internal, `${self}${path}`, { host: HOST, token })
-  const post = (path: string, body?: unknown) =>
-    request(t.internal, `${self}${path}`, {
-      host: HOST,
-      token,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? '' : JSON.stringify(body),
-    })
-  return { self, events: app.json._links.events.href as string, get, post }
+  const app = await openApp(t, user, token, endpointId, extra)
+  return {
+    self: app.self,
+    get: (path: string) => app.get(`${app.self}${path}`),
+    post: (path: string, body?: unknown) => app.post(`${app.self}${path}`, body),
+    del: (path: string) => app.del(`${app.self}${path}`),
+  }
 }
 
 const availability = async (e: { get(path: string): Promise<{ json: any }> }) =>
@@ -46,12 +31,12 @@ describe('own presence', () => {
   let token: string
   before(async () => {
     t = await startTestServer()
-    token = await signIn(t.internal, HOST, 'alice@example.test', PASSWORDS.alice)
+    token = await signIn(t.internal, HOME.alice, ADDRESS.alice, PASSWORDS.alice)
   })
   after(() => t.stop())
 
   it('makeMeAvailable swaps the me links and is required before presence, note, location and activity', async () => {
-    const e = await endpoint(t, token, 'links')
+    const e = await endpoint(t, 'alice', token, 'links')
     const lurker = (await e.get('/me')).json._links
     assert.ok(lurker.makeMeAvailable)
     assert.equal(lurker.presence, undefined)
@@ -87,7 +72,7 @@ describe('own presence', () => {
   })
 
   it('sets and resets availability with every PreferredAvailability value', async () => {
-    const e = await endpoint(t, token, 'availability')
+    const e = await endpoint(t, 'alice', token, 'availability')
     await e.post('/me/makeMeAvailable', {})
     assert.deepEqual(await availability(e), {
       availability: 'Online',
@@ -117,7 +102,7 @@ describe('own presence', () => {
   })
 
   it('keeps a personal note, shows the out-of-office note instead when set, and a location', async () => {
-    const e = await endpoint(t, token, 'note')
+    const e = await endpoint(t, 'alice', token, 'note')
     await e.post('/me/makeMeAvailable', {})
     assert.equal((await e.post('/me/note', { message: 'Writing docs' })).status, 204)
     assert.deepEqual((await e.get('/me/note')).json, {
@@ -148,9 +133,9 @@ describe('presence across a user’s endpoints', () => {
   it('aggregates a browser and a phone the way Lync does, and goes Offline without endpoints', async () => {
     const t = await startTestServer()
     try {
-      const token = await signIn(t.internal, HOST, 'bob@example.test', PASSWORDS.bob)
-      const web = await endpoint(t, token, 'web')
-      const phone = await endpoint(t, token, 'phone', { Type: 'Phone' })
+      const token = await signIn(t.internal, HOME.bob, ADDRESS.bob, PASSWORDS.bob)
+      const web = await endpoint(t, 'bob', token, 'web')
+      const phone = await endpoint(t, 'bob', token, 'phone', { Type: 'Phone' })
       await web.post('/me/makeMeAvailable', {})
       await phone.post('/me/makeMeAvailable', {})
       assert.equal((await availability(web)).availability, 'Online')
@@ -185,7 +170,7 @@ describe('presence across a user’s endpoints', () => {
       assert.equal((await availability(phone)).availability, 'IdleOnline')
 
       // Deleting the last endpoint makes bob Offline at once.
-      await request(t.internal, phone.self, { host: HOST, token, method: 'DELETE' })
+      await phone.del('')
       const after = await t.server.store.presence.get((await t.server.users.get('bob@example.test')).id)
       assert.equal(after?.availability, 'Offline')
     } finally {

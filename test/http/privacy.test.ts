@@ -2,76 +2,10 @@
 // and what watchers see (and are told) when it changes.
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
-import {
-  createApplication,
-  PASSWORDS,
-  request,
-  signIn,
-  startTestServer,
-  type TestServer,
-} from '../helpers/server.ts'
+import { startTestServer, type TestServer } from '../helpers/server.ts'
+import { eventsOf, signedInApp } from '../helpers/ucwa-client.ts'
 
-type Name = 'alice' | 'bob' | 'carol'
-const ADDRESS: Record<Name, string> = {
-  alice: 'alice@example.test',
-  bob: 'bob@example.test',
-  carol: 'carol@other.test',
-}
-const HOST: Record<Name, string> = {
-  alice: 'pool01.example.test',
-  bob: 'pool01.example.test',
-  carol: 'pool02.example.test',
-}
 const LEVELS = ['Blocked', 'External', 'Colleagues', 'Workgroup', 'FriendsAndFamily']
-
-interface Client {
-  readonly self: string
-  next: string
-  get(path: string): ReturnType<typeof request>
-  post(path: string, body?: unknown): ReturnType<typeof request>
-  send(
-    method: string,
-    path: string,
-    body?: string,
-    headers?: Record<string, string>,
-  ): ReturnType<typeof request>
-  events(timeout?: number): Promise<any>
-}
-
-async function signedInApp(t: TestServer, user: Name, endpoint = `${user}-1`): Promise<Client> {
-  const host = HOST[user]
-  const token = await signIn(t.internal, host, ADDRESS[user], PASSWORDS[user])
-  const app = await createApplication(t.internal, host, token, {
-    UserAgent: 'test/1.0',
-    EndpointId: endpoint,
-    Culture: 'en-US',
-  })
-  const send = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
-    request(t.internal, path, {
-      method,
-      host,
-      token,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      ...(body === undefined ? {} : { body }),
-    })
-  const client: Client = {
-    self: app.json._links.self.href,
-    next: app.json._links.events.href,
-    get: (path) => send('GET', path),
-    post: (path, body) => send('POST', path, body === undefined ? '' : JSON.stringify(body)),
-    send,
-    async events(timeout = 1) {
-      const res = await send('GET', `${client.next}&timeout=${timeout}`)
-      assert.equal(res.status, 200, res.text)
-      client.next = res.json._links.next.href
-      return res.json
-    },
-  }
-  return client
-}
-
-const summary = (batch: any): string[] =>
-  (batch.sender as any[]).flatMap((s) => s.events.map((e: any) => `${s.rel}:${e.link.rel}:${e.type}`))
 
 /** Bob signed in and available with a note and a location; alice watching him. */
 async function scene(t: TestServer) {
@@ -156,12 +90,12 @@ describe('privacy relationships', () => {
 
     // Workgroup first: the location becomes visible.
     assert.equal((await bobSets('Workgroup')).status, 204)
-    assert.deepEqual(summary(await alice.events()), [LOCATION])
+    assert.deepEqual(eventsOf(await alice.events()), [LOCATION])
     assert.equal((await view()).location.location, 'Building 7')
 
     assert.equal((await bobSets('Blocked')).status, 204)
     const batch = await alice.events()
-    assert.deepEqual(summary(batch), [PRESENCE, NOTE, LOCATION, MEDIA])
+    assert.deepEqual(eventsOf(batch), [PRESENCE, NOTE, LOCATION, MEDIA])
     assert.equal(batch.sender[0].events[0].link.href, `${ofBob}/presence`)
     const blocked = await view()
     assert.deepEqual(blocked.presence, {
@@ -201,7 +135,7 @@ describe('privacy relationships', () => {
     assert.ok(colleagues.presence.lastActive)
 
     assert.equal((await bobSets('External')).status, 204)
-    assert.deepEqual(summary(await alice.events()), [PRESENCE, NOTE])
+    assert.deepEqual(eventsOf(await alice.events()), [PRESENCE, NOTE])
     const external = await view()
     assert.equal(external.presence.availability, 'Away')
     assert.equal(external.presence.activity, undefined)
@@ -213,7 +147,7 @@ describe('privacy relationships', () => {
       `${bob.self}/people/alice@example.test/privacyRelationship/resetContactPrivacyRelationship`,
     )
     assert.equal(reset.status, 204)
-    assert.deepEqual(summary(await alice.events()), [PRESENCE, NOTE])
+    assert.deepEqual(eventsOf(await alice.events()), [PRESENCE, NOTE])
     assert.deepEqual(await view(), colleagues)
     assert.equal(
       (await bob.get(`${bob.self}/people/alice@example.test/privacyRelationship`)).json.relationshipLevel,
@@ -227,7 +161,7 @@ describe('privacy relationships', () => {
     const { alice, bob, view } = await scene(t)
     const href = `${bob.self}/people/alice@example.test/privacyRelationship`
     assert.equal((await bob.post(href, { RelationshipLevel: 'friendsandfamily' })).status, 204)
-    assert.deepEqual(summary(await alice.events()), [LOCATION])
+    assert.deepEqual(eventsOf(await alice.events()), [LOCATION])
     const close = await view()
     assert.equal(close.presence.activity, 'off-work')
     assert.equal(close.note.message, 'Heads down')
@@ -252,7 +186,7 @@ describe('privacy relationships', () => {
       204,
     )
     const batch = await bob.events()
-    assert.deepEqual(summary(batch), ['people:contactPrivacyRelationship:updated'])
+    assert.deepEqual(eventsOf(batch), ['people:contactPrivacyRelationship:updated'])
     assert.deepEqual(batch.sender[0].events[0].link, { rel: 'contactPrivacyRelationship', href })
     assert.deepEqual(batch.sender[0].events[0].in, {
       rel: 'myPrivacyRelationships',

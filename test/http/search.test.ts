@@ -3,20 +3,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { SipUri } from '../../src/domain/ids.ts'
-import {
-  createApplication,
-  PASSWORDS,
-  request,
-  signIn,
-  startTestServer,
-  type TestServer,
-} from '../helpers/server.ts'
-
-const HOST = 'pool01.example.test'
+import { startTestServer, type TestServer } from '../helpers/server.ts'
+import { type Client, signedInApp } from '../helpers/ucwa-client.ts'
 
 describe('people/search', () => {
   let t: TestServer
-  let get: (path: string) => ReturnType<typeof request>
+  let get: Client['get']
   let people: string
   const search = async (query: string, limit?: number) => {
     const res = await get(
@@ -61,10 +53,9 @@ describe('people/search', () => {
         null,
       )
     }
-    const token = await signIn(t.internal, HOST, 'bob@example.test', PASSWORDS.bob)
-    const app = await createApplication(t.internal, HOST, token)
-    people = `${app.json._links.self.href}/people`
-    get = (path) => request(t.internal, path, { host: HOST, token })
+    const bob = await signedInApp(t, 'bob', 'endpoint-1')
+    people = `${bob.self}/people`
+    get = bob.get
   })
   after(() => t.stop())
 
