@@ -11,6 +11,7 @@ import { SignInThrottle } from './domain/auth/sign-in-throttle.ts'
 import { AutodiscoverService } from './domain/autodiscover/autodiscover-service.ts'
 import { ContactService } from './domain/contacts/contact-service.ts'
 import { EventChannel } from './domain/events/event-channel.ts'
+import { ConversationLogService } from './domain/messaging/history-service.ts'
 import { MessagingService } from './domain/messaging/messaging-service.ts'
 import type { Clock, PasswordHasher, Store } from './domain/ports.ts'
 import { PresenceService } from './domain/presence/presence-service.ts'
@@ -53,6 +54,8 @@ export interface RunningServer {
   readonly subscriptions: SubscriptionService
   readonly contacts: ContactService
   readonly messaging: MessagingService
+  /** Missed conversations and conversation history (the messaging observer). */
+  readonly conversationLogs: ConversationLogService
   readonly channel: EventChannel
   /** Users the config created at this start (with generated passwords, shown once). */
   readonly createdUsers: readonly ProvisionedUser[]
@@ -84,12 +87,22 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const presence = new PresenceService({ store, channel, clock, applications })
   const subscriptions = new SubscriptionService({ store, channel, clock, random, presence })
   const contacts = new ContactService({ store, channel, clock, random, presence })
+  // The history service watches messaging (missed conversations, logs). Its saveHistory policy
+  // defaults to the client-policy defaults; the mobility-policy issue wires the real one here.
+  const conversationLogs = new ConversationLogService({
+    store,
+    channel,
+    clock,
+    random,
+    settings: { retentionDays: config.messaging.historyRetentionDays },
+  })
   const messaging = new MessagingService({
     store,
     channel,
     clock,
     random,
     sanitizer: new SanitizeHtmlSanitizer(),
+    observer: conversationLogs,
   })
   const users = new UserService({
     store,
@@ -125,6 +138,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
           subscriptions,
           contacts,
           messaging,
+          conversationLogs,
           channel,
           events: config.events,
           bodyLimitBytes: config.http.bodyLimitBytes,
@@ -150,8 +164,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const maintenance = setInterval(() => {
     const now = clock.now()
     throttle.prune(now)
-    Promise.all([applications.sweep(), store.tokens.deleteExpired(now)]).catch((error: unknown) =>
-      logger.error({ err: error }, 'maintenance failed'),
+    Promise.all([applications.sweep(), store.tokens.deleteExpired(now), conversationLogs.purge()]).catch(
+      (error: unknown) => logger.error({ err: error }, 'maintenance failed'),
     )
   }, MAINTENANCE_INTERVAL_MS)
   maintenance.unref()
@@ -176,6 +190,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     subscriptions,
     contacts,
     messaging,
+    conversationLogs,
     channel,
     createdUsers,
     stop() {

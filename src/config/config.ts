@@ -45,6 +45,10 @@ export interface Config {
     /** Most events in one response. */
     readonly maxBatchEvents: number
   }
+  readonly messaging: {
+    /** Days a conversation log is kept after its last message (`messaging.historyRetentionDays`). */
+    readonly historyRetentionDays: number
+  }
 }
 
 /** The config file is wrong. Names the file and the key at fault; the CLI exits non-zero. */

@@ -7,6 +7,7 @@ import { LineCounter, parseDocument } from 'yaml'
 import { DEFAULT_APPLICATIONS } from '../domain/applications/application-rules.ts'
 import { DEFAULT_AUTH } from '../domain/auth/auth-service.ts'
 import { DEFAULT_THROTTLE } from '../domain/auth/sign-in-throttle.ts'
+import { DEFAULT_HISTORY } from '../domain/messaging/history-service.ts'
 import { type Pool, type SipDomain, Topology } from '../domain/topology/topology.ts'
 import { parseSipUri } from '../domain/users/sip-uri.ts'
 import {
@@ -145,6 +146,9 @@ function build(raw: RawConfig, options: { file: string; baseDir: string }): Conf
       defaultTimeoutSeconds: raw.events?.defaultTimeoutSeconds ?? 15,
       maxTimeoutSeconds: raw.events?.maxTimeoutSeconds ?? 180,
       maxBatchEvents: raw.events?.maxBatchEvents ?? 200,
+    },
+    messaging: {
+      historyRetentionDays: raw.messaging?.historyRetentionDays ?? DEFAULT_HISTORY.retentionDays,
     },
   }
 }

@@ -83,6 +83,8 @@ users:
 # http:
 #   bodyLimitBytes: 1048576
 #   trustProxy: [10.0.0.5]             # reverse proxies whose X-Forwarded-For is believed
+# messaging:
+#   historyRetentionDays: 30           # conversation history and missed conversations
 # logging:
 #   level: info                        # fatal | error | warn | info | debug | trace | silent
 `

@@ -156,6 +156,15 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    messaging: Type.Optional(
+      Type.Object(
+        {
+          /** Days a conversation log (history, missed conversations) is kept after its last message. */
+          historyRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     logging: Type.Optional(
       Type.Object(
         {

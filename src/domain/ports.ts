@@ -5,6 +5,13 @@ import type { ContactGroup, GroupMembership } from './contacts/contact-types.ts'
 import type { UserPhoto } from './contacts/photo.ts'
 import type { ChannelEvent, QueuedEvent } from './events/channel-event.ts'
 import type { ApplicationId, SipUri, UserId } from './ids.ts'
+import type {
+  ConversationLog,
+  LogEntry,
+  LogParty,
+  MissedCounts,
+  OpeningInvitation,
+} from './messaging/history-types.ts'
 import type { Conversation, Invitation, Member, Message, View } from './messaging/messaging-types.ts'
 import type { PrivacyLevel } from './presence/presence-rules.ts'
 import type {
@@ -198,6 +205,7 @@ export interface MessagingStore {
   createConversation(conversation: Conversation): Promise<void>
   conversation(id: string): Promise<Conversation | undefined>
   endConversation(id: string, at: number): Promise<void>
+  setConversationMode(id: string, mode: Conversation['mode']): Promise<void>
   upsertMember(member: Member): Promise<void>
   members(conversationId: string): Promise<Member[]>
   upsertView(view: View): Promise<void>
@@ -208,8 +216,8 @@ export interface MessagingStore {
   removeView(conversationId: string, app: ApplicationId): Promise<void>
   createInvitation(invitation: Invitation): Promise<void>
   invitation(id: string): Promise<Invitation | undefined>
-  /** The conversation's invitation still waiting for an answer, if any. */
-  pendingInvitation(conversationId: string): Promise<Invitation | undefined>
+  /** Every invitation of the conversation, oldest first. */
+  invitations(conversationId: string): Promise<Invitation[]>
   updateInvitation(
     id: string,
     change: Pick<Invitation, 'state'> & Partial<Pick<Invitation, 'reason' | 'answeredAppId'>>,
@@ -218,6 +226,43 @@ export interface MessagingStore {
   expiredInvitations(now: number, limit: number): Promise<Invitation[]>
   addMessage(message: Omit<Message, 'seq'>): Promise<Message>
   message(conversationId: string, seq: number): Promise<Message | undefined>
+  /** The highest message seq stored so far (0 when none): a view connected now reads above it. */
+  lastMessageSeq(): Promise<number>
+}
+
+/**
+ * Conversation history and missed conversations (docs/messaging.md): one log per user and
+ * conversation, each with its own transcript, always scoped by the owning user on reads so
+ * another user's log answers like a missing one.
+ */
+export interface ConversationLogStore {
+  insert(log: ConversationLog): Promise<void>
+  /** The user's log, or undefined (also when it is another user's). */
+  find(userId: UserId, id: string): Promise<ConversationLog | undefined>
+  /** Every log of a conversation (one per user who keeps it). */
+  ofConversation(conversationId: string): Promise<ConversationLog[]>
+  /** The user's logs, newest first, at most `limit`. */
+  list(userId: UserId, limit: number): Promise<ConversationLog[]>
+  counts(userId: UserId): Promise<MissedCounts>
+  /** Clears the unread flag; false when it was not set (or there is no such log). */
+  markRead(userId: UserId, id: string): Promise<boolean>
+  /** Records the latest activity of these logs. */
+  touch(ids: readonly string[], at: number): Promise<void>
+  /** Replaces a log's list of the other people in the conversation. */
+  setRecipients(id: string, recipients: readonly LogParty[]): Promise<void>
+  /** Sets the end time of the conversation's logs that have none. */
+  endConversation(conversationId: string, at: number): Promise<void>
+  /** Deletes the user's log and its transcript; returns what was deleted. */
+  remove(userId: UserId, id: string): Promise<ConversationLog | undefined>
+  /** Deletes (at most `limit`) logs whose last activity is before `before`; returns them. */
+  removeOlderThan(before: number, limit: number): Promise<ConversationLog[]>
+  /** Adds transcript entries; an entry whose (log, key) exists is left as it is. */
+  addEntries(entries: readonly LogEntry[]): Promise<void>
+  /** A log's transcript in order (oldest first), from `offset`, at most `limit`. */
+  entries(logId: string, offset: number, limit: number): Promise<LogEntry[]>
+  entry(logId: string, key: string): Promise<LogEntry | undefined>
+  /** The invitation that started the conversation (the oldest), read from the messaging tables. */
+  openingInvitation(conversationId: string): Promise<OpeningInvitation | undefined>
 }
 
 /** Cleans HTML instant messages: formatting and links only, nothing that runs or loads. */
@@ -236,6 +281,7 @@ export interface Store {
   readonly privacy: PrivacyStore
   readonly contacts: ContactStore
   readonly messaging: MessagingStore
+  readonly conversationLogs: ConversationLogStore
   /** Runs `work` in one transaction; the store handed to it is bound to that transaction. */
   transaction<T>(work: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T>
   /** True when the store answers a trivial query (readiness probe). */

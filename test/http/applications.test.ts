@@ -128,6 +128,8 @@ function communicationLinks(a: string) {
     startMessaging: `${c}/messagingInvitations`,
     startOnlineMeeting: `${c}/onlineMeetingInvitations?onlineMeetingUri=adhoc`,
     joinOnlineMeeting: `${c}/onlineMeetingInvitations`,
+    missedItems: `${c}/missedItems`,
+    conversationLogs: `${c}/conversationLogs`,
   })
 }
 

@@ -4,12 +4,12 @@
 import type { ChannelEvent, Ref } from '../events/channel-event.ts'
 import type {
   Conversation,
+  ConversationState,
   FailureReason,
   Invitation,
   Member,
   Message,
   ModalityState,
-  ViewState,
 } from './messaging-types.ts'
 
 export const COMMUNICATION: Ref = { rel: 'communication' }
@@ -34,22 +34,27 @@ export const participantData = (m: Pick<Member, 'uri' | 'name'>, local: boolean)
   local,
 })
 
+/** The states in which the application takes part in the conversation (it may message). */
+export const inConversation = (state: ConversationState): boolean =>
+  state === 'Connected' || state === 'Conferencing' || state === 'Conferenced'
+
 /** What a conversation resource shows to one application. */
 export interface ConversationData {
   readonly id: string
-  readonly state: ViewState
+  readonly state: ConversationState
   readonly threadId: string
   readonly subject: string
   readonly importance: string
   readonly activeModalities: readonly string[]
   /** The application's own participant, once connected. */
   readonly local: ParticipantData | undefined
+  /** The participants the application sees (its roster), itself included. */
   readonly participantCount: number
 }
 
 export function conversationData(
   c: Conversation,
-  state: ViewState,
+  state: ConversationState,
   local: ParticipantData | undefined,
   participantCount: number,
 ): ConversationData {
@@ -59,8 +64,8 @@ export function conversationData(
     threadId: c.threadId,
     subject: c.subject,
     importance: c.importance,
-    activeModalities: state === 'Incoming' || state === 'Connected' ? ['Messaging'] : [],
-    local: state === 'Connected' ? local : undefined,
+    activeModalities: state === 'Incoming' || inConversation(state) ? ['Messaging'] : [],
+    local: inConversation(state) ? local : undefined,
     participantCount,
   }
 }
@@ -71,9 +76,13 @@ export interface MessagingData {
   readonly formats: readonly string[]
 }
 
-/** What an invitation resource shows to one application. */
+/**
+ * What an invitation resource shows to one application: a messagingInvitation (startMessaging,
+ * either side, and the invitee's side of addParticipant) or the inviter's participantInvitation.
+ */
 export interface InvitationData {
   readonly id: string
+  readonly rel: 'messagingInvitation' | 'participantInvitation'
   readonly conversationId: string
   readonly direction: 'Incoming' | 'Outgoing'
   readonly state: Invitation['state']
@@ -109,7 +118,7 @@ export const invitationEvent = (
 ): ChannelEvent =>
   high({
     sender: COMMUNICATION,
-    link: { rel: 'messagingInvitation', ids: [data.id] },
+    link: { rel: data.rel, ids: [data.id] },
     type,
     embedded: data as never,
     ...(type === 'completed' ? { status: data.state === 'Connected' ? 'Success' : 'Failure' } : {}),

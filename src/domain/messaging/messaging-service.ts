@@ -1,19 +1,22 @@
-// Instant messaging: startMessaging, accept/decline/timeout, sendMessage, typing, leaving.
-// One application view per endpoint in the conversation; every change is one transaction with
-// its events. See docs/messaging.md.
+// Instant messaging: startMessaging, addParticipant, accept/decline/cancel/timeout, sendMessage,
+// typing, leaving. One application view per endpoint in the conversation; every change is one
+// transaction with its events, computed from the conversation as the change left it (a "scene"),
+// so what an event embeds is what a GET returns afterwards. See docs/messaging.md.
 import type { Application } from '../applications/application-types.ts'
 import type { Session } from '../auth/auth-service.ts'
 import { UcwaError } from '../errors.ts'
 import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
 import { Outbox } from '../events/outbox.ts'
-import type { ApplicationId } from '../ids.ts'
+import type { ApplicationId, SipUri } from '../ids.ts'
 import type { Clock, HtmlSanitizer, Random, Store } from '../ports.ts'
 import { parseSipUri } from '../users/sip-uri.ts'
 import type { User } from '../users/user-types.ts'
 import {
+  type ConversationData,
   conversationData,
   conversationEvent,
   type InvitationData,
+  inConversation,
   invitationEvent,
   type MessageData,
   type MessagingData,
@@ -28,6 +31,7 @@ import {
 import { type MessagingObserver, NO_OBSERVER } from './messaging-observer.ts'
 import type {
   Conversation,
+  ConversationState,
   FailureReason,
   Importance,
   Invitation,
@@ -49,6 +53,8 @@ export interface MessagingSettings {
   readonly rateWindowSeconds: number
   /** A typing indication lasts this long unless renewed. */
   readonly typingSeconds: number
+  /** Participants of one conversation, the invited included. */
+  readonly maxParticipants: number
 }
 
 export const DEFAULT_MESSAGING: MessagingSettings = {
@@ -57,6 +63,7 @@ export const DEFAULT_MESSAGING: MessagingSettings = {
   maxMessagesPerWindow: 100,
   rateWindowSeconds: 10,
   typingSeconds: 5,
+  maxParticipants: 100,
 }
 
 export interface StartMessagingInput {
@@ -68,7 +75,31 @@ export interface StartMessagingInput {
   readonly message?: MessageContent | undefined
 }
 
+export interface AddParticipantInput {
+  readonly to: string
+  readonly operationId?: string | undefined
+}
+
+/** One application's view of a conversation, ready to render. */
+export interface ConversationView {
+  readonly conversation: ConversationData
+  readonly messaging: MessagingData
+  /** The participants the application sees, itself included (local first when present). */
+  readonly roster: readonly ParticipantData[]
+  /** Whether participantMessaging resources exist (the application takes part in messaging). */
+  readonly messagingConnected: boolean
+}
+
+/** A conversation as one transaction sees it. */
+interface Scene {
+  readonly conversation: Conversation
+  readonly members: readonly Member[]
+  readonly views: readonly View[]
+  readonly invitations: readonly Invitation[]
+}
+
 const FORMATS = (html: boolean) => (html ? ['Plain', 'Html'] : ['Plain'])
+const GONE: ConversationData['state'] = 'Disconnected'
 
 export class MessagingService {
   readonly #store: Store
@@ -103,33 +134,18 @@ export class MessagingService {
 
   /** startMessaging: a new conversation and its invitation; returns the invitation id. */
   async start(session: Session, app: Application, input: StartMessagingInput): Promise<string> {
-    const to = parseSipUri(input.to)
-    if (!to) {
-      throw new UcwaError('ParameterValidationFailure', {
-        message: '"to" must be a SIP address (sip:user@domain).',
-        parameters: [{ name: 'to', reason: 'is not a SIP address' }],
-      })
-    }
-    if (to === session.user.sipUri) {
-      throw new UcwaError('ParameterValidationFailure', {
-        message: 'A conversation needs someone else in it.',
-        parameters: [{ name: 'to', reason: 'is the caller' }],
-      })
-    }
+    const to = this.#target(session, input.to)
     const message = input.message && this.#clean(input.message)
     const now = this.#clock.now()
     const target = await this.#store.users.findBySipUri(to)
     const recipients = target?.enabled ? await this.#receivingEndpoints(target, now) : []
-    const failure: FailureReason | undefined = !target?.enabled
-      ? 'DestinationNotFound'
-      : recipients.length === 0
-        ? 'TemporarilyUnavailable'
-        : undefined
+    const failure = this.#unreachable(target, recipients)
     const conversation: Conversation = {
       id: this.#random.token(9),
       threadId: input.threadId ?? this.#random.token(16),
       subject: input.subject ?? '',
       importance: input.importance ?? 'Normal',
+      mode: 'p2p',
       createdAt: now,
       endedAt: failure ? now : null,
     }
@@ -143,6 +159,7 @@ export class MessagingService {
     }
     const invitation: Invitation = {
       id: this.#random.token(12),
+      kind: 'messaging',
       conversationId: conversation.id,
       fromUserId: session.user.id,
       fromAppId: app.id,
@@ -150,8 +167,8 @@ export class MessagingService {
       toUserId: target?.id ?? null,
       operationId: input.operationId ?? null,
       message: message ?? null,
-      state: failure ? 'Failed' : 'Connecting',
-      reason: failure ?? null,
+      state: 'Connecting',
+      reason: null,
       answeredAppId: null,
       createdAt: now,
       expiresAt: now + this.#settings.answerTimeoutSeconds * 1000,
@@ -160,28 +177,37 @@ export class MessagingService {
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
       await tx.messaging.createConversation(conversation)
       await tx.messaging.upsertMember(from)
-      await tx.messaging.createInvitation(invitation)
+      await tx.messaging.createInvitation(
+        failure ? { ...invitation, state: 'Failed', reason: failure } : invitation,
+      )
+      const sinceSeq = await tx.messaging.lastMessageSeq()
+      const mine = this.#view(conversation.id, app.id, session.user, 'Connecting', 'Connecting', sinceSeq)
       const local = participantData(from, true)
-      const connecting: InvitationData = this.#invitationData(invitation, conversation, 'Outgoing', from)
+      const scene: Scene = { conversation, members: [from], views: [mine], invitations: [invitation] }
       outbox.add(
         app.id,
-        invitationEvent(connecting, 'started'),
-        conversationEvent(conversationData(conversation, 'Connecting', local, 1), 'added'),
+        invitationEvent(this.#invitationData(invitation, scene, app.id), 'started'),
+        conversationEvent(this.#conversationData(scene, mine), 'added'),
         participantEvent(conversation.id, local, 'added', true),
         messagingEvent(this.#messagingData(conversation.id, 'Connecting', app)),
       )
       if (failure) {
         // Nobody to ring: the invitation fails at once and the conversation goes away.
+        const failed: Invitation = { ...invitation, state: 'Failed', reason: failure }
         outbox.add(
           app.id,
-          invitationEvent({ ...connecting, state: 'Failed', actionable: false }, 'completed', failure),
-          conversationEvent(conversationData(conversation, 'Disconnected', local, 1), 'deleted'),
+          invitationEvent(
+            this.#invitationData(failed, { ...scene, views: [] }, app.id),
+            'completed',
+            failure,
+          ),
+          conversationEvent(conversationData(conversation, GONE, undefined, 0), 'deleted'),
         )
-        await this.#observer.invitationFailed(tx, outbox, invitation, conversation, failure)
+        await this.#observer.invitationFailed(tx, outbox, failed, conversation, failure)
         await this.#observer.conversationEnded(tx, outbox, conversation)
         return
       }
-      await tx.messaging.upsertView(this.#view(conversation.id, app.id, session.user, 'Connecting'))
+      await tx.messaging.upsertView(mine)
       if (!target) return
       await tx.messaging.upsertMember({
         conversationId: conversation.id,
@@ -191,101 +217,128 @@ export class MessagingService {
         state: 'invited',
         joinedAt: now,
       })
-      const incoming = this.#invitationData(invitation, conversation, 'Incoming', from)
-      for (const endpoint of recipients) {
-        await tx.messaging.upsertView(this.#view(conversation.id, endpoint.id, target, 'Incoming'))
-        const theirs = participantData({ uri: target.sipUri, name: target.displayName }, true)
-        outbox.add(
-          endpoint.id,
-          invitationEvent(incoming, 'started'),
-          conversationEvent(conversationData(conversation, 'Incoming', theirs, 2), 'added'),
-          participantEvent(conversation.id, theirs, 'added', true),
-          participantEvent(conversation.id, participantData(from, false), 'added', false),
-        )
-      }
+      await this.#ring(tx, outbox, invitation, target, recipients)
     })
     return invitation.id
   }
 
-  /** accept: this endpoint takes the conversation; the invitation ends on the user's others. */
-  async accept(session: Session, app: Application, invitationId: string): Promise<void> {
+  /**
+   * addParticipant: invites one more user into a connected conversation; returns the
+   * participantInvitation id. The first one escalates a two-party conversation to an ad-hoc
+   * conference (Conferencing until that invitation is answered, then Conferenced).
+   */
+  async addParticipant(
+    session: Session,
+    app: Application,
+    conversationId: string,
+    input: AddParticipantInput,
+  ): Promise<string> {
+    const to = this.#target(session, input.to)
     const now = this.#clock.now()
+    const target = await this.#store.users.findBySipUri(to)
+    const recipients = target?.enabled ? await this.#receivingEndpoints(target, now) : []
+    const failure = this.#unreachable(target, recipients)
+    const id = this.#random.token(12)
     const outbox = new Outbox()
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
-      const { invitation, conversation } = await this.#incoming(tx, session, app, invitationId)
-      const members = await tx.messaging.members(conversation.id)
-      const from = members.find((m) => m.userId === invitation.fromUserId)
-      const me = members.find((m) => m.userId === session.user.id)
-      if (!from || !me) throw new UcwaError('ResourceNotFound')
+      const scene = await this.#addable(tx, session, app, conversationId, to)
+      const invitation: Invitation = {
+        id,
+        kind: 'participant',
+        conversationId: scene.conversation.id,
+        fromUserId: session.user.id,
+        fromAppId: app.id,
+        toUri: to,
+        toUserId: target?.id ?? null,
+        operationId: input.operationId ?? null,
+        message: null,
+        state: 'Connecting',
+        reason: null,
+        answeredAppId: null,
+        createdAt: now,
+        expiresAt: now + this.#settings.answerTimeoutSeconds * 1000,
+      }
+      if (failure) {
+        // Nobody to ring: the participantInvitation fails at once; the conversation is unchanged.
+        const failed: Invitation = { ...invitation, state: 'Failed', reason: failure }
+        await tx.messaging.createInvitation(failed)
+        outbox.add(
+          app.id,
+          invitationEvent(this.#invitationData(invitation, scene, app.id), 'started'),
+          invitationEvent(this.#invitationData(failed, scene, app.id), 'completed', failure),
+        )
+        await this.#observer.invitationFailed(tx, outbox, failed, scene.conversation, failure)
+        return
+      }
+      if (target) await this.#invite(tx, outbox, scene, invitation, target, recipients)
+    })
+    return id
+  }
+
+  /** accept: this endpoint takes the conversation; the invitation ends on the user's others. */
+  async accept(session: Session, app: Application, invitationId: string): Promise<void> {
+    const outbox = new Outbox()
+    await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
+      const invitation = await this.#incoming(tx, session, app, invitationId)
+      const cid = invitation.conversationId
+      const before = await this.#requireScene(tx, cid)
+      const me = before.members.find((m) => m.userId === session.user.id)
+      if (!me) throw new UcwaError('ResourceNotFound')
+      const sinceSeq = await tx.messaging.lastMessageSeq()
       await tx.messaging.updateInvitation(invitation.id, { state: 'Connected', answeredAppId: app.id })
       await tx.messaging.upsertMember({ ...me, state: 'connected' })
-      const answered: Invitation = { ...invitation, state: 'Connected', answeredAppId: app.id }
-      const mine = participantData(me, true)
-      const theirs = participantData(from, false)
-      for (const view of await tx.messaging.views(conversation.id)) {
-        if (view.userId === session.user.id && view.appId !== app.id) {
-          // Answered on another endpoint of the same user.
-          await tx.messaging.removeView(conversation.id, view.appId)
-          const data = {
-            ...this.#invitationData(answered, conversation, 'Incoming', from),
-            actionable: false,
-          }
-          outbox.add(
-            view.appId,
-            invitationEvent(data, 'updated'),
-            invitationEvent({ ...data, state: 'Failed' }, 'completed', 'AnsweredElsewhere'),
-            conversationEvent(conversationData(conversation, 'Disconnected', undefined, 2), 'deleted'),
-          )
-        }
+      const elsewhere = before.views.filter(
+        (v) => v.userId === session.user.id && v.appId !== app.id && v.state === 'Incoming',
+      )
+      for (const v of elsewhere) await tx.messaging.removeView(cid, v.appId)
+      await tx.messaging.upsertView(this.#view(cid, app.id, session.user, 'Connected', 'Connected', sinceSeq))
+      if (invitation.kind === 'messaging') {
+        const senderView = before.views.find((v) => v.appId === invitation.fromAppId)
+        if (senderView)
+          await tx.messaging.upsertView({ ...senderView, state: 'Connected', messaging: 'Connected' })
+      } else if (before.conversation.mode === 'escalating') {
+        await tx.messaging.setConversationMode(cid, 'conference')
       }
-      await tx.messaging.upsertView(
-        this.#view(conversation.id, app.id, session.user, 'Connected', 'Connected'),
-      )
-      const senderView = await tx.messaging.view(conversation.id, invitation.fromAppId)
-      if (senderView)
-        await tx.messaging.upsertView({ ...senderView, state: 'Connected', messaging: 'Connected' })
-      const senderApp = await tx.applications.find(invitation.fromAppId)
-      outbox.add(
-        app.id,
-        messagingEvent(this.#messagingData(conversation.id, 'Connected', app)),
-        conversationEvent(conversationData(conversation, 'Connected', mine, 2), 'updated'),
-        participantMessagingEvent(conversation.id, mine, 'added'),
-        participantMessagingEvent(conversation.id, theirs, 'added'),
-        invitationEvent(
-          { ...this.#invitationData(answered, conversation, 'Incoming', from), actionable: false },
-          'completed',
-        ),
-      )
-      if (senderApp) {
-        const senderLocal = participantData(from, true)
-        const accepted = participantData(me, false)
+      const scene = await this.#requireScene(tx, cid)
+      const answered = scene.invitations.find((i) => i.id === invitation.id) ?? invitation
+      for (const v of elsewhere) {
+        // Answered on another endpoint of the same user.
+        const data = this.#invitationData(answered, scene, v.appId)
         outbox.add(
-          invitation.fromAppId,
-          conversationEvent(conversationData(conversation, 'Connected', senderLocal, 2), 'updated'),
-          participantEvent(conversation.id, accepted, 'added', false),
-          participantMessagingEvent(conversation.id, accepted, 'added'),
-          participantMessagingEvent(conversation.id, senderLocal, 'added'),
-          messagingEvent(this.#messagingData(conversation.id, 'Connected', senderApp)),
-          invitationEvent(
-            {
-              ...this.#invitationData(answered, conversation, 'Outgoing', from),
-              actionable: false,
-              acceptedBy: accepted,
-            },
-            'completed',
-          ),
+          v.appId,
+          invitationEvent(data, 'updated'),
+          invitationEvent(data, 'completed', 'ConnectedElsewhere'),
+          conversationEvent(conversationData(scene.conversation, GONE, undefined, 0), 'deleted'),
         )
       }
-      void now
+      if (invitation.kind === 'messaging') await this.#twoPartyConnected(tx, outbox, scene, answered, app)
+      else this.#joined(outbox, scene, answered, app)
     })
   }
 
-  /** decline: the invitation fails with Declined everywhere. */
+  /** decline: the invitation fails with Declined on every endpoint it rang. */
   async decline(session: Session, app: Application, invitationId: string): Promise<void> {
     const outbox = new Outbox()
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
-      const { invitation, conversation } = await this.#incoming(tx, session, app, invitationId)
-      await this.#fail(tx, outbox, invitation, conversation, 'Declined')
+      const invitation = await this.#incoming(tx, session, app, invitationId)
+      await this.#end(tx, outbox, invitation, 'Declined')
+    })
+  }
+
+  /** cancel (participantInvitation): the inviter withdraws an unanswered addParticipant. */
+  async cancelParticipant(session: Session, app: Application, invitationId: string): Promise<void> {
+    const outbox = new Outbox()
+    await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
+      const invitation = await tx.messaging.invitation(invitationId)
+      const mine =
+        invitation?.kind === 'participant' &&
+        invitation.fromAppId === app.id &&
+        invitation.fromUserId === session.user.id
+      if (!invitation || !mine) throw new UcwaError('ResourceNotFound')
+      if (invitation.state !== 'Connecting') {
+        throw new UcwaError('Conflict', { message: 'The invitation was already answered or has ended.' })
+      }
+      await this.#end(tx, outbox, invitation, 'Canceled')
     })
   }
 
@@ -297,9 +350,8 @@ export class MessagingService {
       const outbox = new Outbox()
       await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
         const current = await tx.messaging.invitation(invitation.id)
-        const conversation = await tx.messaging.conversation(invitation.conversationId)
-        if (current?.state !== 'Connecting' || !conversation) return
-        await this.#fail(tx, outbox, current, conversation, 'NoAnswer')
+        if (current?.state !== 'Connecting') return
+        await this.#end(tx, outbox, current, 'NoAnswer')
       })
     }
     await this.#expireTyping(now)
@@ -315,11 +367,12 @@ export class MessagingService {
     operationId: string | null,
   ): Promise<Message> {
     const clean = this.#clean(content)
-    this.#rateLimit(session.user)
+    this.#checkRate(session.user)
     const now = this.#clock.now()
     const outbox = new Outbox()
-    return commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
-      const { conversation, view } = await this.#connected(tx, session, app, conversationId)
+    const sent = await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
+      const { scene, view } = await this.#connected(tx, session, app, conversationId)
+      const conversation = scene.conversation
       const message = await tx.messaging.addMessage({
         conversationId: conversation.id,
         senderUserId: session.user.id,
@@ -330,9 +383,9 @@ export class MessagingService {
         createdAt: now,
       })
       const sender = participantData({ uri: session.user.sipUri, name: session.user.displayName }, false)
-      const typingKey = `${conversation.id}\n${session.user.id}`
-      const wasTyping = this.#typing.delete(typingKey)
-      for (const other of await tx.messaging.views(conversation.id)) {
+      // An indication was announced for it (even if it lapsed since): the others need its end.
+      const wasTyping = this.#typing.delete(this.#typingKey(conversation.id, session.user.id))
+      for (const other of scene.views) {
         if (other.state !== 'Connected') continue
         const own = other.appId === view.appId
         const data: MessageData = {
@@ -351,6 +404,8 @@ export class MessagingService {
       await this.#observer.messageSent(tx, outbox, message, conversation)
       return message
     })
+    this.#recordSend(session.user)
+    return sent
   }
 
   /** setIsTyping: the others see the caller typing for a few seconds. */
@@ -358,125 +413,97 @@ export class MessagingService {
     const now = this.#clock.now()
     const outbox = new Outbox()
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
-      const { conversation, view } = await this.#connected(tx, session, app, conversationId)
-      const key = `${conversation.id}\n${session.user.id}`
+      const { scene, view } = await this.#connected(tx, session, app, conversationId)
+      const key = this.#typingKey(scene.conversation.id, session.user.id)
       const already = (this.#typing.get(key) ?? 0) > now
       this.#typing.set(key, now + this.#settings.typingSeconds * 1000)
       if (already) return
       const me = participantData({ uri: session.user.sipUri, name: session.user.displayName }, false)
-      for (const other of await tx.messaging.views(conversation.id)) {
+      for (const other of scene.views) {
         if (other.state === 'Connected' && other.appId !== view.appId) {
-          outbox.add(other.appId, typingEvent(conversation.id, me, 'added'))
+          outbox.add(other.appId, typingEvent(scene.conversation.id, me, 'added'))
         }
       }
     })
   }
 
-  /** stopMessaging / DELETE conversation / cancel: the caller's endpoint leaves. */
+  /**
+   * stopMessaging / DELETE conversation / cancel: the caller's endpoint leaves. Ringing, that is
+   * a decline; still calling, a cancel; connected, the others go on while at least two remain.
+   */
   async leave(session: Session, app: Application, conversationId: string): Promise<void> {
-    const now = this.#clock.now()
     const outbox = new Outbox()
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
-      const view = await tx.messaging.view(conversationId, app.id)
-      const conversation = await tx.messaging.conversation(conversationId)
-      if (!view || !conversation) throw new UcwaError('ResourceNotFound')
-      const pending = await tx.messaging.pendingInvitation(conversation.id)
-      if (pending) {
-        const reason: FailureReason = pending.fromAppId === app.id ? 'Canceled' : 'Declined'
-        await this.#fail(tx, outbox, pending, conversation, reason)
-        return
+      const scene = await this.#scene(tx, conversationId)
+      const view = scene?.views.find((v) => v.appId === app.id)
+      if (!scene || !view || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
+      const pending = scene.invitations.filter((i) => i.state === 'Connecting')
+      if (view.state === 'Incoming') {
+        const invitation = pending.find((i) => i.toUserId === session.user.id)
+        if (invitation) return this.#end(tx, outbox, invitation, 'Declined')
       }
-      const members = await tx.messaging.members(conversation.id)
-      const me = members.find((m) => m.userId === session.user.id)
-      if (me) await tx.messaging.upsertMember({ ...me, state: 'left' })
-      await tx.messaging.removeView(conversation.id, app.id)
-      outbox.add(
-        app.id,
-        messagingEvent(this.#messagingData(conversation.id, 'Disconnected', app)),
-        conversationEvent(conversationData(conversation, 'Disconnected', undefined, 0), 'deleted'),
-      )
-      const remaining = (await tx.messaging.views(conversation.id)).filter((v) => v.state === 'Connected')
-      const leaver = participantData(
-        me ?? { uri: session.user.sipUri, name: session.user.displayName },
-        false,
-      )
-      const alone = new Set(remaining.map((v) => v.userId)).size <= 1
-      for (const other of remaining) {
-        const otherApp = await tx.applications.find(other.appId)
-        outbox.add(
-          other.appId,
-          participantMessagingEvent(conversation.id, leaver, 'deleted'),
-          participantEvent(conversation.id, leaver, 'deleted', false),
-        )
-        if (alone && otherApp) {
-          await tx.messaging.removeView(conversation.id, other.appId)
-          outbox.add(
-            other.appId,
-            messagingEvent(this.#messagingData(conversation.id, 'Disconnected', otherApp), 'Ended'),
-            conversationEvent(conversationData(conversation, 'Disconnected', undefined, 1), 'deleted'),
-          )
-        }
+      if (view.state === 'Connecting') {
+        const invitation = pending.find((i) => i.fromAppId === app.id && i.kind === 'messaging')
+        if (invitation) return this.#end(tx, outbox, invitation, 'Canceled')
       }
-      if (alone) {
-        await tx.messaging.endConversation(conversation.id, now)
-        await this.#observer.conversationEnded(tx, outbox, conversation)
-      }
+      await this.#depart(tx, outbox, scene, view, session.user, app)
     })
   }
 
   // ---- reads (for the resources) --------------------------------------------------------------
 
   /** The caller's view of a conversation, or 404. */
-  async conversation(
-    session: Session,
-    app: Application,
-    conversationId: string,
-  ): Promise<{ conversation: Conversation; view: View; members: Member[] }> {
-    const view = await this.#store.messaging.view(conversationId, app.id)
-    const conversation = view && (await this.#store.messaging.conversation(conversationId))
-    if (!view || !conversation || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
-    return { conversation, view, members: await this.#store.messaging.members(conversationId) }
+  async conversation(session: Session, app: Application, conversationId: string): Promise<ConversationView> {
+    const scene = await this.#scene(this.#store, conversationId)
+    const view = scene?.views.find((v) => v.appId === app.id)
+    if (!scene || !view || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
+    return this.#present(scene, view, app)
   }
 
   /** The application's live conversations (`conversations?filter=active`). */
-  async conversations(
-    session: Session,
-    app: Application,
-  ): Promise<{ conversation: Conversation; view: View; members: Member[] }[]> {
-    const out = []
+  async conversations(session: Session, app: Application): Promise<ConversationView[]> {
+    const out: ConversationView[] = []
     for (const view of await this.#store.messaging.viewsOfApp(app.id)) {
       if (view.userId !== session.user.id) continue
-      const conversation = await this.#store.messaging.conversation(view.conversationId)
-      if (conversation)
-        out.push({ conversation, view, members: await this.#store.messaging.members(conversation.id) })
+      const scene = await this.#scene(this.#store, view.conversationId)
+      if (scene) out.push(this.#present(scene, view, app))
     }
     return out
   }
 
-  /** An invitation as the caller's application sees it, or 404. */
-  async invitation(session: Session, app: Application, invitationId: string): Promise<InvitationData> {
+  /**
+   * An invitation as the caller's application sees it, or 404: the inviting endpoint sees its
+   * messagingInvitation or participantInvitation, every endpoint of the invitee the
+   * messagingInvitation (also once it ended, so the events' embedded copies stay GET-able).
+   */
+  async invitation(
+    session: Session,
+    app: Application,
+    invitationId: string,
+    rel: InvitationData['rel'] = 'messagingInvitation',
+  ): Promise<InvitationData> {
     const invitation = await this.#store.messaging.invitation(invitationId)
-    const conversation = invitation && (await this.#store.messaging.conversation(invitation.conversationId))
-    if (!invitation || !conversation) throw new UcwaError('ResourceNotFound')
-    const members = await this.#store.messaging.members(conversation.id)
-    const from = members.find((m) => m.userId === invitation.fromUserId)
-    if (!from) throw new UcwaError('ResourceNotFound')
-    if (invitation.fromAppId === app.id)
-      return this.#invitationData(invitation, conversation, 'Outgoing', from)
-    const view = await this.#store.messaging.view(conversation.id, app.id)
-    const mine = invitation.toUserId === session.user.id && (view || invitation.answeredAppId === app.id)
-    if (!mine) throw new UcwaError('ResourceNotFound')
-    return this.#invitationData(invitation, conversation, 'Incoming', from)
+    const mine =
+      invitation &&
+      ((invitation.fromAppId === app.id && invitation.fromUserId === session.user.id) ||
+        invitation.toUserId === session.user.id)
+    const scene = mine ? await this.#scene(this.#store, invitation.conversationId) : undefined
+    if (!invitation || !scene) throw new UcwaError('ResourceNotFound')
+    const data = this.#invitationData(invitation, scene, app.id)
+    if (data.rel !== rel) throw new UcwaError('ResourceNotFound')
+    return data
   }
 
-  /** One message of a conversation the caller's application takes part in. */
+  /** One message of a conversation, to an application connected in it when it was sent. */
   async message(
     session: Session,
     app: Application,
     conversationId: string,
     seq: number,
   ): Promise<MessageData> {
-    await this.conversation(session, app, conversationId)
+    const view = await this.#store.messaging.view(conversationId, app.id)
+    if (!view || view.userId !== session.user.id || view.state !== 'Connected' || seq <= view.sinceSeq)
+      throw new UcwaError('ResourceNotFound')
     const message = await this.#store.messaging.message(conversationId, seq)
     if (!message) throw new UcwaError('ResourceNotFound')
     const members = await this.#store.messaging.members(conversationId)
@@ -494,118 +521,431 @@ export class MessagingService {
     }
   }
 
-  /** Who is typing in a conversation now (other than the caller). */
-  typingIn(session: Session, conversationId: string, members: readonly Member[]): ParticipantData[] {
+  /** Who is typing in a conversation now (other than the caller), as the caller's endpoint sees it. */
+  async typingIn(session: Session, app: Application, conversationId: string): Promise<ParticipantData[]> {
+    const scene = await this.#scene(this.#store, conversationId)
+    const view = scene?.views.find((v) => v.appId === app.id)
+    if (!scene || !view || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
+    if (view.state !== 'Connected') return []
     const now = this.#clock.now()
-    return members
+    return scene.members
       .filter(
         (m) =>
-          m.userId !== session.user.id && (this.#typing.get(`${conversationId}\n${m.userId}`) ?? 0) > now,
+          m.state === 'connected' &&
+          m.userId !== session.user.id &&
+          (this.#typing.get(this.#typingKey(conversationId, m.userId)) ?? 0) > now,
       )
       .map((m) => participantData(m, false))
   }
 
-  messagingData(conversationId: string, state: View['messaging'], app: Application): MessagingData {
-    return this.#messagingData(conversationId, state, app)
+  // ---- internals: the flows -------------------------------------------------------------------
+
+  /** The conversation `to` may be added to by the caller's endpoint, or the reason why not. */
+  async #addable(tx: Tx, session: Session, app: Application, conversationId: string, to: SipUri) {
+    const scene = await this.#scene(tx, conversationId)
+    const view = scene?.views.find((v) => v.appId === app.id)
+    if (!scene || !view || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
+    if (view.state !== 'Connected') {
+      throw new UcwaError('Conflict', {
+        message: 'Participants can be added once the conversation is connected.',
+      })
+    }
+    if (scene.members.some((m) => m.uri === to && m.state !== 'left')) {
+      throw new UcwaError('AlreadyExists', {
+        message: `${to} is already in this conversation or invited to it.`,
+      })
+    }
+    if (scene.members.filter((m) => m.state !== 'left').length >= this.#settings.maxParticipants) {
+      throw new UcwaError('LimitExceeded', {
+        message: `A conversation holds at most ${this.#settings.maxParticipants} participants.`,
+      })
+    }
+    return scene
   }
 
-  // ---- internals ------------------------------------------------------------------------------
+  /** addParticipant with someone to ring: escalates a two-party conversation first. */
+  async #invite(
+    tx: Tx,
+    outbox: Outbox,
+    scene: Scene,
+    invitation: Invitation,
+    target: User,
+    recipients: readonly Application[],
+  ): Promise<void> {
+    const cid = scene.conversation.id
+    await tx.messaging.createInvitation(invitation)
+    await tx.messaging.upsertMember({
+      conversationId: cid,
+      userId: target.id,
+      uri: target.sipUri,
+      name: target.displayName,
+      state: 'invited',
+      joinedAt: invitation.createdAt,
+    })
+    const escalate = scene.conversation.mode === 'p2p'
+    if (escalate) await tx.messaging.setConversationMode(cid, 'escalating')
+    const after = await this.#requireScene(tx, cid)
+    outbox.add(
+      invitation.fromAppId,
+      invitationEvent(this.#invitationData(invitation, after, invitation.fromAppId), 'started'),
+    )
+    if (escalate) {
+      for (const v of after.views) {
+        if (v.state === 'Connected')
+          outbox.add(v.appId, conversationEvent(this.#conversationData(after, v), 'updated'))
+      }
+    }
+    await this.#ring(tx, outbox, invitation, target, recipients)
+  }
 
-  async #fail(
+  /** Rings the invitee's endpoints: each gets an Incoming messagingInvitation and conversation. */
+  async #ring(
     tx: Tx,
     outbox: Outbox,
     invitation: Invitation,
-    conversation: Conversation,
-    reason: FailureReason,
-  ) {
-    const now = this.#clock.now()
-    await tx.messaging.updateInvitation(invitation.id, { state: 'Failed', reason })
-    await tx.messaging.endConversation(conversation.id, now)
-    const members = await tx.messaging.members(conversation.id)
-    const from = members.find((m) => m.userId === invitation.fromUserId)
-    if (!from) return
-    const failed: Invitation = { ...invitation, state: 'Failed', reason }
-    for (const view of await tx.messaging.views(conversation.id)) {
-      await tx.messaging.removeView(conversation.id, view.appId)
-      const outgoing = view.appId === invitation.fromAppId
-      const data = {
-        ...this.#invitationData(failed, conversation, outgoing ? 'Outgoing' : 'Incoming', from),
-        actionable: false,
-      }
-      const app = await tx.applications.find(view.appId)
-      outbox.add(view.appId, invitationEvent(data, 'completed', reason))
-      if (app)
-        outbox.add(view.appId, messagingEvent(this.#messagingData(conversation.id, 'Disconnected', app)))
+    target: User,
+    recipients: readonly Application[],
+  ): Promise<void> {
+    const cid = invitation.conversationId
+    for (const endpoint of recipients) {
+      await tx.messaging.upsertView(this.#view(cid, endpoint.id, target, 'Incoming', 'Connecting', 0))
+    }
+    const scene = await this.#requireScene(tx, cid)
+    const from = scene.members.find((m) => m.userId === invitation.fromUserId)
+    const theirs = participantData({ uri: target.sipUri, name: target.displayName }, true)
+    for (const view of scene.views) {
+      if (view.userId !== target.id || view.state !== 'Incoming') continue
       outbox.add(
         view.appId,
-        conversationEvent(conversationData(conversation, 'Disconnected', undefined, 0), 'deleted'),
+        invitationEvent(this.#invitationData(invitation, scene, view.appId), 'started'),
+        conversationEvent(this.#conversationData(scene, view), 'added'),
+        participantEvent(cid, theirs, 'added', true),
       )
+      if (from) outbox.add(view.appId, participantEvent(cid, participantData(from, false), 'added', false))
     }
-    await this.#observer.invitationFailed(tx, outbox, failed, conversation, reason)
-    await this.#observer.conversationEnded(tx, outbox, conversation)
   }
 
-  async #incoming(tx: Tx, session: Session, app: Application, invitationId: string) {
-    const invitation = await tx.messaging.invitation(invitationId)
-    const view = invitation && (await tx.messaging.view(invitation.conversationId, app.id))
-    if (!invitation || !view || invitation.toUserId !== session.user.id)
-      throw new UcwaError('ResourceNotFound')
-    if (invitation.state !== 'Connecting') {
-      throw new UcwaError('Conflict', { message: 'The invitation was already answered or has ended.' })
-    }
-    const conversation = await tx.messaging.conversation(invitation.conversationId)
-    if (!conversation) throw new UcwaError('ResourceNotFound')
-    return { invitation, conversation }
-  }
-
-  async #connected(tx: Tx, session: Session, app: Application, conversationId: string) {
-    const view = await tx.messaging.view(conversationId, app.id)
-    const conversation = view && (await tx.messaging.conversation(conversationId))
-    if (!view || !conversation || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
-    if (view.state !== 'Connected' || view.messaging !== 'Connected') {
-      throw new UcwaError('Conflict', { message: 'Messaging is not connected in this conversation yet.' })
-    }
-    return { conversation, view }
-  }
-
-  /** The user's endpoints that can take an IM now: available, live, with Messaging. */
-  async #receivingEndpoints(user: User, now: number): Promise<Application[]> {
-    const endpoints = await this.#store.applications.listAvailable(user.id)
-    return endpoints.filter(
-      (e) => e.expiresAt > now && e.communication.supportedModalities.includes('Messaging'),
+  /** A startMessaging invitation accepted: both sides connected. */
+  async #twoPartyConnected(
+    tx: Tx,
+    outbox: Outbox,
+    scene: Scene,
+    invitation: Invitation,
+    app: Application,
+  ): Promise<void> {
+    const cid = scene.conversation.id
+    const me = this.#member(scene, app.id)
+    const from = scene.members.find((m) => m.userId === invitation.fromUserId)
+    const mine = this.#viewOf(scene, app.id)
+    if (!me || !from || !mine) return
+    const local = participantData(me, true)
+    const theirs = participantData(from, false)
+    outbox.add(
+      app.id,
+      messagingEvent(this.#messagingData(cid, 'Connected', app)),
+      conversationEvent(this.#conversationData(scene, mine), 'updated'),
+      participantMessagingEvent(cid, local, 'added'),
+      participantMessagingEvent(cid, theirs, 'added'),
+      invitationEvent(this.#invitationData(invitation, scene, app.id), 'completed'),
+    )
+    const senderView = this.#viewOf(scene, invitation.fromAppId)
+    const senderApp = senderView && (await tx.applications.find(invitation.fromAppId))
+    if (!senderView || !senderApp) return
+    const senderLocal = participantData(from, true)
+    const accepted = participantData(me, false)
+    outbox.add(
+      invitation.fromAppId,
+      conversationEvent(this.#conversationData(scene, senderView), 'updated'),
+      participantEvent(cid, accepted, 'added', false),
+      participantMessagingEvent(cid, accepted, 'added'),
+      participantMessagingEvent(cid, senderLocal, 'added'),
+      messagingEvent(this.#messagingData(cid, 'Connected', senderApp)),
+      invitationEvent(this.#invitationData(invitation, scene, invitation.fromAppId), 'completed'),
     )
   }
 
-  #view(
-    conversationId: string,
-    appId: ApplicationId,
-    user: User,
-    state: View['state'],
-    messaging: View['messaging'] = 'Connecting',
-  ): View {
-    return { conversationId, appId, userId: user.id, state, messaging, createdAt: this.#clock.now() }
+  /** An addParticipant invitation accepted: the newcomer joins, everyone connected sees it. */
+  #joined(outbox: Outbox, scene: Scene, invitation: Invitation, app: Application): void {
+    const cid = scene.conversation.id
+    const me = this.#member(scene, app.id)
+    const mine = this.#viewOf(scene, app.id)
+    if (!me || !mine) return
+    const roster = this.#roster(scene, mine)
+    const others = roster.filter((m) => m.userId !== me.userId)
+    outbox.add(
+      app.id,
+      messagingEvent(this.#messagingData(cid, 'Connected', app)),
+      conversationEvent(this.#conversationData(scene, mine), 'updated'),
+    )
+    for (const m of others) {
+      // The inviter was in the ringing view already.
+      if (m.userId !== invitation.fromUserId)
+        outbox.add(app.id, participantEvent(cid, participantData(m, false), 'added', false))
+    }
+    outbox.add(app.id, participantMessagingEvent(cid, participantData(me, true), 'added'))
+    for (const m of others)
+      outbox.add(app.id, participantMessagingEvent(cid, participantData(m, false), 'added'))
+    // Whoever is typing right now shows as typing to the newcomer too.
+    const now = this.#clock.now()
+    for (const m of others) {
+      if ((this.#typing.get(this.#typingKey(cid, m.userId)) ?? 0) > now)
+        outbox.add(app.id, typingEvent(cid, participantData(m, false), 'added'))
+    }
+    outbox.add(app.id, invitationEvent(this.#invitationData(invitation, scene, app.id), 'completed'))
+    const newcomer = participantData(me, false)
+    for (const view of scene.views) {
+      if (view.state !== 'Connected' || view.appId === app.id) continue
+      outbox.add(
+        view.appId,
+        participantEvent(cid, newcomer, 'added', false),
+        participantMessagingEvent(cid, newcomer, 'added'),
+        conversationEvent(this.#conversationData(scene, view), 'updated'),
+      )
+      if (view.appId === invitation.fromAppId)
+        outbox.add(
+          view.appId,
+          invitationEvent(this.#invitationData(invitation, scene, view.appId), 'completed'),
+        )
+    }
   }
 
-  #invitationData(
+  /** An invitation ends unanswered (declined, canceled, no answer). */
+  async #end(tx: Tx, outbox: Outbox, invitation: Invitation, reason: FailureReason): Promise<void> {
+    if (invitation.kind === 'messaging') return this.#fail(tx, outbox, invitation, reason)
+    if (await this.#failParticipant(tx, outbox, invitation, reason)) {
+      // It settled the escalation: the connected see Conferenced.
+      const scene = await this.#requireScene(tx, invitation.conversationId)
+      for (const view of scene.views) {
+        if (view.state === 'Connected')
+          outbox.add(view.appId, conversationEvent(this.#conversationData(scene, view), 'updated'))
+      }
+    }
+  }
+
+  /** A startMessaging invitation failed: the conversation ends for everyone in it. */
+  async #fail(tx: Tx, outbox: Outbox, invitation: Invitation, reason: FailureReason): Promise<void> {
+    const cid = invitation.conversationId
+    await tx.messaging.updateInvitation(invitation.id, { state: 'Failed', reason })
+    await tx.messaging.endConversation(cid, this.#clock.now())
+    const scene = await this.#requireScene(tx, cid)
+    const failed = scene.invitations.find((i) => i.id === invitation.id) ?? invitation
+    for (const view of scene.views) {
+      await tx.messaging.removeView(cid, view.appId)
+      const app = await tx.applications.find(view.appId)
+      outbox.add(
+        view.appId,
+        invitationEvent(this.#invitationData(failed, scene, view.appId), 'completed', reason),
+      )
+      if (app) outbox.add(view.appId, messagingEvent(this.#messagingData(cid, 'Disconnected', app)))
+      outbox.add(
+        view.appId,
+        conversationEvent(conversationData(scene.conversation, GONE, undefined, 0), 'deleted'),
+      )
+    }
+    this.#clearTyping(cid)
+    await this.#observer.invitationFailed(tx, outbox, failed, scene.conversation, reason)
+    await this.#observer.conversationEnded(tx, outbox, scene.conversation)
+  }
+
+  /**
+   * An addParticipant invitation failed: it ends on the invitee's endpoints and for the inviter;
+   * the conversation goes on. True when this settled a pending escalation (now Conferenced); the
+   * caller tells the connected.
+   */
+  async #failParticipant(
+    tx: Tx,
+    outbox: Outbox,
     invitation: Invitation,
-    conversation: Conversation,
-    direction: 'Incoming' | 'Outgoing',
-    from: Member,
-  ): InvitationData {
+    reason: FailureReason,
+  ): Promise<boolean> {
+    const cid = invitation.conversationId
+    await tx.messaging.updateInvitation(invitation.id, { state: 'Failed', reason })
+    const before = await this.#requireScene(tx, cid)
+    const invitee = before.members.find((m) => m.userId === invitation.toUserId)
+    if (invitee?.state === 'invited') await tx.messaging.upsertMember({ ...invitee, state: 'left' })
+    const settles = before.conversation.mode === 'escalating'
+    if (settles) await tx.messaging.setConversationMode(cid, 'conference')
+    const ringing = before.views.filter((v) => v.userId === invitation.toUserId && v.state === 'Incoming')
+    for (const view of ringing) await tx.messaging.removeView(cid, view.appId)
+    const scene = await this.#requireScene(tx, cid)
+    const failed = scene.invitations.find((i) => i.id === invitation.id) ?? invitation
+    for (const view of ringing) {
+      const app = await tx.applications.find(view.appId)
+      outbox.add(
+        view.appId,
+        invitationEvent(this.#invitationData(failed, scene, view.appId), 'completed', reason),
+      )
+      if (app) outbox.add(view.appId, messagingEvent(this.#messagingData(cid, 'Disconnected', app)))
+      outbox.add(
+        view.appId,
+        conversationEvent(conversationData(scene.conversation, GONE, undefined, 0), 'deleted'),
+      )
+    }
+    if (await tx.applications.find(invitation.fromAppId)) {
+      outbox.add(
+        invitation.fromAppId,
+        invitationEvent(this.#invitationData(failed, scene, invitation.fromAppId), 'completed', reason),
+      )
+    }
+    await this.#observer.invitationFailed(tx, outbox, failed, scene.conversation, reason)
+    return settles
+  }
+
+  /** A connected endpoint leaves; the conversation ends when fewer than two participants remain. */
+  async #depart(
+    tx: Tx,
+    outbox: Outbox,
+    scene: Scene,
+    view: View,
+    user: User,
+    app: Application,
+  ): Promise<void> {
+    const cid = scene.conversation.id
+    // Invitations this endpoint sent that nobody answered yet end with it.
+    for (const invitation of scene.invitations) {
+      if (invitation.state === 'Connecting' && invitation.fromAppId === view.appId)
+        await this.#failParticipant(tx, outbox, invitation, 'Canceled')
+    }
+    const me = scene.members.find((m) => m.userId === user.id)
+    if (me) await tx.messaging.upsertMember({ ...me, state: 'left' })
+    await tx.messaging.removeView(cid, app.id)
+    const wasTyping = this.#typing.delete(this.#typingKey(cid, user.id))
+    outbox.add(
+      app.id,
+      messagingEvent(this.#messagingData(cid, 'Disconnected', app)),
+      conversationEvent(conversationData(scene.conversation, GONE, undefined, 0), 'deleted'),
+    )
+    const after = await this.#requireScene(tx, cid)
+    const remaining = after.views.filter((v) => v.state === 'Connected')
+    const leaver = participantData(me ?? { uri: user.sipUri, name: user.displayName }, false)
+    const ends = new Set(remaining.map((v) => v.userId)).size < 2
+    for (const other of remaining) {
+      if (wasTyping) outbox.add(other.appId, typingEvent(cid, leaver, 'deleted'))
+      outbox.add(
+        other.appId,
+        participantMessagingEvent(cid, leaver, 'deleted'),
+        participantEvent(cid, leaver, 'deleted', false),
+      )
+      if (!ends) outbox.add(other.appId, conversationEvent(this.#conversationData(after, other), 'updated'))
+    }
+    if (!ends) return
+    // Fewer than two left: invitations still ringing are withdrawn and the conversation ends.
+    for (const invitation of after.invitations) {
+      if (invitation.state === 'Connecting') await this.#failParticipant(tx, outbox, invitation, 'Canceled')
+    }
+    for (const other of remaining) {
+      await tx.messaging.removeView(cid, other.appId)
+      const otherApp = await tx.applications.find(other.appId)
+      if (otherApp)
+        outbox.add(other.appId, messagingEvent(this.#messagingData(cid, 'Disconnected', otherApp), 'Ended'))
+      outbox.add(
+        other.appId,
+        conversationEvent(conversationData(after.conversation, GONE, undefined, 0), 'deleted'),
+      )
+    }
+    await tx.messaging.endConversation(cid, this.#clock.now())
+    this.#clearTyping(cid)
+    await this.#observer.conversationEnded(tx, outbox, after.conversation)
+  }
+
+  // ---- internals: reading and shaping ---------------------------------------------------------
+
+  async #scene(tx: Tx, conversationId: string): Promise<Scene | undefined> {
+    const conversation = await tx.messaging.conversation(conversationId)
+    if (!conversation) return undefined
+    return {
+      conversation,
+      members: await tx.messaging.members(conversationId),
+      views: await tx.messaging.views(conversationId),
+      invitations: await tx.messaging.invitations(conversationId),
+    }
+  }
+
+  async #requireScene(tx: Tx, conversationId: string): Promise<Scene> {
+    const scene = await this.#scene(tx, conversationId)
+    if (!scene) throw new UcwaError('ResourceNotFound')
+    return scene
+  }
+
+  #viewOf(scene: Scene, appId: ApplicationId): View | undefined {
+    return scene.views.find((v) => v.appId === appId)
+  }
+
+  #member(scene: Scene, appId: ApplicationId): Member | undefined {
+    const view = this.#viewOf(scene, appId)
+    return view && scene.members.find((m) => m.userId === view.userId)
+  }
+
+  /**
+   * The participants an application sees, itself included: ringing, itself and the inviter;
+   * calling, itself; connected, everyone connected.
+   */
+  #roster(scene: Scene, view: View): Member[] {
+    const me = scene.members.find((m) => m.userId === view.userId)
+    if (view.state === 'Connected') return scene.members.filter((m) => m.state === 'connected')
+    if (view.state === 'Incoming') {
+      const invitation = scene.invitations.find((i) => i.state === 'Connecting' && i.toUserId === view.userId)
+      const from = invitation && scene.members.find((m) => m.userId === invitation.fromUserId)
+      return [me, from].filter((m): m is Member => m !== undefined)
+    }
+    return me ? [me] : []
+  }
+
+  #stateOf(scene: Scene, view: View): ConversationState {
+    if (view.state !== 'Connected') return view.state
+    const mode = scene.conversation.mode
+    return mode === 'p2p' ? 'Connected' : mode === 'escalating' ? 'Conferencing' : 'Conferenced'
+  }
+
+  #conversationData(scene: Scene, view: View): ConversationData {
+    const me = scene.members.find((m) => m.userId === view.userId)
+    return conversationData(
+      scene.conversation,
+      this.#stateOf(scene, view),
+      me && participantData(me, true),
+      this.#roster(scene, view).length,
+    )
+  }
+
+  #present(scene: Scene, view: View, app: Application): ConversationView {
+    const roster = this.#roster(scene, view)
+    const local = roster.filter((m) => m.userId === view.userId)
+    const others = roster.filter((m) => m.userId !== view.userId)
+    return {
+      conversation: this.#conversationData(scene, view),
+      messaging: this.#messagingData(scene.conversation.id, view.messaging, app),
+      roster: [
+        ...local.map((m) => participantData(m, true)),
+        ...others.map((m) => participantData(m, false)),
+      ],
+      messagingConnected: inConversation(this.#stateOf(scene, view)),
+    }
+  }
+
+  /** An invitation as `appId` sees it: the inviting endpoint, or an endpoint of the invitee. */
+  #invitationData(invitation: Invitation, scene: Scene, appId: ApplicationId): InvitationData {
+    const outgoing = invitation.fromAppId === appId
+    const from = scene.members.find((m) => m.userId === invitation.fromUserId)
+    const invitee = scene.members.find((m) => m.userId === invitation.toUserId)
+    // Answered on another endpoint of the invitee: over here it did not connect.
+    const elsewhere = !outgoing && invitation.state === 'Connected' && invitation.answeredAppId !== appId
+    const state = elsewhere ? 'Failed' : invitation.state
+    const conversation = scene.conversation
     return {
       id: invitation.id,
+      rel: outgoing && invitation.kind === 'participant' ? 'participantInvitation' : 'messagingInvitation',
       conversationId: conversation.id,
-      direction,
-      state: invitation.state,
+      direction: outgoing ? 'Outgoing' : 'Incoming',
+      state,
       importance: conversation.importance,
       subject: conversation.subject,
       threadId: conversation.threadId,
-      operationId: direction === 'Outgoing' ? invitation.operationId : null,
-      from: participantData(from, direction === 'Outgoing'),
+      operationId: outgoing ? invitation.operationId : null,
+      from: participantData(from ?? { uri: '', name: '' }, outgoing),
       toUri: invitation.toUri,
       message: invitation.message,
-      actionable: invitation.state === 'Connecting',
-      acceptedBy: undefined,
+      actionable: state === 'Connecting',
+      acceptedBy: outgoing && state === 'Connected' && invitee ? participantData(invitee, false) : undefined,
     }
   }
 
@@ -615,6 +955,80 @@ export class MessagingService {
       state,
       formats: FORMATS(app.communication.supportedMessageFormats.includes('Html')),
     }
+  }
+
+  #view(
+    conversationId: string,
+    appId: ApplicationId,
+    user: User,
+    state: View['state'],
+    messaging: View['messaging'],
+    sinceSeq: number,
+  ): View {
+    return {
+      conversationId,
+      appId,
+      userId: user.id,
+      state,
+      messaging,
+      sinceSeq,
+      createdAt: this.#clock.now(),
+    }
+  }
+
+  // ---- internals: checks ----------------------------------------------------------------------
+
+  /** The canonical SIP URI of an invitation's `to`; 400 when it is not one or is the caller. */
+  #target(session: Session, raw: string): SipUri {
+    const to = parseSipUri(raw)
+    if (!to) {
+      throw new UcwaError('ParameterValidationFailure', {
+        message: '"to" must be a SIP address (sip:user@domain).',
+        parameters: [{ name: 'to', reason: 'is not a SIP address' }],
+      })
+    }
+    if (to === session.user.sipUri) {
+      throw new UcwaError('ParameterValidationFailure', {
+        message: 'A conversation needs someone else in it.',
+        parameters: [{ name: 'to', reason: 'is the caller' }],
+      })
+    }
+    return to
+  }
+
+  #unreachable(target: User | undefined, recipients: readonly Application[]): FailureReason | undefined {
+    if (!target?.enabled) return 'DestinationNotFound'
+    return recipients.length === 0 ? 'TemporarilyUnavailable' : undefined
+  }
+
+  /** An invitation to one of the caller's endpoints that is still ringing there. */
+  async #incoming(tx: Tx, session: Session, app: Application, invitationId: string): Promise<Invitation> {
+    const invitation = await tx.messaging.invitation(invitationId)
+    if (!invitation || invitation.toUserId !== session.user.id) throw new UcwaError('ResourceNotFound')
+    if (invitation.state !== 'Connecting') {
+      throw new UcwaError('Conflict', { message: 'The invitation was already answered or has ended.' })
+    }
+    const view = await tx.messaging.view(invitation.conversationId, app.id)
+    if (view?.state !== 'Incoming') throw new UcwaError('ResourceNotFound')
+    return invitation
+  }
+
+  async #connected(tx: Tx, session: Session, app: Application, conversationId: string) {
+    const scene = await this.#scene(tx, conversationId)
+    const view = scene && this.#viewOf(scene, app.id)
+    if (!scene || !view || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
+    if (view.state !== 'Connected' || view.messaging !== 'Connected') {
+      throw new UcwaError('Conflict', { message: 'Messaging is not connected in this conversation yet.' })
+    }
+    return { scene, view }
+  }
+
+  /** The user's endpoints that can take an IM now: available, live, with Messaging. */
+  async #receivingEndpoints(user: User, now: number): Promise<Application[]> {
+    const endpoints = await this.#store.applications.listAvailable(user.id)
+    return endpoints.filter(
+      (e) => e.expiresAt > now && e.communication.supportedModalities.includes('Messaging'),
+    )
   }
 
   #clean(content: MessageContent): MessageContent {
@@ -631,10 +1045,12 @@ export class MessagingService {
       : content
   }
 
-  #rateLimit(user: User): void {
+  /** 429 when the user already sent the most messages the window allows. */
+  #checkRate(user: User): void {
     const now = this.#clock.now()
     const windowMs = this.#settings.rateWindowSeconds * 1000
     const recent = (this.#sent.get(user.id) ?? []).filter((t) => now - t < windowMs)
+    this.#sent.set(user.id, recent)
     if (recent.length >= this.#settings.maxMessagesPerWindow) {
       const retry = Math.max(1, Math.ceil(((recent[0] ?? now) + windowMs - now) / 1000))
       throw new UcwaError('TooManyRequests', {
@@ -642,8 +1058,21 @@ export class MessagingService {
         retryAfterSeconds: retry,
       })
     }
-    recent.push(now)
+  }
+
+  /** Counts a stored message against the sender's window (refused ones do not count). */
+  #recordSend(user: User): void {
+    const recent = this.#sent.get(user.id) ?? []
+    recent.push(this.#clock.now())
     this.#sent.set(user.id, recent)
+  }
+
+  #typingKey(conversationId: string, userId: string): string {
+    return `${conversationId}\n${userId}`
+  }
+
+  #clearTyping(conversationId: string): void {
+    for (const key of this.#typing.keys()) if (key.startsWith(`${conversationId}\n`)) this.#typing.delete(key)
   }
 
   async #expireTyping(now: number): Promise<void> {

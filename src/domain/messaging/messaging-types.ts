@@ -3,11 +3,19 @@ import type { ApplicationId, UserId } from '../ids.ts'
 
 export type Importance = 'Normal' | 'Urgent' | 'Emergency'
 
+/**
+ * Two-party until someone is added: `escalating` while the escalation to an ad-hoc conference
+ * waits for its first added participant's answer (clients see `Conferencing`), `conference` from
+ * then on (`Conferenced`; a conference never falls back to two-party).
+ */
+export type ConversationMode = 'p2p' | 'escalating' | 'conference'
+
 export interface Conversation {
   readonly id: string
   readonly threadId: string
   readonly subject: string
   readonly importance: Importance
+  readonly mode: ConversationMode
   readonly createdAt: number
   readonly endedAt: number | null
 }
@@ -22,7 +30,10 @@ export interface Member {
   readonly joinedAt: number
 }
 
+/** An application's place in a conversation, as stored. */
 export type ViewState = 'Incoming' | 'Connecting' | 'Connected' | 'Disconnected'
+/** The conversation's `state` as one application sees it (UCWA ConversationState). */
+export type ConversationState = ViewState | 'Conferencing' | 'Conferenced'
 export type ModalityState = 'Connecting' | 'Connected' | 'Disconnected'
 
 /** One application's view of a conversation: it receives the conversation's events. */
@@ -32,12 +43,20 @@ export interface View {
   readonly userId: UserId
   readonly state: ViewState
   readonly messaging: ModalityState
+  /** Messages with a higher seq are the application's to read (those sent once it was connected). */
+  readonly sinceSeq: number
   readonly createdAt: number
 }
 
 export type InvitationState = 'Connecting' | 'Connected' | 'Failed'
 
-/** Why an invitation failed, as UCWA's reason subcode. */
+/**
+ * `messaging`: startMessaging, which creates the conversation; `participant`: addParticipant into
+ * a connected one (the inviter sees a participantInvitation, the invitee a messagingInvitation).
+ */
+export type InvitationKind = 'messaging' | 'participant'
+
+/** Why an invitation failed (or ended on one endpoint), as UCWA's reason subcode. */
 export type FailureReason =
   | 'Declined'
   | 'NoAnswer'
@@ -45,10 +64,11 @@ export type FailureReason =
   | 'DestinationNotFound'
   | 'DoNotDisturb'
   | 'Canceled'
-  | 'AnsweredElsewhere'
+  | 'ConnectedElsewhere'
 
 export interface Invitation {
   readonly id: string
+  readonly kind: InvitationKind
   readonly conversationId: string
   readonly fromUserId: UserId
   readonly fromAppId: ApplicationId

@@ -24,6 +24,7 @@ export const EMBEDDED_RENDERERS: Readonly<Record<string, EmbeddedRenderer>> = {
     renderCommunication({ id: paths.id, communication: data.communication as CommunicationSettings }, paths),
   presenceSubscription: renderEmbeddedPresenceSubscription,
   messagingInvitation: (data, _ref, paths) => renderInvitation(data as unknown as InvitationData, paths),
+  participantInvitation: (data, _ref, paths) => renderInvitation(data as unknown as InvitationData, paths),
   conversation: (data, _ref, paths) => renderConversation(data as unknown as ConversationData, paths),
   messaging: (data, _ref, paths) => renderMessaging(data as unknown as MessagingData, paths),
   message: (data, _ref, paths) => renderMessage(data as unknown as MessageData, paths),

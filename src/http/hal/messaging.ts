@@ -2,12 +2,13 @@
 // the SendAnIM / ReceiveAnIM traces show (ucwa-protocol §7). Used by the routes and, through
 // EMBEDDED_RENDERERS, for resources embedded in events.
 import { toDataUri } from '../../domain/messaging/data-uri.ts'
-import type {
-  ConversationData,
-  InvitationData,
-  MessageData,
-  MessagingData,
-  ParticipantData,
+import {
+  type ConversationData,
+  type InvitationData,
+  inConversation,
+  type MessageData,
+  type MessagingData,
+  type ParticipantData,
 } from '../../domain/messaging/messaging-events.ts'
 import { bare, hrefOf } from './refs.ts'
 import { aspNetDate, type HalLink, type HalResource } from './resources.ts'
@@ -42,7 +43,7 @@ export function renderParticipant(cid: string, p: ParticipantData, paths: AppPat
 
 export function renderConversation(data: ConversationData, paths: AppPaths): HalResource {
   const self = href('conversation', [data.id], paths)
-  const connected = data.state === 'Connected'
+  const connected = inConversation(data.state)
   return {
     state: data.state,
     threadId: data.threadId,
@@ -62,6 +63,11 @@ export function renderConversation(data: ConversationData, paths: AppPaths): Hal
       participants: link(`${self}/participants`),
       ...(connected && data.local
         ? { localParticipant: link(href('participant', [data.id, data.local.uri], paths), data.local.name) }
+        : {}),
+      ...(connected
+        ? {
+            addParticipant: link(`${paths.app}/communication/participantInvitations?conversation=${data.id}`),
+          }
         : {}),
     },
   }
@@ -87,8 +93,13 @@ export function renderMessaging(data: MessagingData, paths: AppPaths): HalResour
   }
 }
 
+/**
+ * A messagingInvitation (either side) or the inviter's participantInvitation (addParticipant),
+ * which adds the invitee's address as `to` and, once joined, a `participant` link.
+ */
 export function renderInvitation(data: InvitationData, paths: AppPaths): HalResource {
-  const self = href('messagingInvitation', [data.id], paths)
+  const self = href(data.rel, [data.id], paths)
+  const added = data.rel === 'participantInvitation'
   const cid = data.conversationId
   const conversation = href('conversation', [cid], paths)
   const messaging = href('messaging', [cid], paths)
@@ -96,12 +107,14 @@ export function renderInvitation(data: InvitationData, paths: AppPaths): HalReso
     self: link(self),
     to: link(`${paths.app}/people/${bare(data.toUri)}`),
     conversation: link(conversation),
-    messaging: link(messaging),
+    ...(added ? {} : { messaging: link(messaging) }),
   }
   const embedded: Record<string, unknown> = {}
   if (data.direction === 'Outgoing') {
     links.from = link(href('participant', [cid, data.from.uri], paths), data.from.name)
-    if (data.actionable) links.cancel = link(`${messaging}/terminate`)
+    if (data.actionable) links.cancel = link(added ? `${self}/cancel` : `${messaging}/terminate`)
+    if (added && data.acceptedBy)
+      links.participant = link(href('participant', [cid, data.acceptedBy.uri], paths), data.acceptedBy.name)
   } else {
     embedded.from = renderParticipant(cid, { ...data.from, local: false }, paths)
     if (data.actionable) {
@@ -118,7 +131,8 @@ export function renderInvitation(data: InvitationData, paths: AppPaths): HalReso
     state: data.state,
     ...(data.operationId ? { operationId: data.operationId } : {}),
     subject: data.subject,
-    rel: 'messagingInvitation',
+    ...(added ? { to: data.toUri } : {}),
+    rel: data.rel,
     _links: links,
     ...(Object.keys(embedded).length > 0 ? { _embedded: embedded } : {}),
   }

@@ -27,6 +27,7 @@ export const HREFS: Readonly<Record<string, HrefOf>> = {
   conversations: (a) => `${a}/communication/conversations`,
   conversation,
   messagingInvitation: (a, ids) => `${a}/communication/messagingInvitations/${id(ids)}`,
+  participantInvitation: (a, ids) => `${a}/communication/participantInvitations/${id(ids)}`,
   messaging: (a, ids) => `${conversation(a, ids)}/messaging`,
   participants: (a, ids) => `${conversation(a, ids)}/participants`,
   participant,
@@ -34,6 +35,17 @@ export const HREFS: Readonly<Record<string, HrefOf>> = {
   participantMessaging: (a, ids) => `${participant(a, ids)}/messaging`,
   message: (a, ids) => `${conversation(a, ids)}/messaging/messages/${id(ids, 1)}`,
   typingParticipants: (a, ids) => `${conversation(a, ids)}/messaging/typingParticipants`,
+  missedItems: (a) => `${a}/communication/missedItems`,
+  conversationLogs: (a) => `${a}/communication/conversationLogs`,
+  conversationLog: (a, ids) => `${a}/communication/conversationLogs/${id(ids)}`,
+  conversationLogTranscripts: (a, ids) =>
+    `${a}/communication/conversationLogs/${id(ids)}/conversationLogTranscripts`,
+  // One transcript entry: ids [log id, entry key].
+  conversationLogTranscript: (a, ids) =>
+    `${a}/communication/conversationLogs/${id(ids)}/conversationLogTranscripts/${id(ids, 1)}`,
+  // One recipient of a log: ids [log id, SIP URI].
+  conversationLogRecipient: (a, ids) =>
+    `${a}/communication/conversationLogs/${id(ids)}/conversationLogRecipients/${bare(id(ids, 1))}`,
   application: (a) => a,
   me: (a) => `${a}/me`,
   presence: (a) => `${a}/me/presence`,

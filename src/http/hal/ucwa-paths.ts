@@ -102,5 +102,7 @@ export function communicationLinks(a: string): Record<string, string> {
     startMessaging: `${c}/messagingInvitations`,
     startOnlineMeeting: `${c}/onlineMeetingInvitations?onlineMeetingUri=adhoc`,
     joinOnlineMeeting: `${c}/onlineMeetingInvitations`,
+    missedItems: `${c}/missedItems`,
+    conversationLogs: `${c}/conversationLogs`,
   }
 }

@@ -4,6 +4,7 @@ import type { ApplicationService } from '../../domain/applications/application-s
 import type { Application } from '../../domain/applications/application-types.ts'
 import type { ContactService } from '../../domain/contacts/contact-service.ts'
 import type { EventChannel } from '../../domain/events/event-channel.ts'
+import type { ConversationLogService } from '../../domain/messaging/history-service.ts'
 import type { MessagingService } from '../../domain/messaging/messaging-service.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
@@ -16,6 +17,7 @@ export interface UcwaDeps {
   readonly subscriptions: SubscriptionService
   readonly contacts: ContactService
   readonly messaging: MessagingService
+  readonly conversationLogs: ConversationLogService
   readonly channel: EventChannel
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly authenticate: Authenticate

@@ -20,6 +20,7 @@ import { readInput } from '../input.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 import { communicationRoutes } from './communication.ts'
+import { conversationLogRoutes } from './conversation-logs.ts'
 import { eventRoutes } from './events.ts'
 import { meRoutes } from './me.ts'
 import { messagingRoutes } from './messaging.ts'
@@ -100,6 +101,7 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       subscriptionRoutes(scoped, deps)
       peopleRoutes(scoped, deps)
       messagingRoutes(scoped, deps)
+      conversationLogRoutes(scoped, deps)
       eventRoutes(scoped, { channel: deps.channel, renderers: EMBEDDED_RENDERERS, ...deps.events })
     },
     { prefix: '/:appId' },

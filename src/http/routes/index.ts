@@ -6,6 +6,7 @@ import type { AuthService } from '../../domain/auth/auth-service.ts'
 import type { AutodiscoverService } from '../../domain/autodiscover/autodiscover-service.ts'
 import type { ContactService } from '../../domain/contacts/contact-service.ts'
 import type { EventChannel } from '../../domain/events/event-channel.ts'
+import type { ConversationLogService } from '../../domain/messaging/history-service.ts'
 import type { MessagingService } from '../../domain/messaging/messaging-service.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
@@ -24,6 +25,7 @@ export interface RouteDeps {
   readonly subscriptions: SubscriptionService
   readonly contacts: ContactService
   readonly messaging: MessagingService
+  readonly conversationLogs: ConversationLogService
   readonly channel: EventChannel
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly ready: () => Promise<Record<string, boolean>>
@@ -55,6 +57,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: 
           subscriptions: deps.subscriptions,
           contacts: deps.contacts,
           messaging: deps.messaging,
+          conversationLogs: deps.conversationLogs,
           channel: deps.channel,
           events: deps.events,
           authenticate,

@@ -1,12 +1,12 @@
 // Instant messaging resources (ucwa-protocol §7): startMessaging (messagingInvitations), the
-// invitation with accept/decline, conversations, messaging with sendMessage / typing /
-// terminate, participants and messages. Paths follow the real layout (§13), with the aliases
-// clients build themselves. See docs/messaging.md.
+// invitation with accept/decline, addParticipant (participantInvitations), conversations,
+// messaging with sendMessage / typing / terminate, participants and messages. Paths follow the
+// real layout (§13), with the aliases clients build themselves and the doc samples use.
+// See docs/messaging.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { UcwaError } from '../../domain/errors.ts'
 import { fromDataUri } from '../../domain/messaging/data-uri.ts'
-import { conversationData, participantData } from '../../domain/messaging/messaging-events.ts'
 import type { ContentType } from '../../domain/messaging/messaging-types.ts'
 import { requireSession } from '../context.ts'
 import {
@@ -31,6 +31,10 @@ const StartMessagingInput = Type.Object({
   sessionContext: Type.Optional(Type.String({ maxLength: 50 })),
   telemetryId: Type.Optional(Type.Unknown()),
   _links: Type.Optional(Type.Object({ message: Type.Optional(Type.Object({ href: Type.String() })) })),
+})
+const AddParticipantInput = Type.Object({
+  to: Type.String({ minLength: 1, maxLength: 300 }),
+  operationId: Type.Optional(Type.String({ maxLength: 50 })),
 })
 
 type Params = { cid: string; id: string; seq: string; sip: string }
@@ -75,7 +79,7 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
 
   app.get('/communication/messagingInvitations/:id', async (req, reply) => {
     const { id } = req.params as Params
-    const data = await messaging.invitation(requireSession(req), requireApp(req), id)
+    const data = await messaging.invitation(requireSession(req), requireApp(req), id, 'messagingInvitation')
     return sendResource(req, reply, renderInvitation(data, pathsOf(req)))
   })
   app.post('/communication/messagingInvitations/:id/accept', async (req, reply) => {
@@ -89,26 +93,48 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
     return reply.code(204).send()
   })
 
+  // addParticipant: the conversation's link is …/participantInvitations?conversation=<cid>; the
+  // doc samples POST …/conversations/<cid>/addParticipant.
+  const addParticipant = async (req: FastifyRequest, reply: FastifyReply, cid: string | undefined) => {
+    if (!cid) {
+      throw new UcwaError('ParameterValidationFailure', {
+        message: 'Name the conversation: participantInvitations?conversation=<id>.',
+        parameters: [{ name: 'conversation', reason: 'is required' }],
+      })
+    }
+    const input = readInput(AddParticipantInput, req.body ?? {})
+    const id = await messaging.addParticipant(requireSession(req), requireApp(req), cid, {
+      to: input.to,
+      operationId: input.operationId ?? queryValue(req, 'operationid'),
+    })
+    return reply
+      .code(201)
+      .header('location', hrefOf({ rel: 'participantInvitation', ids: [id] }, pathsOf(req)))
+      .send()
+  }
+  app.post('/communication/participantInvitations', (req, reply) =>
+    addParticipant(req, reply, queryValue(req, 'conversation')),
+  )
+  app.post('/communication/conversations/:cid/addParticipant', (req, reply) =>
+    addParticipant(req, reply, (req.params as Params).cid),
+  )
+  app.get('/communication/participantInvitations/:id', async (req, reply) => {
+    const { id } = req.params as Params
+    const data = await messaging.invitation(requireSession(req), requireApp(req), id, 'participantInvitation')
+    return sendResource(req, reply, renderInvitation(data, pathsOf(req)))
+  })
+  app.post('/communication/participantInvitations/:id/cancel', async (req, reply) => {
+    await messaging.cancelParticipant(requireSession(req), requireApp(req), (req.params as Params).id)
+    return reply.code(204).send()
+  })
+
   app.get('/communication/conversations', async (req, reply) => {
     const paths = pathsOf(req)
     const all = await messaging.conversations(requireSession(req), requireApp(req))
-    const session = requireSession(req)
     return sendResource(req, reply, {
       rel: 'conversations',
       _links: { self: { href: `${paths.app}/communication/conversations` } },
-      _embedded: {
-        conversation: all.map(({ conversation, view, members }) =>
-          renderConversation(
-            conversationData(
-              conversation,
-              view.state,
-              local(members, session.user.id),
-              members.filter((m) => m.state !== 'left').length,
-            ),
-            paths,
-          ),
-        ),
-      },
+      _embedded: { conversation: all.map((v) => renderConversation(v.conversation, paths)) },
     })
   })
 
@@ -116,17 +142,8 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
     messaging.conversation(requireSession(req), requireApp(req), (req.params as Params).cid)
 
   app.get('/communication/conversations/:cid', async (req, reply) => {
-    const { conversation, view, members } = await conversationOf(req)
-    const session = requireSession(req)
-    const count = members.filter((m) => m.state !== 'left').length
-    return sendResource(
-      req,
-      reply,
-      renderConversation(
-        conversationData(conversation, view.state, local(members, session.user.id), count),
-        pathsOf(req),
-      ),
-    )
+    const { conversation } = await conversationOf(req)
+    return sendResource(req, reply, renderConversation(conversation, pathsOf(req)))
   })
   const leave = async (req: FastifyRequest, reply: FastifyReply) => {
     await messaging.leave(requireSession(req), requireApp(req), (req.params as Params).cid)
@@ -137,12 +154,11 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
   app.post('/communication/conversations/:cid/messaging/stopMessaging', leave)
 
   app.get('/communication/conversations/:cid/messaging', async (req, reply) => {
-    const { view } = await conversationOf(req)
-    const data = messaging.messagingData(view.conversationId, view.messaging, requireApp(req))
-    return sendResource(req, reply, renderMessaging(data, pathsOf(req)))
+    const view = await conversationOf(req)
+    return sendResource(req, reply, renderMessaging(view.messaging, pathsOf(req)))
   })
 
-  app.post('/communication/conversations/:cid/messaging/messages', async (req, reply) => {
+  const sendMessage = async (req: FastifyRequest, reply: FastifyReply) => {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
     if (contentType !== 'text/plain' && contentType !== 'text/html') {
       throw new UcwaError('UnsupportedMediaType', { message: 'Send the message as text/plain or text/html.' })
@@ -163,70 +179,64 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
         hrefOf({ rel: 'message', ids: [message.conversationId, String(message.seq)] }, pathsOf(req)),
       )
       .send()
-  })
+  }
+  app.post('/communication/conversations/:cid/messaging/messages', sendMessage)
+  app.post('/communication/conversations/:cid/messaging/sendMessage', sendMessage)
   app.get('/communication/conversations/:cid/messaging/messages/:seq', async (req, reply) => {
     const { cid, seq } = req.params as Params
     if (!/^\d{1,15}$/.test(seq)) throw new UcwaError('ResourceNotFound')
     const data = await messaging.message(requireSession(req), requireApp(req), cid, Number(seq))
     return sendResource(req, reply, renderMessage(data, pathsOf(req)))
   })
-  app.post('/communication/conversations/:cid/messaging/typing', async (req, reply) => {
+  const typing = async (req: FastifyRequest, reply: FastifyReply) => {
     await messaging.typing(requireSession(req), requireApp(req), (req.params as Params).cid)
     return reply.code(204).send()
-  })
+  }
+  app.post('/communication/conversations/:cid/messaging/typing', typing)
+  app.post('/communication/conversations/:cid/messaging/setIsTyping', typing)
   app.get('/communication/conversations/:cid/messaging/typingParticipants', async (req, reply) => {
-    const { conversation, members } = await conversationOf(req)
+    const { cid } = req.params as Params
     const paths = pathsOf(req)
-    const typing = messaging.typingIn(requireSession(req), conversation.id, members)
+    const typists = await messaging.typingIn(requireSession(req), requireApp(req), cid)
     return sendResource(req, reply, {
       rel: 'typingParticipants',
-      _links: { self: { href: hrefOf({ rel: 'typingParticipants', ids: [conversation.id] }, paths) } },
-      _embedded: { participant: typing.map((p) => renderParticipant(conversation.id, p, paths)) },
+      _links: { self: { href: hrefOf({ rel: 'typingParticipants', ids: [cid] }, paths) } },
+      _embedded: { participant: typists.map((p) => renderParticipant(cid, p, paths)) },
     })
   })
 
   app.get('/communication/conversations/:cid/participants', async (req, reply) => {
-    const { conversation, members } = await conversationOf(req)
+    const { conversation, roster } = await conversationOf(req)
     const paths = pathsOf(req)
-    const session = requireSession(req)
-    const present = members.filter((m) => m.state === 'connected')
     return sendResource(req, reply, {
       rel: 'participants',
       _links: { self: { href: hrefOf({ rel: 'participants', ids: [conversation.id] }, paths) } },
-      _embedded: {
-        participant: present.map((m) =>
-          renderParticipant(conversation.id, participantData(m, m.userId === session.user.id), paths),
-        ),
-      },
+      _embedded: { participant: roster.map((p) => renderParticipant(conversation.id, p, paths)) },
     })
   })
-  app.get('/communication/conversations/:cid/participants/:sip', async (req, reply) => {
-    const { conversation, members } = await conversationOf(req)
-    const session = requireSession(req)
+  const participantOf = async (req: FastifyRequest) => {
+    const view = await conversationOf(req)
     const wanted = bare(decodeURIComponent((req.params as Params).sip))
-    const member = members.find((m) => bare(m.uri) === wanted && m.state !== 'left')
-    if (!member) throw new UcwaError('ResourceNotFound')
-    const data = participantData(member, member.userId === session.user.id)
-    return sendResource(req, reply, renderParticipant(conversation.id, data, pathsOf(req)))
+    const participant = view.roster.find((p) => bare(p.uri) === wanted)
+    if (!participant) throw new UcwaError('ResourceNotFound')
+    return { view, participant }
+  }
+  app.get('/communication/conversations/:cid/participants/:sip', async (req, reply) => {
+    const { view, participant } = await participantOf(req)
+    return sendResource(req, reply, renderParticipant(view.conversation.id, participant, pathsOf(req)))
   })
   app.get('/communication/conversations/:cid/participants/:sip/messaging', async (req, reply) => {
-    const { conversation, members } = await conversationOf(req)
+    const { view, participant } = await participantOf(req)
+    // participantMessaging exists once the application takes part in messaging (added events).
+    if (!view.messagingConnected) throw new UcwaError('ResourceNotFound')
     const paths = pathsOf(req)
-    const wanted = bare(decodeURIComponent((req.params as Params).sip))
-    const member = members.find((m) => bare(m.uri) === wanted && m.state === 'connected')
-    if (!member) throw new UcwaError('ResourceNotFound')
-    const participant = hrefOf({ rel: 'participant', ids: [conversation.id, member.uri] }, paths)
+    const self = hrefOf({ rel: 'participant', ids: [view.conversation.id, participant.uri] }, paths)
     return sendResource(req, reply, {
       rel: 'participantMessaging',
       _links: {
-        self: { href: `${participant}/messaging` },
-        participant: { href: participant, title: member.name },
+        self: { href: `${self}/messaging` },
+        participant: { href: self, title: participant.name },
       },
     })
   })
-}
-
-function local(members: readonly { userId: string; uri: string; name: string }[], userId: string) {
-  const me = members.find((m) => m.userId === userId)
-  return me && participantData(me, true)
 }

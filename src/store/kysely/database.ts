@@ -116,6 +116,8 @@ export interface ConversationsTable {
   thread_id: string
   subject: Generated<string>
   importance: Generated<string>
+  /** p2p | escalating | conference */
+  mode: Generated<string>
   created_at: number
   ended_at: number | null
 }
@@ -139,11 +141,15 @@ export interface ConversationViewsTable {
   state: string
   /** the messaging modality's state: Connecting | Connected | Disconnected */
   messaging: string
+  /** messages with a higher seq are this view's to read */
+  since_seq: Generated<number>
   created_at: number
 }
 
 export interface InvitationsTable {
   id: string
+  /** messaging (startMessaging) | participant (addParticipant) */
+  kind: Generated<string>
   conversation_id: string
   from_user_id: string
   from_app_id: string
@@ -171,7 +177,43 @@ export interface MessagesTable {
   created_at: number
 }
 
+/** One user's record of one past conversation (docs/messaging.md). */
+export interface ConversationLogsTable {
+  id: string
+  user_id: string
+  conversation_id: string
+  thread_id: string
+  subject: string
+  importance: string
+  /** Incoming | Outgoing */
+  direction: string
+  /** Missed | Archived */
+  status: string
+  unread: number
+  preview: string
+  /** JSON array of {uri, name}: the other people in the conversation. */
+  recipients: string
+  started_at: number
+  last_at: number
+  ended_at: number | null
+}
+
+/** One message of a conversation log's transcript. */
+export interface ConversationLogEntriesTable {
+  log_id: string
+  entry_key: string
+  ord: number
+  sender_user_id: string | null
+  sender_uri: string
+  sender_name: string
+  content_type: string
+  body: string
+  created_at: number
+}
+
 export interface Database {
+  conversation_logs: ConversationLogsTable
+  conversation_log_entries: ConversationLogEntriesTable
   conversation_members: ConversationMembersTable
   conversation_views: ConversationViewsTable
   conversations: ConversationsTable

@@ -6,6 +6,7 @@ import type { Store } from '../../domain/ports.ts'
 import { MIGRATIONS } from '../migrations/index.ts'
 import { KyselyApplicationStore } from './application-repository.ts'
 import { KyselyContactStore } from './contact-repository.ts'
+import { KyselyConversationLogStore } from './conversation-log-repository.ts'
 import type { Database } from './database.ts'
 import { KyselyEventStore } from './event-repository.ts'
 import { KyselyMessagingStore } from './messaging-repository.ts'
@@ -27,6 +28,7 @@ function repositories(db: Kysely<Database>): Omit<Repositories, 'ping'> {
     subscriptions: new KyselySubscriptionStore(db),
     privacy: new KyselyPrivacyStore(db),
     messaging: new KyselyMessagingStore(db),
+    conversationLogs: new KyselyConversationLogStore(db),
     contacts: new KyselyContactStore(db),
   }
 }
@@ -41,6 +43,7 @@ export class KyselyStore implements Store {
   readonly subscriptions
   readonly privacy
   readonly messaging
+  readonly conversationLogs
   readonly contacts
 
   constructor(db: Kysely<Database>) {
@@ -54,6 +57,7 @@ export class KyselyStore implements Store {
     this.subscriptions = repos.subscriptions
     this.privacy = repos.privacy
     this.messaging = repos.messaging
+    this.conversationLogs = repos.conversationLogs
     this.contacts = repos.contacts
   }
 

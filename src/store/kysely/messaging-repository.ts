@@ -3,9 +3,11 @@ import { type ApplicationId, asApplicationId, asUserId } from '../../domain/ids.
 import type {
   ContentType,
   Conversation,
+  ConversationMode,
   FailureReason,
   Importance,
   Invitation,
+  InvitationKind,
   InvitationState,
   Member,
   Message,
@@ -70,6 +72,7 @@ export class KyselyMessagingStore implements MessagingStore {
         thread_id: c.threadId,
         subject: c.subject,
         importance: c.importance,
+        mode: c.mode,
         created_at: c.createdAt,
         ended_at: c.endedAt,
       })
@@ -84,6 +87,7 @@ export class KyselyMessagingStore implements MessagingStore {
         threadId: row.thread_id,
         subject: row.subject,
         importance: row.importance as Importance,
+        mode: row.mode as ConversationMode,
         createdAt: Number(row.created_at),
         endedAt: row.ended_at === null ? null : Number(row.ended_at),
       }
@@ -92,6 +96,10 @@ export class KyselyMessagingStore implements MessagingStore {
 
   async endConversation(id: string, at: number): Promise<void> {
     await this.#db.updateTable('conversations').set({ ended_at: at }).where('id', '=', id).execute()
+  }
+
+  async setConversationMode(id: string, mode: ConversationMode): Promise<void> {
+    await this.#db.updateTable('conversations').set({ mode }).where('id', '=', id).execute()
   }
 
   async upsertMember(m: Member): Promise<void> {
@@ -131,10 +139,13 @@ export class KyselyMessagingStore implements MessagingStore {
         user_id: v.userId,
         state: v.state,
         messaging: v.messaging,
+        since_seq: v.sinceSeq,
         created_at: v.createdAt,
       })
       .onConflict((oc) =>
-        oc.columns(['conversation_id', 'app_id']).doUpdateSet({ state: v.state, messaging: v.messaging }),
+        oc
+          .columns(['conversation_id', 'app_id'])
+          .doUpdateSet({ state: v.state, messaging: v.messaging, since_seq: v.sinceSeq }),
       )
       .execute()
   }
@@ -171,6 +182,7 @@ export class KyselyMessagingStore implements MessagingStore {
       .insertInto('invitations')
       .values({
         id: i.id,
+        kind: i.kind,
         conversation_id: i.conversationId,
         from_user_id: i.fromUserId,
         from_app_id: i.fromAppId,
@@ -193,14 +205,15 @@ export class KyselyMessagingStore implements MessagingStore {
     return row && toInvitation(row)
   }
 
-  async pendingInvitation(conversationId: string): Promise<Invitation | undefined> {
-    const row = await this.#db
+  async invitations(conversationId: string): Promise<Invitation[]> {
+    const rows = await this.#db
       .selectFrom('invitations')
       .selectAll()
       .where('conversation_id', '=', conversationId)
-      .where('state', '=', 'Connecting')
-      .executeTakeFirst()
-    return row && toInvitation(row)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+    return rows.map(toInvitation)
   }
 
   async updateInvitation(
@@ -255,6 +268,14 @@ export class KyselyMessagingStore implements MessagingStore {
       .executeTakeFirst()
     return row && toMessage(row)
   }
+
+  async lastMessageSeq(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.max('seq').as('last'))
+      .executeTakeFirst()
+    return Number(row?.last ?? 0)
+  }
 }
 
 function toMember(r: Selectable<ConversationMembersTable>): Member {
@@ -275,6 +296,7 @@ function toView(r: Selectable<ConversationViewsTable>): View {
     userId: asUserId(r.user_id),
     state: r.state as ViewState,
     messaging: r.messaging as ModalityState,
+    sinceSeq: Number(r.since_seq),
     createdAt: Number(r.created_at),
   }
 }
@@ -282,6 +304,7 @@ function toView(r: Selectable<ConversationViewsTable>): View {
 function toInvitation(r: Selectable<InvitationsTable>): Invitation {
   return {
     id: r.id,
+    kind: r.kind as InvitationKind,
     conversationId: r.conversation_id,
     fromUserId: asUserId(r.from_user_id),
     fromAppId: asApplicationId(r.from_app_id),

@@ -1,0 +1,274 @@
+// Conversation history and missed conversations (docs/messaging.md): conversation_logs (one per
+// user and conversation) and their transcripts, conversation_log_entries.
+import type { Kysely, Selectable } from 'kysely'
+import { asUserId, type UserId } from '../../domain/ids.ts'
+import type {
+  ConversationLog,
+  ConversationLogStatus,
+  LogEntry,
+  LogParty,
+  MissedCounts,
+  OpeningInvitation,
+} from '../../domain/messaging/history-types.ts'
+import type { ContentType, Importance } from '../../domain/messaging/messaging-types.ts'
+import type { ConversationLogStore } from '../../domain/ports.ts'
+import type { ConversationLogEntriesTable, ConversationLogsTable, Database } from './database.ts'
+
+export class KyselyConversationLogStore implements ConversationLogStore {
+  readonly #db: Kysely<Database>
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  async insert(log: ConversationLog): Promise<void> {
+    await this.#db
+      .insertInto('conversation_logs')
+      .values({
+        id: log.id,
+        user_id: log.userId,
+        conversation_id: log.conversationId,
+        thread_id: log.threadId,
+        subject: log.subject,
+        importance: log.importance,
+        direction: log.direction,
+        status: log.status,
+        unread: log.unread ? 1 : 0,
+        preview: log.preview,
+        recipients: JSON.stringify(log.recipients),
+        started_at: log.startedAt,
+        last_at: log.lastAt,
+        ended_at: log.endedAt,
+      })
+      .execute()
+  }
+
+  async find(userId: UserId, id: string): Promise<ConversationLog | undefined> {
+    const row = await this.#db
+      .selectFrom('conversation_logs')
+      .selectAll()
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst()
+    return row && toLog(row)
+  }
+
+  async ofConversation(conversationId: string): Promise<ConversationLog[]> {
+    const rows = await this.#db
+      .selectFrom('conversation_logs')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .execute()
+    return rows.map(toLog)
+  }
+
+  async list(userId: UserId, limit: number): Promise<ConversationLog[]> {
+    const rows = await this.#db
+      .selectFrom('conversation_logs')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute()
+    return rows.map(toLog)
+  }
+
+  async counts(userId: UserId): Promise<MissedCounts> {
+    const row = await this.#db
+      .selectFrom('conversation_logs')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('logs'),
+        eb.fn.sum<number>(eb.case().when('status', '=', 'Missed').then(1).else(0).end()).as('missed'),
+        eb.fn
+          .sum<number>(
+            eb
+              .case()
+              .when(eb.and([eb('status', '=', 'Missed'), eb('unread', '=', 1)]))
+              .then(1)
+              .else(0)
+              .end(),
+          )
+          .as('unread'),
+      ])
+      .where('user_id', '=', userId)
+      .executeTakeFirst()
+    return {
+      missedConversationsCount: Number(row?.missed ?? 0),
+      unreadMissedConversationsCount: Number(row?.unread ?? 0),
+      conversationLogsCount: Number(row?.logs ?? 0),
+    }
+  }
+
+  async markRead(userId: UserId, id: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('conversation_logs')
+      .set({ unread: 0 })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('unread', '=', 1)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0
+  }
+
+  async touch(ids: readonly string[], at: number): Promise<void> {
+    if (ids.length === 0) return
+    await this.#db
+      .updateTable('conversation_logs')
+      .set({ last_at: at })
+      .where('id', 'in', ids)
+      .where('last_at', '<', at)
+      .execute()
+  }
+
+  async setRecipients(id: string, recipients: readonly LogParty[]): Promise<void> {
+    await this.#db
+      .updateTable('conversation_logs')
+      .set({ recipients: JSON.stringify(recipients) })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  async endConversation(conversationId: string, at: number): Promise<void> {
+    await this.#db
+      .updateTable('conversation_logs')
+      .set({ ended_at: at })
+      .where('conversation_id', '=', conversationId)
+      .where('ended_at', 'is', null)
+      .execute()
+  }
+
+  async remove(userId: UserId, id: string): Promise<ConversationLog | undefined> {
+    const log = await this.find(userId, id)
+    if (!log) return undefined
+    await this.#db.deleteFrom('conversation_log_entries').where('log_id', '=', id).execute()
+    await this.#db.deleteFrom('conversation_logs').where('id', '=', id).execute()
+    return log
+  }
+
+  async removeOlderThan(before: number, limit: number): Promise<ConversationLog[]> {
+    const rows = await this.#db
+      .selectFrom('conversation_logs')
+      .selectAll()
+      .where('last_at', '<', before)
+      .orderBy('last_at')
+      .limit(limit)
+      .execute()
+    if (rows.length === 0) return []
+    const ids = rows.map((r) => r.id)
+    await this.#db.deleteFrom('conversation_log_entries').where('log_id', 'in', ids).execute()
+    await this.#db.deleteFrom('conversation_logs').where('id', 'in', ids).execute()
+    return rows.map(toLog)
+  }
+
+  async addEntries(entries: readonly LogEntry[]): Promise<void> {
+    if (entries.length === 0) return
+    await this.#db
+      .insertInto('conversation_log_entries')
+      .values(
+        entries.map((e) => ({
+          log_id: e.logId,
+          entry_key: e.key,
+          ord: e.ord,
+          sender_user_id: e.senderUserId,
+          sender_uri: e.sender.uri,
+          sender_name: e.sender.name,
+          content_type: e.contentType,
+          body: e.body,
+          created_at: e.createdAt,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['log_id', 'entry_key']).doNothing())
+      .execute()
+  }
+
+  async entries(logId: string, offset: number, limit: number): Promise<LogEntry[]> {
+    const rows = await this.#db
+      .selectFrom('conversation_log_entries')
+      .selectAll()
+      .where('log_id', '=', logId)
+      .orderBy('created_at')
+      .orderBy('ord')
+      .limit(limit)
+      .offset(offset)
+      .execute()
+    return rows.map(toEntry)
+  }
+
+  async entry(logId: string, key: string): Promise<LogEntry | undefined> {
+    const row = await this.#db
+      .selectFrom('conversation_log_entries')
+      .selectAll()
+      .where('log_id', '=', logId)
+      .where('entry_key', '=', key)
+      .executeTakeFirst()
+    return row && toEntry(row)
+  }
+
+  async openingInvitation(conversationId: string): Promise<OpeningInvitation | undefined> {
+    const row = await this.#db
+      .selectFrom('invitations')
+      .select(['id', 'from_user_id', 'to_user_id', 'state', 'message_type', 'message_body', 'created_at'])
+      .where('conversation_id', '=', conversationId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst()
+    if (!row) return undefined
+    return {
+      id: row.id,
+      fromUserId: asUserId(row.from_user_id),
+      toUserId: row.to_user_id === null ? null : asUserId(row.to_user_id),
+      state: row.state as OpeningInvitation['state'],
+      message:
+        row.message_type === null || row.message_body === null
+          ? null
+          : { contentType: row.message_type as ContentType, body: row.message_body },
+      createdAt: Number(row.created_at),
+    }
+  }
+}
+
+function parties(json: string): LogParty[] {
+  try {
+    const value = JSON.parse(json) as unknown
+    if (!Array.isArray(value)) return []
+    return value
+      .filter((p): p is { uri: string; name?: string } => typeof p?.uri === 'string')
+      .map((p) => ({ uri: p.uri, name: typeof p.name === 'string' ? p.name : '' }))
+  } catch {
+    return []
+  }
+}
+
+function toLog(r: Selectable<ConversationLogsTable>): ConversationLog {
+  return {
+    id: r.id,
+    userId: asUserId(r.user_id),
+    conversationId: r.conversation_id,
+    threadId: r.thread_id,
+    subject: r.subject,
+    importance: r.importance as Importance,
+    direction: r.direction === 'Outgoing' ? 'Outgoing' : 'Incoming',
+    status: r.status as ConversationLogStatus,
+    unread: Number(r.unread) === 1,
+    preview: r.preview,
+    recipients: parties(r.recipients),
+    startedAt: Number(r.started_at),
+    lastAt: Number(r.last_at),
+    endedAt: r.ended_at === null ? null : Number(r.ended_at),
+  }
+}
+
+function toEntry(r: Selectable<ConversationLogEntriesTable>): LogEntry {
+  return {
+    logId: r.log_id,
+    key: r.entry_key,
+    ord: Number(r.ord),
+    senderUserId: r.sender_user_id === null ? null : asUserId(r.sender_user_id),
+    sender: { uri: r.sender_uri, name: r.sender_name },
+    contentType: r.content_type as ContentType,
+    body: r.body,
+    createdAt: Number(r.created_at),
+  }
+}

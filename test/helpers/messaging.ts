@@ -1,0 +1,133 @@
+// Instant-messaging steps shared by the messaging tests: start a conversation, connect it, read
+// events and message bodies.
+import assert from 'node:assert/strict'
+import type { Client as ConsistencyClient } from './consistency.ts'
+import { ADDRESS, type Client } from './ucwa-client.ts'
+
+/** Rels that missed-conversation / history bookkeeping adds alongside messaging events. */
+const BOOKKEEPING = new Set(['missedItems', 'conversationLog', 'conversationLogs'])
+
+/** Every messaging event of `batch` (history bookkeeping left out), with its sender's rel as `sender`. */
+export const flat = (batch: any): any[] =>
+  (batch.sender as any[]).flatMap((s) =>
+    s.events.filter((e: any) => !BOOKKEEPING.has(e.link.rel)).map((e: any) => ({ sender: s.rel, ...e })),
+  )
+
+/** `sender:rel:type[ in rel]` per messaging event of `batch` (see ucwa-client `summary`). */
+export const im = (batch: any): string[] =>
+  flat(batch).map((e) => `${e.sender}:${e.link.rel}:${e.type}${e.in ? ` in ${e.in.rel}` : ''}`)
+
+/** The messaging events of the next batch (at once when something is queued). */
+export async function next(c: Client): Promise<any[]> {
+  return flat(await c.events(1))
+}
+
+/** The embedded resource of the first event whose link has `rel` and embeds it. */
+export const embeddedOf = (batch: any, rel: string): any =>
+  flat(batch).find((e) => e.link.rel === rel && e._embedded)?._embedded[rel]
+
+/** The text of a `data:` URI, as clients decode it. */
+export const dataText = (href: string): string =>
+  decodeURIComponent(href.slice(href.indexOf(',') + 1).replace(/\+/g, ' '))
+
+export const sip = (c: Client): string => `sip:${ADDRESS[c.user]}`
+
+/**
+ * Every queued messaging event of `c`: P-GETs until one comes back empty, so it costs the 1 s
+ * hold once — use `next` when events are known to be queued.
+ */
+export async function drainEvents(c: Client): Promise<any[]> {
+  const out: any[] = []
+  for (;;) {
+    const batch = await c.events(1)
+    if (batch.sender.length === 0) return out
+    out.push(...flat(batch))
+  }
+}
+
+/** startMessaging from `from` to `to`; returns the invitation's Location. */
+export async function startMessaging(from: Client, to: string, first?: string): Promise<string> {
+  const res = await from.post(`${from.self}/communication/messagingInvitations`, {
+    to,
+    subject: 'Plans',
+    operationId: 'op-1',
+    ...(first
+      ? { _links: { message: { href: `data:text/plain;charset=utf-8,${encodeURIComponent(first)}` } } }
+      : {}),
+  })
+  assert.equal(res.status, 201, res.text)
+  return res.headers.get('location') ?? ''
+}
+
+/** The hrefs one endpoint uses in a connected conversation. */
+export interface Joined {
+  readonly client: Client
+  readonly conversation: string
+  readonly messaging: string
+  readonly sendMessage: string
+  readonly invitation: string
+}
+
+/** Joins `c` through the incoming invitation in its queue; returns its hrefs. */
+export async function acceptIncoming(c: Client): Promise<Joined> {
+  const incoming = flat(await c.events()).find(
+    (e) => e.link.rel === 'messagingInvitation' && e.type === 'started',
+  )
+  assert.ok(incoming, `${c.user}: no incoming invitation`)
+  const invitation = incoming._embedded.messagingInvitation
+  const accepted = await c.post(invitation._links.accept.href)
+  assert.equal(accepted.status, 204, accepted.text)
+  const messaging = invitation._links.messaging.href
+  return {
+    client: c,
+    conversation: invitation._links.conversation.href,
+    messaging,
+    sendMessage: `${messaging}/messages`,
+    invitation: invitation._links.self.href,
+  }
+}
+
+/** alice starts a conversation with bob, bob accepts; both queues drained afterwards. */
+export async function connect(from: Client, to: Client): Promise<[Joined, Joined]> {
+  const location = await startMessaging(from, sip(to))
+  const mine = (await from.get(location)).json
+  const theirs = await acceptIncoming(to)
+  await next(from)
+  await next(to)
+  const messaging = mine._links.messaging.href
+  return [
+    {
+      client: from,
+      conversation: mine._links.conversation.href,
+      messaging,
+      sendMessage: `${messaging}/messages`,
+      invitation: location,
+    },
+    theirs,
+  ]
+}
+
+/** POSTs a text/plain message. */
+export function say(j: Joined, text: string): ReturnType<Client['send']> {
+  return j.client.send('POST', j.sendMessage, text, { 'content-type': 'text/plain' })
+}
+
+/** The bodies of the message events among `events`, in order. */
+export const texts = (events: readonly any[]): string[] =>
+  events
+    .filter((e) => e.link.rel === 'message')
+    .map((e) => dataText(e._embedded.message._links.plainMessage.href))
+
+/** A test client as the consistency check wants it (its `next` is the client's own). */
+export function observed(c: Client, name: string): ConsistencyClient {
+  return {
+    name,
+    get: (path) => c.get(path),
+    get next() {
+      return c.next
+    },
+    set next(value: string) {
+      c.next = value
+    },
+  }
+}
