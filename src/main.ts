@@ -103,6 +103,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     random,
     sanitizer: new SanitizeHtmlSanitizer(),
     observer: conversationLogs,
+    settings: config.messaging,
   })
   const users = new UserService({
     store,
@@ -171,9 +172,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   maintenance.unref()
   // Presence changes with time alone (idle endpoints, expired applications): look every few seconds.
   const presenceTimer = setInterval(() => {
-    Promise.all([presence.tick(), subscriptions.tick(), messaging.expireInvitations()]).catch(
-      (error: unknown) => logger.error({ err: error }, 'presence tick failed'),
-    )
+    Promise.all([
+      presence.tick(),
+      subscriptions.tick(),
+      messaging.expireInvitations(),
+      messaging.dropExpiredEndpoints(),
+    ]).catch((error: unknown) => logger.error({ err: error }, 'presence tick failed'))
   }, PRESENCE_TICK_MS)
   presenceTimer.unref()
 

@@ -2,6 +2,7 @@
 import type { ApplicationSettings } from '../domain/applications/application-rules.ts'
 import type { AuthSettings } from '../domain/auth/auth-service.ts'
 import type { ThrottleSettings } from '../domain/auth/sign-in-throttle.ts'
+import type { MessagingSettings } from '../domain/messaging/messaging-service.ts'
 import type { Topology } from '../domain/topology/topology.ts'
 import type { NewUser } from '../domain/users/user-types.ts'
 
@@ -45,7 +46,7 @@ export interface Config {
     /** Most events in one response. */
     readonly maxBatchEvents: number
   }
-  readonly messaging: {
+  readonly messaging: MessagingSettings & {
     /** Days a conversation log is kept after its last message (`messaging.historyRetentionDays`). */
     readonly historyRetentionDays: number
   }

@@ -8,6 +8,7 @@ import { DEFAULT_APPLICATIONS } from '../domain/applications/application-rules.t
 import { DEFAULT_AUTH } from '../domain/auth/auth-service.ts'
 import { DEFAULT_THROTTLE } from '../domain/auth/sign-in-throttle.ts'
 import { DEFAULT_HISTORY } from '../domain/messaging/history-service.ts'
+import { DEFAULT_MESSAGING } from '../domain/messaging/messaging-service.ts'
 import { type Pool, type SipDomain, Topology } from '../domain/topology/topology.ts'
 import { parseSipUri } from '../domain/users/sip-uri.ts'
 import {
@@ -148,6 +149,14 @@ function build(raw: RawConfig, options: { file: string; baseDir: string }): Conf
       maxBatchEvents: raw.events?.maxBatchEvents ?? 200,
     },
     messaging: {
+      ...DEFAULT_MESSAGING,
+      ...withoutUndefined({
+        answerTimeoutSeconds: raw.messaging?.answerTimeoutSeconds,
+        maxMessageBytes: raw.messaging?.maxMessageBytes,
+        maxMessagesPerWindow: raw.messaging?.maxMessagesPerWindow,
+        rateWindowSeconds: raw.messaging?.rateWindowSeconds,
+        maxParticipants: raw.messaging?.maxParticipants,
+      }),
       historyRetentionDays: raw.messaging?.historyRetentionDays ?? DEFAULT_HISTORY.retentionDays,
     },
   }
@@ -276,4 +285,9 @@ function buildUsers(
       password: u.password,
     }
   })
+}
+
+/** The keys of `values` that are set (so defaults spread before them survive). */
+function withoutUndefined<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>
 }

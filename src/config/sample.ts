@@ -85,6 +85,11 @@ users:
 #   trustProxy: [10.0.0.5]             # reverse proxies whose X-Forwarded-For is believed
 # messaging:
 #   historyRetentionDays: 30           # conversation history and missed conversations
+#   answerTimeoutSeconds: 30           # an unanswered invitation fails (NoAnswer)
+#   maxMessageBytes: 65536
+#   maxMessagesPerWindow: 100          # per sender, per rateWindowSeconds
+#   rateWindowSeconds: 10
+#   maxParticipants: 100
 # logging:
 #   level: info                        # fatal | error | warn | info | debug | trace | silent
 `

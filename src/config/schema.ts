@@ -161,6 +161,15 @@ export const ConfigSchema = Type.Object(
         {
           /** Days a conversation log (history, missed conversations) is kept after its last message. */
           historyRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+          /** Seconds an invitation rings before it fails with NoAnswer (Lync: ~30). */
+          answerTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 600 })),
+          /** Largest message, in bytes of UTF-8 (413 beyond). */
+          maxMessageBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 1_048_576 })),
+          /** Messages one user may send per rateWindowSeconds (429 beyond). */
+          maxMessagesPerWindow: Type.Optional(Type.Integer({ minimum: 1 })),
+          rateWindowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+          /** Participants of one conversation, the invited included. */
+          maxParticipants: Type.Optional(Type.Integer({ minimum: 2, maximum: 1000 })),
         },
         { additionalProperties: false },
       ),

@@ -213,6 +213,8 @@ export interface MessagingStore {
   views(conversationId: string): Promise<View[]>
   /** The conversations an application has in view (its `conversations` list). */
   viewsOfApp(app: ApplicationId): Promise<View[]>
+  /** Views held by applications that expired by `now` (their endpoints must leave). */
+  viewsOfExpiredApps(now: number, limit: number): Promise<View[]>
   removeView(conversationId: string, app: ApplicationId): Promise<void>
   createInvitation(invitation: Invitation): Promise<void>
   invitation(id: string): Promise<Invitation | undefined>

@@ -376,3 +376,49 @@ describe('messaging across a restart', () => {
     }
   })
 })
+
+describe('an endpoint that goes away mid-conversation', () => {
+  it('leaves its conversations: deleted or expired, the others are told', async () => {
+    const { startTestServer } = await import('../helpers/server.ts')
+    const { available, signedInApp, summary } = await import('../helpers/ucwa-client.ts')
+    const t = await startTestServer()
+    try {
+      const pair = async (endpoint: string) => {
+        const alice = await signedInApp(t, 'alice', `alice-${endpoint}`)
+        const bob = await signedInApp(t, 'bob', `bob-${endpoint}`)
+        await available(alice)
+        await available(bob)
+        await alice.events()
+        await bob.events()
+        const res = await alice.post(`${alice.self}/communication/messagingInvitations`, {
+          to: 'sip:bob@example.test',
+        })
+        assert.equal(res.status, 201)
+        await alice.events()
+        const started = (await bob.events()).sender
+          .flatMap((s: any) => s.events)
+          .find((e: any) => e.link.rel === 'messagingInvitation')
+        assert.equal((await bob.post(started._embedded.messagingInvitation._links.accept.href)).status, 204)
+        await alice.events()
+        await bob.events()
+        return { alice, bob }
+      }
+      // Deleted: bob's application goes; alice is told he left and the conversation ends.
+      const one = await pair('deleted')
+      assert.equal((await one.bob.send('DELETE', one.bob.self)).status, 204)
+      const told = summary(await one.alice.events())
+      assert.ok(told.includes('conversation:participant:deleted'), told.join(', '))
+      assert.ok(told.includes('communication:conversation:deleted'), told.join(', '))
+      // Expired: bob stops polling; once his application expires the tick tells alice.
+      const two = await pair('expired')
+      t.clock.advance(10 * 60_000)
+      await two.alice.events() // alice's own activity keeps her application alive
+      t.clock.advance(6 * 60_000)
+      await t.server.messaging.dropExpiredEndpoints()
+      const expired = summary(await two.alice.events())
+      assert.ok(expired.includes('communication:conversation:deleted'), expired.join(', '))
+    } finally {
+      await t.stop()
+    }
+  })
+})

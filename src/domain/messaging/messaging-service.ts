@@ -432,6 +432,35 @@ export class MessagingService {
    * a decline; still calling, a cancel; connected, the others go on while at least two remain.
    */
   async leave(session: Session, app: Application, conversationId: string): Promise<void> {
+    await this.#leave(session.user, app, conversationId)
+  }
+
+  /**
+   * An endpoint went away (its application was deleted or expired): it leaves every conversation
+   * it was in, so the others are told, as if it had called stopMessaging.
+   */
+  async endpointGone(user: User, app: Application): Promise<void> {
+    for (const view of await this.#store.messaging.viewsOfApp(app.id)) {
+      await this.#leave(user, app, view.conversationId).catch((error: unknown) => {
+        if (!(error instanceof UcwaError)) throw error
+      })
+    }
+  }
+
+  /** Endpoints whose application expired since the last look: they leave their conversations. */
+  async dropExpiredEndpoints(): Promise<number> {
+    const now = this.#clock.now()
+    const views = await this.#store.messaging.viewsOfExpiredApps(now, 200)
+    for (const view of views) {
+      const user = await this.#store.users.findById(view.userId)
+      const app = await this.#store.applications.find(view.appId)
+      if (user && app) await this.endpointGone(user, app)
+    }
+    return views.length
+  }
+
+  async #leave(user: User, app: Application, conversationId: string): Promise<void> {
+    const session = { user }
     const outbox = new Outbox()
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
       const scene = await this.#scene(tx, conversationId)

@@ -76,6 +76,8 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       scoped.delete('/', async (req, reply) => {
         const session = requireSession(req)
         const application = requireApp(req)
+        // Its conversations are told it left before the application (and its views) go.
+        await deps.messaging.endpointGone(session.user, application)
         await deps.applications.remove(session, application.id)
         deps.channel.close(application.id)
         if (application.available) await deps.presence.refresh(session.user)

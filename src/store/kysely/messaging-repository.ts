@@ -159,6 +159,17 @@ export class KyselyMessagingStore implements MessagingStore {
     return (await viewsOf.run(this.#db, conversationId)).rows.map(toView)
   }
 
+  async viewsOfExpiredApps(now: number, limit: number): Promise<View[]> {
+    const rows = await this.#db
+      .selectFrom('conversation_views as v')
+      .innerJoin('applications as a', 'a.id', 'v.app_id')
+      .selectAll('v')
+      .where('a.expires_at', '<=', now)
+      .limit(limit)
+      .execute()
+    return rows.map(toView)
+  }
+
   async viewsOfApp(app: ApplicationId): Promise<View[]> {
     const rows = await this.#db
       .selectFrom('conversation_views')
