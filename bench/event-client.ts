@@ -1,9 +1,12 @@
-// Child process: the load generator of the event-channel scenarios. It signs users in, creates
-// their applications, parks P-GETs (one socket each) and runs P-GET loops that re-park as soon
-// as a response arrives, timing the events they receive. Commands: see `handlers` below.
+// Child process: the load generator of the event-channel and IM scenarios. It signs users in,
+// creates their applications, parks P-GETs (one socket each) and runs P-GET loops that re-park as
+// soon as a response arrives, timing the events they receive; for IM it also sets conversations
+// up and sends messages, to Parley or to the bare relay. Commands: see `handlers` below.
 import { Agent, type ClientRequest, request as httpRequest } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { DEFAULT_MESSAGING } from '../src/domain/messaging/messaging-service.ts'
 import { signIn } from '../test/helpers/server.ts'
+import type { RelayPair } from './event-server.ts'
 import { serveParent } from './ipc.ts'
 
 /** One application as the client knows it. */
@@ -15,6 +18,8 @@ interface App {
   readonly self: string
   /** The first P-GET: `…/events?ack=1`. */
   readonly events: string
+  /** The server's base URL when it is not the one `init` signed in on (the bare IM relay). */
+  readonly base?: string
 }
 
 /** The part of an event batch the client reads. */
@@ -39,6 +44,8 @@ const HOLD_SECONDS = 600
 let base = ''
 let host = ''
 let tokens: string[] = []
+/** The signed-in users' names (`im01@example.test`), by index. */
+let usernames: string[] = []
 const sets = new Map<string, App[]>()
 // Keep-alive everywhere: a fresh connection per request would leave thousands of TIME_WAIT
 // ports behind and measure TCP set-up rather than the server.
@@ -46,17 +53,29 @@ const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY,
 
 function call(
   path: string,
-  options: { token: string; method?: string; body?: unknown; agent?: Agent },
+  options: {
+    token: string
+    method?: string
+    /** Sent as JSON. */
+    body?: unknown
+    /** Sent as is, instead of `body`. */
+    text?: { readonly contentType: string; readonly body: string }
+    agent?: Agent
+    base?: string | undefined
+  },
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
+    const payload =
+      options.text?.body ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
     const headers: Record<string, string> = { host, authorization: `Bearer ${options.token}` }
     if (payload !== undefined) {
-      headers['content-type'] = 'application/json'
+      headers['content-type'] = options.text?.contentType ?? 'application/json'
       headers['content-length'] = String(Buffer.byteLength(payload))
     }
     const method = options.method ?? (payload === undefined ? 'GET' : 'POST')
-    const req = httpRequest(`${base}${path}`, { method, headers, agent: options.agent ?? agent }, (res) => {
+    if (payload === undefined && method !== 'GET') headers['content-length'] = '0'
+    const url = `${options.base ?? base}${path}`
+    const req = httpRequest(url, { method, headers, agent: options.agent ?? agent }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('end', () =>
@@ -202,7 +221,11 @@ class Loops {
     while (!this.#stopped) {
       let reply: Reply
       try {
-        reply = await call(`${next}&timeout=${HOLD_SECONDS}`, { token: app.token, agent: this.#agent })
+        reply = await call(`${next}&timeout=${HOLD_SECONDS}`, {
+          token: app.token,
+          agent: this.#agent,
+          base: app.base,
+        })
       } catch (error) {
         if (!this.#stopped) this.errors.push(String(error))
         return
@@ -430,6 +453,425 @@ async function fanout(args: {
   }
 }
 
+// ---- instant messaging (the IM scenario) ----
+
+/** The part of an event the IM scenario reads. */
+interface ImEvent {
+  readonly link: { readonly rel: string }
+  readonly type?: string
+  readonly _embedded?: {
+    readonly message?: {
+      readonly direction?: string
+      readonly _links?: { readonly plainMessage?: { readonly href: string } }
+    }
+    readonly messagingInvitation?: { readonly _links?: { readonly accept?: { readonly href: string } } }
+    readonly messaging?: {
+      readonly state?: string
+      readonly _links?: { readonly sendMessage?: { readonly href: string } }
+    }
+  }
+}
+
+/** Parley's per-user limit on messages (DEFAULT_MESSAGING: 100 per 10 s), not configurable. */
+const IM_MAX_PER_WINDOW = DEFAULT_MESSAGING.maxMessagesPerWindow
+/** The limit's window, plus a second of margin: the server stamps a message when it handles it. */
+const IM_WINDOW_MS = DEFAULT_MESSAGING.rateWindowSeconds * 1000 + 1000
+/** Every message is this text with its number in front ("im 123 Lorem…", 63–68 bytes). */
+const IM_TEXT = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit.'
+/** How long to wait for the last messages of a run to arrive. */
+const IM_DRAIN_MS = 30_000
+
+/**
+ * Keeps each sender under Parley's per-user limit, so that no POST is answered 429: a sender
+ * may send only while it sent fewer than the limit in the last window.
+ */
+class SendBudget {
+  readonly #sent: number[][]
+  constructor(senders: number) {
+    this.#sent = Array.from({ length: senders }, () => [])
+  }
+  allows(sender: number, now: number): boolean {
+    const times = this.#sent[sender] as number[]
+    let expired = 0
+    while (expired < times.length && (times[expired] as number) <= now - IM_WINDOW_MS) expired++
+    if (expired > 0) times.splice(0, expired)
+    return times.length < IM_MAX_PER_WINDOW
+  }
+  record(sender: number, now: number): void {
+    this.#sent[sender]?.push(now)
+  }
+}
+
+/** One side of the IM scenario: Parley, or the bare relay taking the same requests. */
+interface ImWorld {
+  /** Sender i talks to receiver i in one conversation. */
+  readonly senders: readonly App[]
+  /** Each sender's sendMessage href. */
+  readonly sendHrefs: readonly string[]
+  /** Parley's per-user limit, kept on this side (none on the relay). */
+  readonly budget: SendBudget | undefined
+}
+
+/** One run's messages: sent, answered, delivered to the receiver and echoed to the sender. */
+interface ImRun {
+  /** Latencies are recorded (not a warm-up). */
+  readonly counted: boolean
+  /** Deliveries between these instants (performance.now()) count as within the window. */
+  from: number
+  until: number
+  sent: number
+  posted: number
+  postedInWindow: number
+  delivered: number
+  deliveredInWindow: number
+  echoes: number
+  echoesInWindow: number
+  /** Messages not yet both delivered and echoed. */
+  outstanding: number
+  /** Times no sender could send because every one had used its budget (Parley's limit). */
+  budgetWaits: number
+  skipped: number
+  readonly latenciesMs: number[]
+  readonly postLatenciesMs: number[]
+}
+
+const imRun = (counted: boolean): ImRun => ({
+  counted,
+  from: Number.NEGATIVE_INFINITY,
+  until: Number.POSITIVE_INFINITY,
+  sent: 0,
+  posted: 0,
+  postedInWindow: 0,
+  delivered: 0,
+  deliveredInWindow: 0,
+  echoes: 0,
+  echoesInWindow: 0,
+  outstanding: 0,
+  budgetWaits: 0,
+  skipped: 0,
+  latenciesMs: [],
+  postLatenciesMs: [],
+})
+
+const imWorlds = new Map<string, ImWorld>()
+/** Which side of a conversation each application set is. */
+const imRoles = new Map<string, 'sender' | 'receiver'>()
+/** A message in flight: when and by which sender it was sent, and which arrivals are awaited. */
+interface ImSent {
+  readonly t0: number
+  readonly run: ImRun
+  /** The sender's index; its receiver has the same index in its set. */
+  readonly pair: number
+  delivered: boolean
+  echoed: boolean
+}
+/** Messages in flight by number. */
+const imSent = new Map<number, ImSent>()
+/** Waiting for an event on one application (`set:index`) while the conversations are set up. */
+const imWaiters = new Map<string, (event: ImEvent) => boolean>()
+const imErrors: string[] = []
+let imUnexpected = 0
+let imNext = 0
+
+function imWorld(name: string): ImWorld {
+  const world = imWorlds.get(name)
+  if (!world) throw new Error(`no IM world ${name}`)
+  return world
+}
+
+/** The message number in a `data:text/plain;charset=utf-8,im+123+Lorem…` href. */
+function messageNumber(href: string): number | undefined {
+  const m = /,im\+(\d+)\+/.exec(href)
+  return m ? Number(m[1]) : undefined
+}
+
+/**
+ * One message event on application `index` of a set playing `role`: it must be a message still
+ * awaited there (not a duplicate), of the pair's conversation and in the right direction; anything
+ * else counts as unexpected.
+ */
+function onImMessage(role: 'sender' | 'receiver', index: number, event: ImEvent, at: number): void {
+  const message = event._embedded?.message
+  const href = message?._links?.plainMessage?.href
+  const n = href === undefined ? undefined : messageNumber(href)
+  const sent = n === undefined ? undefined : imSent.get(n)
+  const receiver = role === 'receiver'
+  if (
+    !sent ||
+    sent.pair !== index ||
+    (receiver ? sent.delivered : sent.echoed) ||
+    message?.direction !== (receiver ? 'Incoming' : 'Outgoing')
+  ) {
+    imUnexpected++
+    return
+  }
+  const run = sent.run
+  const inWindow = at >= run.from && at <= run.until
+  if (receiver) {
+    sent.delivered = true
+    run.delivered++
+    if (inWindow) run.deliveredInWindow++
+    if (run.counted && inWindow) run.latenciesMs.push(at - sent.t0)
+  } else {
+    sent.echoed = true
+    run.echoes++
+    if (inWindow) run.echoesInWindow++
+  }
+  if (sent.delivered && sent.echoed) {
+    imSent.delete(n as number)
+    run.outstanding--
+  }
+}
+
+const onImBatch: OnBatch = (set, index, batch, at) => {
+  const role = imRoles.get(set)
+  if (!role) return
+  for (const sender of batch.sender) {
+    for (const event of sender.events as readonly ImEvent[]) {
+      if (event.link.rel === 'message') onImMessage(role, index, event, at)
+      else if (imWaiters.get(`${set}:${index}`)?.(event)) imWaiters.delete(`${set}:${index}`)
+    }
+  }
+}
+
+/** Resolves with what `pick` finds in the first event of application `set:index` it accepts. */
+function waitForEvent(set: string, index: number, what: string, pick: (e: ImEvent) => string | undefined) {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      imWaiters.delete(`${set}:${index}`)
+      reject(new Error(`${set}[${index}]: no ${what} within 15 s`))
+    }, 15_000)
+    imWaiters.set(`${set}:${index}`, (event) => {
+      const found = pick(event)
+      if (found === undefined) return false
+      clearTimeout(timer)
+      resolve(found)
+      return true
+    })
+  })
+}
+
+/**
+ * Sets up one conversation per pair on Parley, as clients do: sender i POSTs
+ * messagingInvitations to receiver i's user, the receiver's P-GET brings the invitation and
+ * its accept link, the receiver accepts, and the sender's P-GET brings messaging (Connected)
+ * with its sendMessage link. The P-GET loops of both sets must be running.
+ */
+async function imConnect(args: { world: string; senders: string; receivers: string; concurrency: number }) {
+  const l = currentLoops()
+  const senders = appsOf(args.senders)
+  const receivers = appsOf(args.receivers)
+  if (senders.length !== receivers.length) throw new Error('as many senders as receivers, please')
+  imRoles.set(args.senders, 'sender')
+  imRoles.set(args.receivers, 'receiver')
+  l.onBatch = onImBatch
+  const started = performance.now()
+  const sendHrefs: string[] = new Array(senders.length)
+  await inPool(
+    senders.map((_, i) => i),
+    args.concurrency,
+    async (i) => {
+      const a = senders[i] as App
+      const b = receivers[i] as App
+      const accept = waitForEvent(args.receivers, i, 'invitation', (e) =>
+        e.link.rel === 'messagingInvitation' && e.type === 'started'
+          ? e._embedded?.messagingInvitation?._links?.accept?.href
+          : undefined,
+      )
+      const connected = waitForEvent(args.senders, i, 'sendMessage link', (e) =>
+        e.link.rel === 'messaging' && e._embedded?.messaging?.state === 'Connected'
+          ? e._embedded.messaging._links?.sendMessage?.href
+          : undefined,
+      )
+      // Handled, so that a failure below does not leave an unhandled rejection behind.
+      accept.catch(() => undefined)
+      connected.catch(() => undefined)
+      const invited = await call(`${a.self}/communication/messagingInvitations`, {
+        token: a.token,
+        body: { to: `sip:${usernames[b.user]}`, subject: 'bench' },
+      })
+      if (invited.status !== 201) throw new Error(`messagingInvitations: ${invited.status} ${invited.text}`)
+      const accepted = await call(await accept, { token: b.token, method: 'POST' })
+      if (accepted.status !== 204) throw new Error(`accept: ${accepted.status} ${accepted.text}`)
+      sendHrefs[i] = await connected
+    },
+  )
+  failIfBroken(l)
+  imWorlds.set(args.world, { senders, sendHrefs, budget: new SendBudget(senders.length) })
+  return { seconds: seconds(started) }
+}
+
+/** The relay's pairs (bench/event-server.ts relay): application sets and a world, no sign-in. */
+function imRelay(args: { world: string; base: string; pairs: readonly RelayPair[] }) {
+  const app = (a: { self: string; events: string }): App => ({ user: -1, token: '-', base: args.base, ...a })
+  const senders = args.pairs.map((p) => app(p.sender))
+  sets.set(`${args.world}-s`, senders)
+  sets.set(`${args.world}-r`, [...args.pairs.map((p) => app(p.receiver))])
+  imRoles.set(`${args.world}-s`, 'sender')
+  imRoles.set(`${args.world}-r`, 'receiver')
+  imWorlds.set(args.world, {
+    senders,
+    sendHrefs: args.pairs.map((p) => p.sender.sendMessage),
+    budget: undefined,
+  })
+  return senders.length
+}
+
+/** POSTs message number `n` from sender `i` (text/plain, 201 expected). */
+function sendImMessage(world: ImWorld, i: number, run: ImRun): Promise<void> {
+  const n = imNext++
+  const t0 = performance.now()
+  imSent.set(n, { t0, run, pair: i, delivered: false, echoed: false })
+  run.sent++
+  run.outstanding++
+  world.budget?.record(i, t0)
+  const app = world.senders[i] as App
+  return call(world.sendHrefs[i] as string, {
+    token: app.token,
+    base: app.base,
+    text: { contentType: 'text/plain', body: `im ${n} ${IM_TEXT}` },
+  }).then(
+    (reply) => {
+      if (reply.status !== 201) {
+        imErrors.push(`POST sendMessage: ${reply.status} ${reply.text.slice(0, 200)}`)
+        return
+      }
+      run.posted++
+      if (reply.at < run.from || reply.at > run.until) return
+      run.postedInWindow++
+      if (run.counted) run.postLatenciesMs.push(reply.at - t0)
+    },
+    (error: unknown) => {
+      imErrors.push(`POST sendMessage: ${String(error)}`)
+    },
+  )
+}
+
+/** Round-robin over the senders: the next one that is not `busy` and has budget left. */
+function senderPicker(world: ImWorld, busy?: Uint8Array) {
+  let turn = 0
+  const count = world.senders.length
+  return (now: number): number | undefined => {
+    for (let k = 0; k < count; k++) {
+      const i = (turn + k) % count
+      if (busy?.[i] || (world.budget && !world.budget.allows(i, now))) continue
+      turn = (i + 1) % count
+      return i
+    }
+    return undefined
+  }
+}
+
+/** Waits until every message of `run` has reached both its receiver and its sender. */
+async function drain(run: ImRun): Promise<number> {
+  const deadline = performance.now() + IM_DRAIN_MS
+  while (run.outstanding > 0 && performance.now() < deadline) await sleep(2)
+  return performance.now()
+}
+
+function failIfImBroken(): void {
+  failIfBroken(currentLoops(), imErrors.splice(0))
+}
+
+function imSummary(run: ImRun, windowSeconds: number, cpu: NodeJS.CpuUsage) {
+  const used = process.cpuUsage(cpu)
+  return {
+    sent: run.sent,
+    posted: run.posted,
+    postedInWindow: run.postedInWindow,
+    delivered: run.delivered,
+    deliveredInWindow: run.deliveredInWindow,
+    echoes: run.echoes,
+    echoesInWindow: run.echoesInWindow,
+    undelivered: run.outstanding,
+    budgetWaits: run.budgetWaits,
+    skipped: run.skipped,
+    unexpected: imUnexpected,
+    seconds: windowSeconds,
+    latenciesMs: run.latenciesMs,
+    postLatenciesMs: run.postLatenciesMs,
+    clientCpuMs: (used.user + used.system) / 1000,
+  }
+}
+
+/**
+ * Throughput: `concurrency` loops, each POSTing a message from the next free sender as soon as
+ * its previous one was answered, for `rampSeconds` + `seconds`. The window is the last `seconds`:
+ * messages that reach their receiver within it count (the ramp fills the pipeline, so the rate
+ * in the window is the steady one), and their latencies are kept. Returns once every message has
+ * arrived (or IM_DRAIN_MS passed), so runs do not overlap; CPU includes the ramp and the drain.
+ */
+async function imThroughput(args: {
+  world: string
+  seconds: number
+  rampSeconds: number
+  concurrency: number
+  counted: boolean
+}) {
+  const world = imWorld(args.world)
+  currentLoops().onBatch = onImBatch
+  const run = imRun(args.counted)
+  const busy = new Uint8Array(world.senders.length)
+  const pick = senderPicker(world, busy)
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  run.from = started + args.rampSeconds * 1000
+  run.until = run.from + args.seconds * 1000
+  const loop = async () => {
+    for (let now = started; now < run.until; now = performance.now()) {
+      const i = pick(now)
+      if (i === undefined) {
+        run.budgetWaits++
+        await sleep(1)
+        continue
+      }
+      busy[i] = 1
+      await sendImMessage(world, i, run)
+      busy[i] = 0
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(args.concurrency, world.senders.length) }, loop))
+  await drain(run)
+  failIfImBroken()
+  return imSummary(run, args.seconds, cpu)
+}
+
+/**
+ * Latency at a fixed rate: `rate` messages per second, round-robin over the senders (several may
+ * be in flight per sender), for `warmupSeconds` then `seconds`; each message is timed from
+ * sending its POST until the receiver's P-GET response carrying it has arrived. A message that
+ * finds every sender out of budget is skipped and counted.
+ */
+async function imRate(args: { world: string; rate: number; seconds: number; warmupSeconds: number }) {
+  const world = imWorld(args.world)
+  currentLoops().onBatch = onImBatch
+  const pick = senderPicker(world)
+  const phase = async (phaseSeconds: number, counted: boolean) => {
+    const run = imRun(counted)
+    const cpu = process.cpuUsage()
+    const started = performance.now()
+    let due = 0
+    for (;;) {
+      const now = performance.now()
+      const elapsed = (now - started) / 1000
+      if (elapsed >= phaseSeconds) break
+      for (const target = Math.floor(elapsed * args.rate); due < target; due++) {
+        const i = pick(now)
+        if (i === undefined) run.skipped++
+        else void sendImMessage(world, i, run)
+      }
+      await sleep(1)
+    }
+    return { run, cpu, seconds: seconds(started) }
+  }
+  const warmup = await phase(args.warmupSeconds, false)
+  const measured = await phase(args.seconds, true)
+  await drain(warmup.run)
+  await drain(measured.run)
+  failIfImBroken()
+  return { ...imSummary(measured.run, measured.seconds, measured.cpu), warmupSent: warmup.run.sent }
+}
+
 const handlers = {
   /** Signs every user in once (one argon2id verification each). */
   init: async (args: {
@@ -440,6 +882,7 @@ const handlers = {
     base = args.base
     host = args.host
     const started = performance.now()
+    usernames = args.users.map((u) => u.username)
     tokens = new Array(args.users.length)
     const indexes = args.users.map((_, i) => i)
     await inPool(indexes, 4, async (i) => {
@@ -470,13 +913,14 @@ const handlers = {
     sets.set(args.set, [...(sets.get(args.set) ?? []), ...apps])
     return { seconds: seconds(started), ids: apps.map((a) => a.self.slice(a.self.lastIndexOf('/') + 1)) }
   },
-  /** makeMeAvailable for every application of the set, in order. */
-  available: async (args: { set: string }) => {
+  /** makeMeAvailable (with `body`, `{}` by default) for every application of the set, in order
+   * unless `concurrency` is given. */
+  available: async (args: { set: string; body?: unknown; concurrency?: number }) => {
     const started = performance.now()
-    for (const app of appsOf(args.set)) {
-      const reply = await call(`${app.self}/me/makeMeAvailable`, { token: app.token, body: {} })
+    await inPool(appsOf(args.set), args.concurrency ?? 1, async (app) => {
+      const reply = await call(`${app.self}/me/makeMeAvailable`, { token: app.token, body: args.body ?? {} })
       if (reply.status !== 204) throw new Error(`makeMeAvailable: ${reply.status} ${reply.text}`)
-    }
+    })
     return { seconds: seconds(started) }
   },
   /**
@@ -516,6 +960,10 @@ const handlers = {
   },
   latency,
   fanout,
+  imConnect,
+  imRelay,
+  imThroughput,
+  imRate,
   /** Stops the loops (their sockets close; the server ends the parked P-GETs). */
   unlisten: () => {
     const l = loops

@@ -3,6 +3,7 @@
 //
 //   BENCH_DURATION     measured seconds per scenario (default 5)
 //   BENCH_CONNECTIONS  autocannon connections for the HTTP scenarios (default 10)
+//   BENCH_SCENARIOS    some of http, endpoints, delivery, im (default all); more in the docs
 import { argon2, randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, platform, release } from 'node:os'
@@ -15,6 +16,8 @@ import { createApplication, PASSWORDS, signIn } from '../test/helpers/server.ts'
 import { measureSteps } from './breakdown.ts'
 import { buildEventReport, type EventReport, formatEventReport } from './event-report.ts'
 import { runEventScenarios } from './events.ts'
+import { runImScenario } from './im.ts'
+import { buildImReport, formatImReport, type ImReport } from './im-report.ts'
 import { LoadGenerator } from './load-generator.ts'
 import {
   AD_ROOT_PATH,
@@ -45,8 +48,12 @@ const signInRounds = Math.max(1, Math.round(durationSeconds))
 const endpoints = Math.round(positiveNumber('BENCH_ENDPOINTS', 19_000))
 const eventRate = Math.round(positiveNumber('BENCH_EVENT_RATE', 1000))
 const fanout = positiveList('BENCH_FANOUT', [10, 100, 1000])
+// The instant-messaging scenario (bench/im.ts).
+const imRate = Math.round(positiveNumber('BENCH_IM_RATE', 1000))
+const imPairs = Math.round(positiveNumber('BENCH_IM_PAIRS', 300))
+const imConcurrency = Math.round(positiveNumber('BENCH_IM_CONCURRENCY', 64))
 const profileDir = process.env.BENCH_PROFILE_DIR || undefined
-const SCENARIOS = ['http', 'endpoints', 'delivery'] as const
+const SCENARIOS = ['http', 'endpoints', 'delivery', 'im'] as const
 type Scenario = (typeof SCENARIOS)[number]
 const scenarios = scenarioList(process.env.BENCH_SCENARIOS)
 
@@ -253,13 +260,29 @@ async function main(): Promise<void> {
       })
       events = buildEventReport(results, eventRate)
     }
+    let im: ImReport | undefined
+    if (scenarios.has('im')) {
+      if (profileDir) mkdirSync(profileDir, { recursive: true })
+      const results = await runImScenario({
+        pairs: imPairs,
+        rate: imRate,
+        concurrency: imConcurrency,
+        seconds: durationSeconds,
+        rounds: httpRounds,
+        warmupSeconds,
+        profileDir,
+        say,
+      })
+      im = buildImReport(results)
+    }
     const resultsDir = join(import.meta.dirname, 'results')
     mkdirSync(resultsDir, { recursive: true })
     const resultsFile = join(resultsDir, 'latest.json')
-    writeFileSync(resultsFile, `${JSON.stringify({ ...(report ?? { run }), events }, null, 2)}\n`)
+    writeFileSync(resultsFile, `${JSON.stringify({ ...(report ?? { run }), events, im }, null, 2)}\n`)
     const text = [
       report ? formatReport(report) : formatHeader(run),
       ...(events ? [formatEventReport(events)] : []),
+      ...(im ? [formatImReport(im)] : []),
     ].join('\n')
     process.stdout.write(`\n${text}\nResults written to ${resultsFile}\n`)
   } finally {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify from 'fastify'
 import { parseConfig } from '../src/config/load.ts'
+import type { PasswordHasher } from '../src/domain/ports.ts'
 import { type RunningServer, start } from '../src/main.ts'
 import { createLogger } from '../src/platform/logger.ts'
 import { topologyYaml } from '../test/helpers/server.ts'
@@ -56,6 +57,9 @@ export function benchUsers(prefix: string, count: number): BenchUser[] {
  * applications. */
 export const eventUsers = (count: number): BenchUser[] => benchUsers('ev', count)
 
+/** Users of the instant-messaging scenario: the first half send, the second half receive. */
+export const imUsers = (count: number): BenchUser[] => benchUsers('im', count)
+
 /** The test topology's YAML with `users` added to its users. */
 function benchYaml(listeners: string, extra: string, users: readonly BenchUser[]): string {
   const yaml = topologyYaml(listeners, extra)
@@ -77,7 +81,13 @@ function benchYaml(listeners: string, extra: string, users: readonly BenchUser[]
  * are hashed at start at OWASP cost like any configured user's.
  */
 export async function startParley(
-  options: { users?: readonly BenchUser[]; extraYaml?: string; listeners?: number } = {},
+  options: {
+    users?: readonly BenchUser[]
+    extraYaml?: string
+    listeners?: number
+    /** Instead of argon2id at OWASP cost (scenarios that only need users signed in). */
+    hasher?: PasswordHasher
+  } = {},
 ): Promise<ParleyTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'))
   try {
@@ -86,8 +96,11 @@ export async function startParley(
     const extra = `applications:\n  maxPerUser: 1000000\n${options.extraYaml ?? ''}`
     const yaml = benchYaml(listeners, extra, options.users ?? SIGN_IN_USERS)
     const config = parseConfig(yaml, { file: 'bench.yaml', env: {}, baseDir: dir })
-    // No hasher option: start() uses Argon2PasswordHasher at OWASP cost, as in production.
-    const server = await start(config, { logger: createLogger('silent') })
+    // Without a hasher, start() uses Argon2PasswordHasher at OWASP cost, as in production.
+    const server = await start(config, {
+      logger: createLogger('silent'),
+      ...(options.hasher ? { hasher: options.hasher } : {}),
+    })
     return {
       url: server.url,
       server,
