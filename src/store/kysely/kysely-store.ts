@@ -46,8 +46,12 @@ export class KyselyStore implements Store {
   readonly conversationLogs
   readonly contacts
 
-  constructor(db: Kysely<Database>) {
+  readonly #onClose: () => Promise<void>
+
+  /** `onClose` releases what the adapter opened beside the connection (e.g. SQLite's checkpointer). */
+  constructor(db: Kysely<Database>, onClose: () => Promise<void> = async () => undefined) {
     this.#db = db
+    this.#onClose = onClose
     const repos = repositories(db)
     this.users = repos.users
     this.tokens = repos.tokens
@@ -74,8 +78,9 @@ export class KyselyStore implements Store {
     }
   }
 
-  close(): Promise<void> {
-    return this.#db.destroy()
+  async close(): Promise<void> {
+    await this.#db.destroy()
+    await this.#onClose()
   }
 }
 

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import { Worker } from 'node:worker_threads'
 import { Kysely, SqliteDialect } from 'kysely'
 import type { Database } from '../kysely/database.ts'
 import { KyselyStore, migrateToLatest } from '../kysely/kysely-store.ts'
@@ -17,12 +18,43 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
   raw.exec('PRAGMA synchronous = NORMAL')
   raw.exec('PRAGMA busy_timeout = 5000')
   raw.exec('PRAGMA foreign_keys = ON')
+  const checkpointer = path === ':memory:' ? undefined : startCheckpointer(path)
+  // Checkpoints run on their own thread (checkpoint-worker.ts), not inside commits.
+  if (checkpointer) raw.exec('PRAGMA wal_autocheckpoint = 0')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(raw) }) })
+  let stopping: Promise<void> | undefined
+  const stopCheckpointer = () => {
+    stopping ??= checkpointer ? stopWorker(checkpointer) : Promise.resolve()
+    return stopping
+  }
   try {
     await migrateToLatest(db)
   } catch (error) {
     await db.destroy()
+    await stopCheckpointer()
     throw error
   }
-  return new KyselyStore(db)
+  return new KyselyStore(db, stopCheckpointer)
+}
+
+const CHECKPOINT_INTERVAL_MS = 1_000
+
+function startCheckpointer(path: string): Worker {
+  const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), {
+    workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS },
+  })
+  worker.unref()
+  return worker
+}
+
+function stopWorker(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => resolve()
+    worker.once('exit', done)
+    worker.once('message', () => {
+      worker.terminate().then(done, done)
+    })
+    worker.postMessage('stop')
+    setTimeout(() => worker.terminate().then(done, done), 2_000).unref()
+  })
 }
