@@ -270,6 +270,8 @@ export interface ConversationLogStore {
 /** Cleans HTML instant messages: formatting and links only, nothing that runs or loads. */
 export interface HtmlSanitizer {
   sanitize(html: string): string
+  /** The text of an HTML message, for endpoints that read only plain text. */
+  toText(html: string): string
 }
 
 /** Everything durable, behind one object so adapters can share a connection and transactions. */

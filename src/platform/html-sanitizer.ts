@@ -53,4 +53,17 @@ export class SanitizeHtmlSanitizer implements HtmlSanitizer {
   sanitize(html: string): string {
     return sanitizeHtml(html, OPTIONS)
   }
+
+  toText(html: string): string {
+    // Line breaks survive as newlines; every tag goes; entities are decoded.
+    const withBreaks = html.replace(/<br\s*\/?>/gi, '\n').replace(/<\/(?:p|div|li|blockquote|pre)>/gi, '\n')
+    const text = sanitizeHtml(withBreaks, { allowedTags: [], allowedAttributes: {} })
+    return text
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&')
+      .trim()
+  }
 }

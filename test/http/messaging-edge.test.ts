@@ -422,3 +422,55 @@ describe('an endpoint that goes away mid-conversation', () => {
     }
   })
 })
+
+describe('HTML to an endpoint that reads only plain text', () => {
+  it('delivers the text, as plainMessage, where Html was not negotiated', async () => {
+    const { startTestServer } = await import('../helpers/server.ts')
+    const { available, signedInApp } = await import('../helpers/ucwa-client.ts')
+    const t = await startTestServer()
+    try {
+      const alice = await signedInApp(t, 'alice', 'html-alice')
+      const bob = await signedInApp(t, 'bob', 'plain-bob')
+      await available(alice)
+      await available(bob, { SupportedModalities: ['Messaging'], SupportedMessageFormats: ['Plain'] })
+      await alice.events()
+      await bob.events()
+      await alice.post(`${alice.self}/communication/messagingInvitations`, { to: 'sip:bob@example.test' })
+      await alice.events()
+      const invitation = (await bob.events()).sender
+        .flatMap((s: any) => s.events)
+        .find((e: any) => e.link.rel === 'messagingInvitation')._embedded.messagingInvitation
+      await bob.post(invitation._links.accept.href)
+      const messaging = (await alice.events()).sender
+        .flatMap((s: any) => s.events)
+        .find((e: any) => e.link.rel === 'messaging' && e._embedded)._embedded.messaging
+      await bob.events()
+      const sent = await alice.send(
+        'POST',
+        messaging._links.sendMessage.href,
+        '<b>Fish</b> &amp; chips<br>at 1',
+        {
+          'content-type': 'text/html',
+        },
+      )
+      assert.equal(sent.status, 201)
+      const got = (await bob.events()).sender
+        .flatMap((s: any) => s.events)
+        .find((e: any) => e.link.rel === 'message')._embedded.message
+      assert.equal(got._links.htmlMessage, undefined, JSON.stringify(got))
+      assert.ok(got._links.plainMessage, JSON.stringify(got))
+      const href: string = got._links.plainMessage.href
+      assert.equal(
+        decodeURIComponent(href.slice(href.indexOf(',') + 1).replace(/\+/g, ' ')),
+        'Fish & chips\nat 1',
+      )
+      // The sender, who negotiated Html, keeps the HTML.
+      const own = (await alice.events()).sender
+        .flatMap((s: any) => s.events)
+        .find((e: any) => e.link.rel === 'message')._embedded.message
+      assert.ok(own._links.htmlMessage)
+    } finally {
+      await t.stop()
+    }
+  })
+})

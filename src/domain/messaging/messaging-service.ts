@@ -395,8 +395,7 @@ export class MessagingService {
           timeStamp: now,
           operationId: own ? operationId : null,
           sender: own ? { ...sender, local: true } : sender,
-          contentType: message.contentType,
-          body: message.body,
+          ...(await this.#asTheyRead(tx, other.appId, message)),
         }
         if (!own && wasTyping) outbox.add(other.appId, typingEvent(conversation.id, sender, 'deleted'))
         outbox.add(other.appId, messageEvent(data))
@@ -406,6 +405,15 @@ export class MessagingService {
     })
     this.#recordSend(session.user)
     return sent
+  }
+
+  // An endpoint that negotiated only Plain gets an HTML message as its text (ucwa-protocol §7.2:
+  // HTML goes only where Html was negotiated). Plain messages need no lookup.
+  async #asTheyRead(tx: Tx, appId: ApplicationId, message: Message): Promise<MessageContent> {
+    if (message.contentType !== 'text/html') return message
+    const app = await tx.applications.find(appId)
+    if (app?.communication.supportedMessageFormats.includes('Html')) return message
+    return { contentType: 'text/plain', body: this.#sanitizer.toText(message.body) }
   }
 
   /** setIsTyping: the others see the caller typing for a few seconds. */
