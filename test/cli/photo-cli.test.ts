@@ -2,12 +2,10 @@
 // their magic bytes, other files and oversized ones refused with nothing changed, and the photo
 // served over HTTP by a server started from the same config.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { loadConfigFile } from '../../src/config/load.ts'
 import { MAX_PHOTO_BYTES } from '../../src/domain/contacts/photo.ts'
 import type { SipUri } from '../../src/domain/ids.ts'
@@ -15,43 +13,8 @@ import { solidPng } from '../../src/http/hal/placeholder-photo.ts'
 import { start } from '../../src/main.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { exits, parley } from '../helpers/cli.ts'
 import { createApplication, DEFAULT_LISTENERS, signIn, topologyYaml } from '../helpers/server.ts'
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const MAIN = join(ROOT, 'src/cli/main.ts')
-
-interface Result {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-function parley(args: string[], stdin = ''): Promise<Result> {
-  const { PARLEY_CONFIG: _c, PARLEY_PORT: _p, ...env } = process.env
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
-    child.stdin.end(stdin)
-  })
-}
-
-function exits(result: Result, code: number): Result {
-  assert.equal(result.code, code, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
-  return result
-}
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9])
 const PNG = solidPng(4, 4, [10, 20, 30])

@@ -1,58 +1,18 @@
 // The real `parley` binary, run as a child process: user management, init, exit codes, and a
 // password set through the CLI signing in to a server started from the same config.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { loadConfigFile } from '../../src/config/load.ts'
 import { SAMPLE_CONFIG_YAML } from '../../src/config/sample.ts'
 import { start } from '../../src/main.ts'
 import { Argon2PasswordHasher } from '../../src/platform/argon2-password-hasher.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { exits, parley } from '../helpers/cli.ts'
 import { DEFAULT_LISTENERS, request, signIn, topologyYaml } from '../helpers/server.ts'
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const MAIN = join(ROOT, 'src/cli/main.ts')
-
-interface Result {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Runs `parley …args` with Node 26 (this process's node); `stdin` is written, then closed. */
-function parley(args: string[], options: { stdin?: string; cwd?: string } = {}): Promise<Result> {
-  // The CLI reads PARLEY_CONFIG / PARLEY_PORT; none may leak in from the developer's shell.
-  const { PARLEY_CONFIG: _c, PARLEY_PORT: _p, ...env } = process.env
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
-    child.stdin.end(options.stdin ?? '')
-  })
-}
-
-/** Asserts the exit code, showing the output when it is not the expected one. */
-function exits(result: Result, code: number): Result {
-  assert.equal(result.code, code, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
-  return result
-}
 
 let dir: string
 let configPath: string

@@ -45,18 +45,31 @@ export async function drainEvents(c: Client): Promise<any[]> {
   }
 }
 
-/** startMessaging from `from` to `to`; returns the invitation's Location. */
-export async function startMessaging(from: Client, to: string, first?: string): Promise<string> {
+/**
+ * startMessaging from `from` to `to` (subject "Plans", operationId "op-1" unless `fields` says
+ * otherwise; an undefined field is left out); checks the 201 with an empty body and the
+ * invitation's Location, and returns it.
+ */
+export async function startMessaging(
+  from: Client,
+  to: string,
+  first?: string,
+  fields: Record<string, unknown> = {},
+): Promise<string> {
   const res = await from.post(`${from.self}/communication/messagingInvitations`, {
     to,
     subject: 'Plans',
     operationId: 'op-1',
+    ...fields,
     ...(first
       ? { _links: { message: { href: `data:text/plain;charset=utf-8,${encodeURIComponent(first)}` } } }
       : {}),
   })
   assert.equal(res.status, 201, res.text)
-  return res.headers.get('location') ?? ''
+  assert.equal(res.text, '')
+  const location = res.headers.get('location') ?? ''
+  assert.match(location, new RegExp(`^${from.self}/communication/messagingInvitations/[\\w-]+$`))
+  return location
 }
 
 /** The hrefs one endpoint uses in a connected conversation. */

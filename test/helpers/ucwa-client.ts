@@ -130,3 +130,14 @@ export async function available(
   const res = await c.post(`${c.self}/me/makeMeAvailable`, body)
   assert.equal(res.status, 204, res.text)
 }
+
+/** alice and bob, each signed in once and available, with their event queues drained. */
+export async function availablePair(t: TestServer): Promise<{ alice: Client; bob: Client }> {
+  const alice = await signedInApp(t, 'alice')
+  const bob = await signedInApp(t, 'bob')
+  await available(alice)
+  await available(bob)
+  await alice.events()
+  await bob.events()
+  return { alice, bob }
+}

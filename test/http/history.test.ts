@@ -9,7 +9,7 @@ import { MessagingService } from '../../src/domain/messaging/messaging-service.t
 import { SanitizeHtmlSanitizer } from '../../src/platform/html-sanitizer.ts'
 import { NodeRandom } from '../../src/platform/node-random.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
-import { available, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import { available, availablePair, type Client, signedInApp } from '../helpers/ucwa-client.ts'
 
 const DAY = 86_400_000
 
@@ -75,12 +75,7 @@ describe('conversation history', () => {
   let aliceLog: any
   before(async () => {
     t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    bob = await signedInApp(t, 'bob')
-    await available(alice)
-    await available(bob)
-    await alice.events()
-    await bob.events()
+    ;({ alice, bob } = await availablePair(t))
   })
   after(() => t.stop())
 

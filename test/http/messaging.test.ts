@@ -1,8 +1,9 @@
 // Instant messaging over real HTTP: invite → accept → messages both ways → typing → stop.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { dataText, startMessaging } from '../helpers/messaging.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
-import { available, type Client, signedInApp, summary } from '../helpers/ucwa-client.ts'
+import { availablePair, type Client, summary } from '../helpers/ucwa-client.ts'
 
 /** Every event of `batch` as `sender:rel:type`, with its embedded resource when there is one. */
 const events = (batch: any): any[] =>
@@ -11,36 +12,13 @@ const events = (batch: any): any[] =>
 const embedded = (batch: any, rel: string): any =>
   events(batch).find((e) => e.link.rel === rel && e._embedded)?._embedded[rel]
 
-const dataText = (href: string) => decodeURIComponent(href.slice(href.indexOf(',') + 1).replace(/\+/g, ' '))
-
-async function startMessaging(from: Client, to: string, first?: string): Promise<string> {
-  const res = await from.post(`${from.self}/communication/messagingInvitations`, {
-    to,
-    subject: 'Plans',
-    operationId: 'op-1',
-    ...(first
-      ? { _links: { message: { href: `data:text/plain;charset=utf-8,${encodeURIComponent(first)}` } } }
-      : {}),
-  })
-  assert.equal(res.status, 201, res.text)
-  assert.equal(res.text, '')
-  const location = res.headers.get('location') ?? ''
-  assert.match(location, new RegExp(`^${from.self}/communication/messagingInvitations/[\\w-]+$`))
-  return location
-}
-
 describe('instant messaging between two users', () => {
   let t: TestServer
   let alice: Client
   let bob: Client
   before(async () => {
     t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    bob = await signedInApp(t, 'bob')
-    await available(alice)
-    await available(bob)
-    await alice.events()
-    await bob.events()
+    ;({ alice, bob } = await availablePair(t))
   })
   after(() => t.stop())
 

@@ -4,22 +4,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { assertConsistent } from '../helpers/consistency.ts'
+import { dataText, startMessaging } from '../helpers/messaging.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
-import { available, type Client, eventsOf, signedInApp } from '../helpers/ucwa-client.ts'
+import { available, availablePair, type Client, eventsOf, signedInApp } from '../helpers/ucwa-client.ts'
 
-const dataText = (href: string) => decodeURIComponent(href.slice(href.indexOf(',') + 1).replace(/\+/g, ' '))
-
-async function invite(from: Client, to: string, first?: string): Promise<string> {
-  const res = await from.post(`${from.self}/communication/messagingInvitations`, {
-    to,
-    operationId: 'op-missed',
-    ...(first
-      ? { _links: { message: { href: `data:text/plain;charset=utf-8,${encodeURIComponent(first)}` } } }
-      : {}),
-  })
-  assert.equal(res.status, 201, res.text)
-  return res.headers.get('location') ?? ''
-}
+const invite = (from: Client, to: string, first?: string) =>
+  startMessaging(from, to, first, { operationId: 'op-missed', subject: undefined })
 
 /** The invitation's `completed` event in a batch. */
 const completion = (batch: any): any =>
@@ -51,12 +41,7 @@ describe('missed conversations', () => {
   let carol: Client
   before(async () => {
     t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    bob = await signedInApp(t, 'bob')
-    await available(alice)
-    await available(bob)
-    await alice.events()
-    await bob.events()
+    ;({ alice, bob } = await availablePair(t))
   })
   after(() => t.stop())
 
