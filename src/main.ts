@@ -177,6 +177,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       subscriptions.tick(),
       messaging.expireInvitations(),
       messaging.dropExpiredEndpoints(),
+      channel.sweep(),
     ]).catch((error: unknown) => logger.error({ err: error }, 'presence tick failed'))
   }, PRESENCE_TICK_MS)
   presenceTimer.unref()

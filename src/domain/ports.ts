@@ -112,9 +112,9 @@ export interface EventStore {
    * in one read; undefined when the app is gone. */
   queue(app: ApplicationId, limit: number): Promise<{ current: number; pending: QueuedEvent[] } | undefined>
   /**
-   * Forms batch `batch` (= current + 1): deletes the batches before it (the client acknowledged
-   * them by asking for this one), deletes `dropped` (coalesced away), puts `seqs` into it and
-   * records it as current. Call inside a transaction.
+   * Forms batch `batch` (= current + 1): deletes `dropped` (coalesced away), puts `seqs` into it
+   * and records it as current. Asking for it acknowledged the batches before it; they are
+   * deleted later, in bulk, by `deleteAcknowledged`. Call inside a transaction.
    */
   formBatch(
     app: ApplicationId,
@@ -122,6 +122,8 @@ export interface EventStore {
     seqs: readonly number[],
     dropped: readonly number[],
   ): Promise<void>
+  /** Deletes every application's acknowledged batches (those before its current one). */
+  deleteAcknowledged(): Promise<number>
 }
 
 /**
@@ -134,6 +136,8 @@ export interface EventBus {
   publish(apps: readonly ApplicationId[]): void
   /** Calls `listener` whenever `app` is published; returns the unsubscribe function. */
   subscribe(app: ApplicationId, listener: () => void): () => void
+  /** Calls `listener` with every publish's applications (the channel's "nothing new" memory). */
+  watch(listener: (apps: readonly ApplicationId[]) => void): () => void
 }
 
 export interface PresenceStore {

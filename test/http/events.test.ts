@@ -58,6 +58,23 @@ describe('event channel', () => {
     assert.equal(future.json._links.resync.href, next.json._links.self.href)
   })
 
+  it('deletes acknowledged batches in the periodic sweep, never the current one', async () => {
+    const a = await signedInApp(t, 'alice', 'sweep')
+    const id = a.self.split('/').pop() as never
+    await a.post(`${a.self}/me/makeMeAvailable`, {})
+    const first = await a.get(`${a.next}&timeout=1`)
+    assert.ok(first.json.sender.length > 0)
+    await a.post(`${a.self}/me/note`, { message: 'in batch 2' })
+    const second = await a.get(`${first.json._links.next.href}&timeout=1`)
+    assert.deepEqual(eventsOf(second.json), ['me:note:updated'])
+    // Asking for batch 2 acknowledged batch 1; the sweep removes it, and only it.
+    assert.ok((await t.server.store.events.batch(id, 1)).length > 0, 'kept until the sweep')
+    assert.ok((await t.server.channel.sweep()) >= 1)
+    assert.deepEqual(await t.server.store.events.batch(id, 1), [])
+    const repeat = await a.get(first.json._links.next.href)
+    assert.deepEqual(repeat.json, second.json, 'the current batch still repeats after the sweep')
+  })
+
   it('ends a parked P-GET with 409 PGetReplaced when a newer one arrives', async () => {
     const a = await signedInApp(t, 'alice', 'replace')
     const first = a.get(`${a.next}&timeout=30`)

@@ -4,8 +4,10 @@ import type { EventBus } from '../../domain/ports.ts'
 
 export class LocalBus implements EventBus {
   readonly #listeners = new Map<ApplicationId, Set<() => void>>()
+  readonly #watchers = new Set<(apps: readonly ApplicationId[]) => void>()
 
   publish(apps: readonly ApplicationId[]): void {
+    for (const watcher of this.#watchers) watcher(apps)
     for (const app of apps) {
       const listeners = this.#listeners.get(app)
       if (!listeners) continue
@@ -26,5 +28,10 @@ export class LocalBus implements EventBus {
       current.delete(listener)
       if (current.size === 0) this.#listeners.delete(app)
     }
+  }
+
+  watch(listener: (apps: readonly ApplicationId[]) => void): () => void {
+    this.#watchers.add(listener)
+    return () => this.#watchers.delete(listener)
   }
 }

@@ -3,7 +3,7 @@
 //
 // A client asks `events?ack=N`. With K the last batch formed for its application:
 //  - N = K+1: batch K+1 is formed from the queued events — at once if there are any, else when one
-//    arrives or the timeout passes (then empty) — and batch K, acknowledged, is deleted with it;
+//    arrives or the timeout passes (then empty); batch K, acknowledged, is deleted later in bulk;
 //  - N = K (K ≥ 1): the client lost the response; batch K is returned again, unchanged;
 //  - anything else: `resync` to the oldest unacknowledged batch.
 // A newer P-GET for the same application ends a parked one with PGetReplaced.
@@ -37,7 +37,12 @@ export interface ChannelSettings {
   readonly maxBatchEvents: number
 }
 
+const READING = -1
+
 export const DEFAULT_CHANNEL: ChannelSettings = { maxBatchEvents: 200 }
+
+// How long the channel trusts its memory that an application's queue is empty (see #idle).
+const IDLE_MEMORY_MS = 10 * 60_000
 
 interface Parked {
   readonly priority: number
@@ -52,12 +57,20 @@ export class EventChannel {
   readonly #settings: ChannelSettings
   readonly #parked = new Map<ApplicationId, Parked>()
   readonly #locks = new Map<ApplicationId, Promise<unknown>>()
+  // Applications whose queue this node saw empty right after forming their batch K, with no
+  // publish since: their client's next P-GET (ack K+1) parks without reading the store. Every
+  // publish (this node's or, through the bus, another's) forgets the application; `READING`
+  // marks a look in progress, so a publish during it is not missed.
+  readonly #idle = new Map<ApplicationId, { batch: number; at: number }>()
 
   constructor(deps: { store: Store; bus: EventBus; clock: Clock; settings?: ChannelSettings }) {
     this.#store = deps.store
     this.#bus = deps.bus
     this.#clock = deps.clock
     this.#settings = deps.settings ?? DEFAULT_CHANNEL
+    this.#bus.watch((apps) => {
+      for (const app of apps) this.#idle.delete(app)
+    })
   }
 
   /** Writes an action's events inside its transaction (one insert for every recipient). */
@@ -73,6 +86,16 @@ export class EventChannel {
   /** Ends a parked P-GET of an application that no longer exists (its next poll gets 404). */
   close(app: ApplicationId): void {
     this.#bus.publish([app])
+  }
+
+  /**
+   * Housekeeping: deletes acknowledged batches from the store, and forgets idle applications not
+   * seen for a while (an expired one would otherwise stay in memory).
+   */
+  async sweep(): Promise<number> {
+    const before = this.#clock.now() - IDLE_MEMORY_MS
+    for (const [app, idle] of this.#idle) if (idle.at < before) this.#idle.delete(app)
+    return this.#store.events.deleteAcknowledged()
   }
 
   /** Number of P-GETs parked on this node. */
@@ -146,8 +169,14 @@ export class EventChannel {
   // formed: batch = K (K ≥ 1) repeats K; batch = K+1 forms it from the queued events (undefined
   // when there are none and not `force`); anything else is a resync.
   async #form(app: ApplicationId, batch: number, force: boolean): Promise<PollResult | undefined> {
+    if (!force && this.#idle.get(app)?.batch === batch - 1) return undefined
+    const look = { batch: READING, at: this.#clock.now() }
+    this.#idle.set(app, look)
     const queue = await this.#store.events.queue(app, this.#settings.maxBatchEvents)
-    if (queue === undefined) throw new UcwaError('ApplicationNotFound')
+    if (queue === undefined) {
+      this.#idle.delete(app)
+      throw new UcwaError('ApplicationNotFound')
+    }
     if (batch === queue.current && batch >= 1) {
       return { kind: 'batch', ack: batch, events: await this.#store.events.batch(app, batch) }
     }
@@ -155,7 +184,12 @@ export class EventChannel {
       return { kind: 'resync', ack: batch, resync: Math.max(queue.current, 1) }
     }
     const { pending } = queue
-    if (pending.length === 0 && !force) return undefined
+    // Everything queued is in this look: unless a publish intervenes, nothing follows batch K.
+    const whole = pending.length < this.#settings.maxBatchEvents
+    if (pending.length === 0 && !force) {
+      if (this.#idle.get(app) === look) look.batch = queue.current
+      return undefined
+    }
     const { keep, dropped } = coalesce(pending)
     await this.#store.transaction((tx) =>
       tx.events.formBatch(
@@ -165,6 +199,8 @@ export class EventChannel {
         dropped,
       ),
     )
+    if (this.#idle.get(app) === look && whole) look.batch = batch
+    else if (this.#idle.get(app) === look) this.#idle.delete(app)
     return { kind: 'batch', ack: batch, events: keep }
   }
 

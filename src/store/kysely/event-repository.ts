@@ -30,9 +30,6 @@ const queueState = prepare<[string, number], { current: number; seq: number | nu
       .orderBy('e.seq')
       .limit(limit),
 )
-const acknowledge = prepare<[string, number], never>((db, app, batch) =>
-  db.deleteFrom('events').where('app_id', '=', app).where('batch', '<', batch),
-)
 const recordBatch = prepare<[number, string], never>((db, batch, app) =>
   db.updateTable('applications').set({ event_batch: batch }).where('id', '=', app),
 )
@@ -90,8 +87,6 @@ export class KyselyEventStore implements EventStore {
     seqs: readonly number[],
     dropped: readonly number[],
   ): Promise<void> {
-    // Asking for this batch acknowledged every earlier one.
-    if (batch > 1) await acknowledge.run(this.#db, app, batch)
     if (dropped.length > 0) {
       await this.#db.deleteFrom('events').where('app_id', '=', app).where('seq', 'in', dropped).execute()
     }
@@ -104,6 +99,21 @@ export class KyselyEventStore implements EventStore {
         .execute()
     }
     await recordBatch.run(this.#db, batch, app)
+  }
+
+  async deleteAcknowledged(): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('events')
+      .where('batch', 'is not', null)
+      .where(({ eb, selectFrom }) =>
+        eb(
+          'batch',
+          '<',
+          selectFrom('applications').select('event_batch').whereRef('applications.id', '=', 'events.app_id'),
+        ),
+      )
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
   }
 }
 
