@@ -168,8 +168,13 @@ export class ConversationLogService implements MessagingObserver {
     }
   }
 
-  async messageSent(tx: Tx, _outbox: Outbox, message: Message, conversation: Conversation): Promise<void> {
-    const members = await tx.messaging.members(conversation.id)
+  async messageSent(
+    tx: Tx,
+    _outbox: Outbox,
+    message: Message,
+    conversation: Conversation,
+    members: readonly Member[],
+  ): Promise<void> {
     const present = members.filter((m) => m.state === 'connected')
     const logs = await this.#ensureLogs(tx, conversation, members, present, message)
     const targets = logs.filter((l) => present.some((m) => m.userId === l.userId))

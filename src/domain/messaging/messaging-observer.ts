@@ -3,7 +3,7 @@
 // they write and emit commits with the change or not at all.
 import type { Outbox } from '../events/outbox.ts'
 import type { Store } from '../ports.ts'
-import type { Conversation, FailureReason, Invitation, Message } from './messaging-types.ts'
+import type { Conversation, FailureReason, Invitation, Member, Message } from './messaging-types.ts'
 
 export type Tx = Omit<Store, 'transaction' | 'close'>
 
@@ -16,8 +16,14 @@ export interface MessagingObserver {
     conversation: Conversation,
     reason: FailureReason,
   ): Promise<void>
-  /** A message was stored (delivery events are already queued). */
-  messageSent(tx: Tx, outbox: Outbox, message: Message, conversation: Conversation): Promise<void>
+  /** A message was stored (delivery events are already queued); `members` as the sender saw them. */
+  messageSent(
+    tx: Tx,
+    outbox: Outbox,
+    message: Message,
+    conversation: Conversation,
+    members: readonly Member[],
+  ): Promise<void>
   /** The conversation ended (its last participant left or it never connected). */
   conversationEnded(tx: Tx, outbox: Outbox, conversation: Conversation): Promise<void>
 }

@@ -371,7 +371,7 @@ export class MessagingService {
     const now = this.#clock.now()
     const outbox = new Outbox()
     const sent = await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
-      const { scene, view } = await this.#connected(tx, session, app, conversationId)
+      const { scene, view } = await this.#connected(tx, session, app, conversationId, false)
       const conversation = scene.conversation
       const message = await tx.messaging.addMessage({
         conversationId: conversation.id,
@@ -400,7 +400,7 @@ export class MessagingService {
         if (!own && wasTyping) outbox.add(other.appId, typingEvent(conversation.id, sender, 'deleted'))
         outbox.add(other.appId, messageEvent(data))
       }
-      await this.#observer.messageSent(tx, outbox, message, conversation)
+      await this.#observer.messageSent(tx, outbox, message, conversation, scene.members)
       return message
     })
     this.#recordSend(session.user)
@@ -421,7 +421,7 @@ export class MessagingService {
     const now = this.#clock.now()
     const outbox = new Outbox()
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
-      const { scene, view } = await this.#connected(tx, session, app, conversationId)
+      const { scene, view } = await this.#connected(tx, session, app, conversationId, false)
       const key = this.#typingKey(scene.conversation.id, session.user.id)
       const already = (this.#typing.get(key) ?? 0) > now
       this.#typing.set(key, now + this.#settings.typingSeconds * 1000)
@@ -887,14 +887,15 @@ export class MessagingService {
 
   // ---- internals: reading and shaping ---------------------------------------------------------
 
-  async #scene(tx: Tx, conversationId: string): Promise<Scene | undefined> {
+  // `withInvitations: false` for actions that never look at invitations (sending a message).
+  async #scene(tx: Tx, conversationId: string, withInvitations = true): Promise<Scene | undefined> {
     const conversation = await tx.messaging.conversation(conversationId)
     if (!conversation) return undefined
     return {
       conversation,
       members: await tx.messaging.members(conversationId),
       views: await tx.messaging.views(conversationId),
-      invitations: await tx.messaging.invitations(conversationId),
+      invitations: withInvitations ? await tx.messaging.invitations(conversationId) : [],
     }
   }
 
@@ -1050,8 +1051,14 @@ export class MessagingService {
     return invitation
   }
 
-  async #connected(tx: Tx, session: Session, app: Application, conversationId: string) {
-    const scene = await this.#scene(tx, conversationId)
+  async #connected(
+    tx: Tx,
+    session: Session,
+    app: Application,
+    conversationId: string,
+    withInvitations = true,
+  ) {
+    const scene = await this.#scene(tx, conversationId, withInvitations)
     const view = scene && this.#viewOf(scene, app.id)
     if (!scene || !view || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
     if (view.state !== 'Connected' || view.messaging !== 'Connected') {
