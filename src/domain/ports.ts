@@ -104,8 +104,14 @@ export interface ApplicationStore {
  * batch is deleted when the client acknowledges it by asking for the next.
  */
 export interface EventStore {
-  /** Appends events to their applications' queues, in order; call inside the action's transaction. */
-  append(entries: readonly (readonly [ApplicationId, readonly ChannelEvent[]])[], now: number): Promise<void>
+  /**
+   * Appends events to their applications' queues, in order; call inside the action's
+   * transaction. Returns their seqs, in the order given.
+   */
+  append(
+    entries: readonly (readonly [ApplicationId, readonly ChannelEvent[]])[],
+    now: number,
+  ): Promise<number[]>
   /** The events of batch `batch`, in order. */
   batch(app: ApplicationId, batch: number): Promise<QueuedEvent[]>
   /** The last batch formed and the events not yet in a batch (oldest first, at most `limit`),

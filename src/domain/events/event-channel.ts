@@ -12,6 +12,7 @@ import type { ApplicationId } from '../ids.ts'
 import type { Clock, EventBus, Store } from '../ports.ts'
 import { coalesce, type QueuedEvent } from './channel-event.ts'
 import type { Outbox } from './outbox.ts'
+import { type Known, QueueMirror } from './queue-mirror.ts'
 
 export interface PollRequest {
   /** The `ack` the client sent. */
@@ -37,11 +38,9 @@ export interface ChannelSettings {
   readonly maxBatchEvents: number
 }
 
-const READING = -1
-
 export const DEFAULT_CHANNEL: ChannelSettings = { maxBatchEvents: 200 }
 
-// How long the channel trusts its memory that an application's queue is empty (see #idle).
+// How long the channel keeps what it knows of an unused application's queue (queue-mirror.ts).
 const IDLE_MEMORY_MS = 10 * 60_000
 
 interface Parked {
@@ -57,11 +56,10 @@ export class EventChannel {
   readonly #settings: ChannelSettings
   readonly #parked = new Map<ApplicationId, Parked>()
   readonly #locks = new Map<ApplicationId, Promise<unknown>>()
-  // Applications whose queue this node saw empty right after forming their batch K, with no
-  // publish since: their client's next P-GET (ack K+1) parks without reading the store. Every
-  // publish (this node's or, through the bus, another's) forgets the application; `READING`
-  // marks a look in progress, so a publish during it is not missed.
-  readonly #idle = new Map<ApplicationId, { batch: number; at: number }>()
+  // The queues this node can answer from memory (see queue-mirror.ts); `#publishing` tells its
+  // own publishes, which it records there, from everything else on the bus, which forgets.
+  readonly #mirror = new QueueMirror()
+  #publishing = false
 
   constructor(deps: { store: Store; bus: EventBus; clock: Clock; settings?: ChannelSettings }) {
     this.#store = deps.store
@@ -69,18 +67,41 @@ export class EventChannel {
     this.#clock = deps.clock
     this.#settings = deps.settings ?? DEFAULT_CHANNEL
     this.#bus.watch((apps) => {
-      for (const app of apps) this.#idle.delete(app)
+      if (this.#publishing) return
+      for (const app of apps) this.#mirror.forget(app)
     })
   }
 
-  /** Writes an action's events inside its transaction (one insert for every recipient). */
-  async write(tx: Pick<Store, 'events'>, outbox: Outbox): Promise<void> {
-    if (outbox.size > 0) await tx.events.append([...outbox.entries()], this.#clock.now())
+  /**
+   * Writes an action's events inside its transaction (one insert for every recipient); returns
+   * them as queued, for `publish`.
+   */
+  async write(tx: Pick<Store, 'events'>, outbox: Outbox): Promise<Map<ApplicationId, QueuedEvent[]>> {
+    const queued = new Map<ApplicationId, QueuedEvent[]>()
+    if (outbox.size === 0) return queued
+    const entries = [...outbox.entries()]
+    const seqs = await tx.events.append(entries, this.#clock.now())
+    let i = 0
+    for (const [app, events] of entries) {
+      queued.set(
+        app,
+        events.map((event) => ({ seq: seqs[i++] as number, event })),
+      )
+    }
+    return queued
   }
 
   /** Wakes the recipients of an action's events; call once its transaction committed. */
-  publish(outbox: Outbox): void {
-    if (outbox.size > 0) this.#bus.publish(outbox.applications)
+  publish(queued: ReadonlyMap<ApplicationId, readonly QueuedEvent[]>): void {
+    if (queued.size === 0) return
+    const now = this.#clock.now()
+    for (const [app, events] of queued) this.#mirror.queued(app, events, now)
+    this.#publishing = true
+    try {
+      this.#bus.publish([...queued.keys()])
+    } finally {
+      this.#publishing = false
+    }
   }
 
   /** Ends a parked P-GET of an application that no longer exists (its next poll gets 404). */
@@ -93,8 +114,7 @@ export class EventChannel {
    * seen for a while (an expired one would otherwise stay in memory).
    */
   async sweep(): Promise<number> {
-    const before = this.#clock.now() - IDLE_MEMORY_MS
-    for (const [app, idle] of this.#idle) if (idle.at < before) this.#idle.delete(app)
+    this.#mirror.prune(this.#clock.now() - IDLE_MEMORY_MS)
     return this.#store.events.deleteAcknowledged()
   }
 
@@ -169,28 +189,43 @@ export class EventChannel {
   // formed: batch = K (K ≥ 1) repeats K; batch = K+1 forms it from the queued events (undefined
   // when there are none and not `force`); anything else is a resync.
   async #form(app: ApplicationId, batch: number, force: boolean): Promise<PollResult | undefined> {
-    if (!force && this.#idle.get(app)?.batch === batch - 1) return undefined
-    const look = { batch: READING, at: this.#clock.now() }
-    this.#idle.set(app, look)
+    const known = this.#mirror.get(app, batch)
+    if (known) {
+      if (known.pending.length === 0 && !force) return undefined
+      return this.#formFrom(app, batch, known, known.pending.slice(0, this.#settings.maxBatchEvents))
+    }
+    const look = this.#mirror.look(app, this.#clock.now())
     const queue = await this.#store.events.queue(app, this.#settings.maxBatchEvents)
     if (queue === undefined) {
-      this.#idle.delete(app)
+      this.#mirror.forget(app)
       throw new UcwaError('ApplicationNotFound')
     }
     if (batch === queue.current && batch >= 1) {
+      this.#mirror.forget(app)
       return { kind: 'batch', ack: batch, events: await this.#store.events.batch(app, batch) }
     }
     if (batch !== queue.current + 1) {
+      this.#mirror.forget(app)
       return { kind: 'resync', ack: batch, resync: Math.max(queue.current, 1) }
     }
     const { pending } = queue
-    // Everything queued is in this look: unless a publish intervenes, nothing follows batch K.
-    const whole = pending.length < this.#settings.maxBatchEvents
-    if (pending.length === 0 && !force) {
-      if (this.#idle.get(app) === look) look.batch = queue.current
-      return undefined
-    }
-    const { keep, dropped } = coalesce(pending)
+    // A full read may have left events behind: only a partial one saw the whole queue.
+    if (pending.length >= this.#settings.maxBatchEvents) this.#mirror.forget(app)
+    else this.#mirror.settle(app, look, queue.current, [...pending])
+    if (pending.length === 0 && !force) return undefined
+    return this.#formFrom(app, batch, look, pending)
+  }
+
+  // Forms batch `batch` from `taken`, the oldest of what is queued; what the mirror knows of the
+  // queue moves on with it, keeping what was queued meanwhile.
+  async #formFrom(
+    app: ApplicationId,
+    batch: number,
+    known: Known,
+    taken: readonly QueuedEvent[],
+  ): Promise<PollResult> {
+    const last = taken.at(-1)?.seq ?? -1
+    const { keep, dropped } = coalesce(taken)
     await this.#store.transaction((tx) =>
       tx.events.formBatch(
         app,
@@ -199,8 +234,12 @@ export class EventChannel {
         dropped,
       ),
     )
-    if (this.#idle.get(app) === look && whole) look.batch = batch
-    else if (this.#idle.get(app) === look) this.#idle.delete(app)
+    this.#mirror.settle(
+      app,
+      known,
+      batch,
+      known.pending.filter((q) => q.seq > last),
+    )
     return { kind: 'batch', ack: batch, events: keep }
   }
 
@@ -224,11 +263,12 @@ export async function commitWithEvents<T>(
   outbox: Outbox,
   work: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>,
 ): Promise<T> {
+  let queued: Map<ApplicationId, QueuedEvent[]> = new Map()
   const result = await store.transaction(async (tx) => {
     const value = await work(tx)
-    await channel.write(tx, outbox)
+    queued = await channel.write(tx, outbox)
     return value
   })
-  channel.publish(outbox)
+  channel.publish(queued)
   return result
 }

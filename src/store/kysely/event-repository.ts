@@ -44,7 +44,7 @@ export class KyselyEventStore implements EventStore {
   async append(
     entries: readonly (readonly [ApplicationId, readonly ChannelEvent[]])[],
     now: number,
-  ): Promise<void> {
+  ): Promise<number[]> {
     const rows = entries.flatMap(([app, events]) =>
       events.map((event) => ({
         app_id: app,
@@ -54,12 +54,18 @@ export class KyselyEventStore implements EventStore {
         created_at: now,
       })),
     )
+    const seqs: number[] = []
     for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
-      await this.#db
+      const inserted = await this.#db
         .insertInto('events')
         .values(rows.slice(i, i + INSERT_CHUNK_ROWS))
+        .returning('seq')
         .execute()
+      // Rows of one INSERT take increasing seqs in the order given; RETURNING's order is not
+      // promised, so sort.
+      seqs.push(...inserted.map((r) => Number(r.seq)).sort((a, b) => a - b))
     }
+    return seqs
   }
 
   async batch(app: ApplicationId, batch: number): Promise<QueuedEvent[]> {

@@ -9,6 +9,7 @@ import { KyselyContactStore } from './contact-repository.ts'
 import { KyselyConversationLogStore } from './conversation-log-repository.ts'
 import type { Database } from './database.ts'
 import { KyselyEventStore } from './event-repository.ts'
+import { GroupCommit } from './group-commit.ts'
 import { KyselyMessagingStore } from './messaging-repository.ts'
 import { KyselyPresenceStore } from './presence-repository.ts'
 import { KyselyPrivacyStore } from './privacy-repository.ts'
@@ -47,11 +48,17 @@ export class KyselyStore implements Store {
   readonly contacts
 
   readonly #onClose: () => Promise<void>
+  readonly #group: GroupCommit | undefined
 
-  /** `onClose` releases what the adapter opened beside the connection (e.g. SQLite's checkpointer). */
-  constructor(db: Kysely<Database>, onClose: () => Promise<void> = async () => undefined) {
+  /**
+   * `onClose` releases what the adapter opened beside the connection (e.g. SQLite's
+   * checkpointer); `groupCommit` shares COMMITs between the transactions of one event-loop turn
+   * (for a single-connection database, see group-commit.ts).
+   */
+  constructor(db: Kysely<Database>, options: { onClose?: () => Promise<void>; groupCommit?: boolean } = {}) {
     this.#db = db
-    this.#onClose = onClose
+    this.#onClose = options.onClose ?? (async () => undefined)
+    this.#group = options.groupCommit ? new GroupCommit(db) : undefined
     const repos = repositories(db)
     this.users = repos.users
     this.tokens = repos.tokens
@@ -66,7 +73,8 @@ export class KyselyStore implements Store {
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.#db.transaction().execute((trx) => work({ ...repositories(trx), ping: () => this.ping() }))
+    const run = (trx: Kysely<Database>) => work({ ...repositories(trx), ping: () => this.ping() })
+    return this.#group ? this.#group.run(run) : this.#db.transaction().execute(run)
   }
 
   async ping(): Promise<boolean> {
@@ -79,6 +87,7 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#group?.idle()
     await this.#db.destroy()
     await this.#onClose()
   }

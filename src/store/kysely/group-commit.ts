@@ -1,0 +1,99 @@
+// Group commit for a single-connection store (SQLite): the transactions asked for during one turn
+// of the event loop run one after another inside one database transaction, each in a savepoint
+// of its own, and share one COMMIT. A COMMIT writes every page the transaction touched to the
+// WAL; under load, consecutive transactions touch the same pages (the events table, the
+// applications), so sharing it saves most of that work. See docs/store.md.
+//
+// Each transaction keeps its own outcome: one that throws is rolled back to its savepoint and
+// rejects alone; the others still commit. Every caller's promise settles only after the COMMIT,
+// so nothing is answered or published before it is durable. A failed COMMIT rejects them all.
+import type { ControlledTransaction, Kysely } from 'kysely'
+import type { Database } from './database.ts'
+
+interface Pending<R> {
+  readonly work: (trx: Kysely<Database>) => Promise<R>
+  resolve(value: R): void
+  reject(error: unknown): void
+}
+
+/** Most transactions sharing one COMMIT: bounds how long the first of them waits for it. */
+const MAX_GROUP = 64
+
+export class GroupCommit {
+  readonly #db: Kysely<Database>
+  #queue: Pending<unknown>[] = []
+  #scheduled = false
+  #running: Promise<void> | undefined
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  run<R>(work: (trx: Kysely<Database>) => Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#queue.push({ work, resolve, reject } as Pending<unknown>)
+      this.#schedule()
+    })
+  }
+
+  /** Settles once nothing is queued or running (before the connection closes). */
+  async idle(): Promise<void> {
+    while (this.#running || this.#queue.length > 0) {
+      await (this.#running ?? new Promise((resolve) => setImmediate(resolve)))
+    }
+  }
+
+  // After the I/O callbacks of this turn (setImmediate), so the transactions they ask for group.
+  #schedule(): void {
+    if (this.#scheduled || this.#running) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      this.#running = this.#drain().finally(() => {
+        this.#running = undefined
+        if (this.#queue.length > 0) this.#schedule()
+      })
+    })
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group: { pending: Pending<unknown>; value: unknown }[] = []
+      let trx: ControlledTransaction<Database>
+      try {
+        trx = await this.#db.startTransaction().execute()
+      } catch (error) {
+        for (const pending of this.#queue.splice(0)) pending.reject(error)
+        return
+      }
+      try {
+        // Transactions asked for while this group runs join it (up to MAX_GROUP).
+        while (this.#queue.length > 0 && group.length < MAX_GROUP) {
+          const pending = this.#queue.shift() as Pending<unknown>
+          const savepoint = await trx.savepoint('tx').execute()
+          let value: unknown
+          try {
+            value = await pending.work(savepoint)
+          } catch (error) {
+            await savepoint.rollbackToSavepoint('tx').execute()
+            await savepoint.releaseSavepoint('tx').execute()
+            pending.reject(error)
+            continue
+          }
+          await savepoint.releaseSavepoint('tx').execute()
+          group.push({ pending, value })
+        }
+        await trx.commit().execute()
+      } catch (error) {
+        // The connection failed under the group (a savepoint or the COMMIT): nothing of it stays.
+        await trx
+          .rollback()
+          .execute()
+          .catch(() => undefined)
+        for (const { pending } of group) pending.reject(error)
+        continue
+      }
+      for (const { pending, value } of group) pending.resolve(value)
+    }
+  }
+}
