@@ -13,6 +13,35 @@ import type {
 import type { ContentType, Importance } from '../../domain/messaging/messaging-types.ts'
 import type { ConversationLogStore } from '../../domain/ports.ts'
 import type { ConversationLogEntriesTable, ConversationLogsTable, Database } from './database.ts'
+import { prepare } from './prepared.ts'
+
+// The statements every message runs (prepared.ts): its conversation's logs, one transcript entry
+// and one last_at per log.
+const logsOf = prepare<[string], Selectable<ConversationLogsTable>>((db, conversation) =>
+  db.selectFrom('conversation_logs').selectAll().where('conversation_id', '=', conversation),
+)
+const touchOne = prepare<[number, string, number], never>((db, at, id, before) =>
+  db.updateTable('conversation_logs').set({ last_at: at }).where('id', '=', id).where('last_at', '<', before),
+)
+const insertEntry = prepare<
+  [string, string, number, string | null, string, string, string, string, number],
+  never
+>((db, log, key, ord, senderUserId, senderUri, senderName, contentType, body, createdAt) =>
+  db
+    .insertInto('conversation_log_entries')
+    .values({
+      log_id: log,
+      entry_key: key,
+      ord,
+      sender_user_id: senderUserId,
+      sender_uri: senderUri,
+      sender_name: senderName,
+      content_type: contentType,
+      body,
+      created_at: createdAt,
+    })
+    .onConflict((oc) => oc.columns(['log_id', 'entry_key']).doNothing()),
+)
 
 export class KyselyConversationLogStore implements ConversationLogStore {
   readonly #db: Kysely<Database>
@@ -54,12 +83,7 @@ export class KyselyConversationLogStore implements ConversationLogStore {
   }
 
   async ofConversation(conversationId: string): Promise<ConversationLog[]> {
-    const rows = await this.#db
-      .selectFrom('conversation_logs')
-      .selectAll()
-      .where('conversation_id', '=', conversationId)
-      .execute()
-    return rows.map(toLog)
+    return (await logsOf.run(this.#db, conversationId)).rows.map(toLog)
   }
 
   async list(userId: UserId, limit: number): Promise<ConversationLog[]> {
@@ -112,13 +136,7 @@ export class KyselyConversationLogStore implements ConversationLogStore {
   }
 
   async touch(ids: readonly string[], at: number): Promise<void> {
-    if (ids.length === 0) return
-    await this.#db
-      .updateTable('conversation_logs')
-      .set({ last_at: at })
-      .where('id', 'in', ids)
-      .where('last_at', '<', at)
-      .execute()
+    for (const id of ids) await touchOne.run(this.#db, at, id, at)
   }
 
   async setRecipients(id: string, recipients: readonly LogParty[]): Promise<void> {
@@ -162,24 +180,20 @@ export class KyselyConversationLogStore implements ConversationLogStore {
   }
 
   async addEntries(entries: readonly LogEntry[]): Promise<void> {
-    if (entries.length === 0) return
-    await this.#db
-      .insertInto('conversation_log_entries')
-      .values(
-        entries.map((e) => ({
-          log_id: e.logId,
-          entry_key: e.key,
-          ord: e.ord,
-          sender_user_id: e.senderUserId,
-          sender_uri: e.sender.uri,
-          sender_name: e.sender.name,
-          content_type: e.contentType,
-          body: e.body,
-          created_at: e.createdAt,
-        })),
+    for (const e of entries) {
+      await insertEntry.run(
+        this.#db,
+        e.logId,
+        e.key,
+        e.ord,
+        e.senderUserId,
+        e.sender.uri,
+        e.sender.name,
+        e.contentType,
+        e.body,
+        e.createdAt,
       )
-      .onConflict((oc) => oc.columns(['log_id', 'entry_key']).doNothing())
-      .execute()
+    }
   }
 
   async entries(logId: string, offset: number, limit: number): Promise<LogEntry[]> {

@@ -30,6 +30,10 @@ const queueState = prepare<[string, number], { current: number; seq: number | nu
       .orderBy('e.seq')
       .limit(limit),
 )
+// The usual batch: one event.
+const batchOne = prepare<[number, string, number], never>((db, batch, app, seq) =>
+  db.updateTable('events').set({ batch }).where('app_id', '=', app).where('seq', '=', seq),
+)
 const recordBatch = prepare<[number, string], never>((db, batch, app) =>
   db.updateTable('applications').set({ event_batch: batch }).where('id', '=', app),
 )
@@ -96,7 +100,8 @@ export class KyselyEventStore implements EventStore {
     if (dropped.length > 0) {
       await this.#db.deleteFrom('events').where('app_id', '=', app).where('seq', 'in', dropped).execute()
     }
-    if (seqs.length > 0) {
+    if (seqs.length === 1) await batchOne.run(this.#db, batch, app, seqs[0] as number)
+    else if (seqs.length > 1) {
       await this.#db
         .updateTable('events')
         .set({ batch })

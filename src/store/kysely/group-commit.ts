@@ -7,7 +7,7 @@
 // Each transaction keeps its own outcome: one that throws is rolled back to its savepoint and
 // rejects alone; the others still commit. Every caller's promise settles only after the COMMIT,
 // so nothing is answered or published before it is durable. A failed COMMIT rejects them all.
-import type { ControlledTransaction, Kysely } from 'kysely'
+import { CompiledQuery, type Kysely } from 'kysely'
 import type { Database } from './database.ts'
 
 interface Pending<R> {
@@ -58,42 +58,51 @@ export class GroupCommit {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const group: { pending: Pending<unknown>; value: unknown }[] = []
-      let trx: ControlledTransaction<Database>
-      try {
-        trx = await this.#db.startTransaction().execute()
-      } catch (error) {
-        for (const pending of this.#queue.splice(0)) pending.reject(error)
-        return
-      }
-      try {
-        // Transactions asked for while this group runs join it (up to MAX_GROUP).
-        while (this.#queue.length > 0 && group.length < MAX_GROUP) {
-          const pending = this.#queue.shift() as Pending<unknown>
-          const savepoint = await trx.savepoint('tx').execute()
-          let value: unknown
-          try {
-            value = await pending.work(savepoint)
-          } catch (error) {
-            await savepoint.rollbackToSavepoint('tx').execute()
-            await savepoint.releaseSavepoint('tx').execute()
-            pending.reject(error)
-            continue
-          }
-          await savepoint.releaseSavepoint('tx').execute()
-          group.push({ pending, value })
-        }
-        await trx.commit().execute()
-      } catch (error) {
-        // The connection failed under the group (a savepoint or the COMMIT): nothing of it stays.
-        await trx
-          .rollback()
-          .execute()
-          .catch(() => undefined)
-        for (const { pending } of group) pending.reject(error)
-        continue
-      }
-      for (const { pending, value } of group) pending.resolve(value)
+      await this.#db.connection().execute((conn) => this.#group(conn))
     }
   }
+
+  // One database transaction: BEGIN, each queued transaction in the savepoint `tx`, COMMIT.
+  async #group(conn: Kysely<Database>): Promise<void> {
+    const group: { pending: Pending<unknown>; value: unknown }[] = []
+    try {
+      await conn.executeQuery(BEGIN)
+    } catch (error) {
+      for (const pending of this.#queue.splice(0)) pending.reject(error)
+      return
+    }
+    try {
+      // Transactions asked for while this group runs join it (up to MAX_GROUP).
+      while (this.#queue.length > 0 && group.length < MAX_GROUP) {
+        const pending = this.#queue.shift() as Pending<unknown>
+        await conn.executeQuery(SAVEPOINT)
+        let value: unknown
+        try {
+          value = await pending.work(conn)
+        } catch (error) {
+          await conn.executeQuery(ROLLBACK_TO)
+          await conn.executeQuery(RELEASE)
+          pending.reject(error)
+          continue
+        }
+        await conn.executeQuery(RELEASE)
+        group.push({ pending, value })
+      }
+      await conn.executeQuery(COMMIT)
+    } catch (error) {
+      // The connection failed under the group (a savepoint or the COMMIT): nothing of it stays.
+      await conn.executeQuery(ROLLBACK).catch(() => undefined)
+      for (const { pending } of group) pending.reject(error)
+      return
+    }
+    for (const { pending, value } of group) pending.resolve(value)
+  }
 }
+
+// Compiled once: the statements every group runs.
+const BEGIN = CompiledQuery.raw('begin')
+const SAVEPOINT = CompiledQuery.raw('savepoint tx')
+const RELEASE = CompiledQuery.raw('release tx')
+const ROLLBACK_TO = CompiledQuery.raw('rollback to tx')
+const COMMIT = CompiledQuery.raw('commit')
+const ROLLBACK = CompiledQuery.raw('rollback')

@@ -18,6 +18,7 @@ import type {
 import type { MessagingStore } from '../../domain/ports.ts'
 import type {
   ConversationMembersTable,
+  ConversationsTable,
   ConversationViewsTable,
   Database,
   InvitationsTable,
@@ -38,6 +39,16 @@ const viewsOf = prepare<[string], Selectable<ConversationViewsTable>>((db, conve
     .selectAll()
     .where('conversation_id', '=', conversation)
     .orderBy('created_at'),
+)
+const conversationById = prepare<[string], Selectable<ConversationsTable>>((db, id) =>
+  db.selectFrom('conversations').selectAll().where('id', '=', id),
+)
+const membersOf = prepare<[string], Selectable<ConversationMembersTable>>((db, conversation) =>
+  db
+    .selectFrom('conversation_members')
+    .selectAll()
+    .where('conversation_id', '=', conversation)
+    .orderBy('joined_at'),
 )
 const insertMessage = prepare<
   [string, string, string, string, string, string | null, number],
@@ -80,7 +91,7 @@ export class KyselyMessagingStore implements MessagingStore {
   }
 
   async conversation(id: string): Promise<Conversation | undefined> {
-    const row = await this.#db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = (await conversationById.run(this.#db, id)).rows[0]
     return (
       row && {
         id: row.id,
@@ -121,13 +132,7 @@ export class KyselyMessagingStore implements MessagingStore {
   }
 
   async members(conversationId: string): Promise<Member[]> {
-    const rows = await this.#db
-      .selectFrom('conversation_members')
-      .selectAll()
-      .where('conversation_id', '=', conversationId)
-      .orderBy('joined_at')
-      .execute()
-    return rows.map(toMember)
+    return (await membersOf.run(this.#db, conversationId)).rows.map(toMember)
   }
 
   async upsertView(v: View): Promise<void> {
