@@ -8,6 +8,7 @@ import type { ContactService } from '../../domain/contacts/contact-service.ts'
 import type { EventChannel } from '../../domain/events/event-channel.ts'
 import type { ConversationLogService } from '../../domain/messaging/history-service.ts'
 import type { MessagingService } from '../../domain/messaging/messaging-service.ts'
+import type { PolicyService } from '../../domain/policies/policy-service.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
 import { UCWA_PREFIXES } from '../hal/ucwa-paths.ts'
@@ -26,6 +27,9 @@ export interface RouteDeps {
   readonly contacts: ContactService
   readonly messaging: MessagingService
   readonly conversationLogs: ConversationLogService
+  readonly policies: PolicyService
+  /** Serve the admin API on external listeners too (default: internal listeners only). */
+  readonly adminOnExternal: boolean
   readonly channel: EventChannel
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly ready: () => Promise<Record<string, boolean>>
@@ -58,6 +62,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: 
           contacts: deps.contacts,
           messaging: deps.messaging,
           conversationLogs: deps.conversationLogs,
+          policies: deps.policies,
           channel: deps.channel,
           events: deps.events,
           authenticate,

@@ -10,6 +10,7 @@ import { KyselyConversationLogStore } from './conversation-log-repository.ts'
 import type { Database } from './database.ts'
 import { KyselyEventStore } from './event-repository.ts'
 import { KyselyMessagingStore } from './messaging-repository.ts'
+import { KyselyAdminStore, KyselyAuditStore, KyselyPolicyStore } from './policy-repository.ts'
 import { KyselyPresenceStore } from './presence-repository.ts'
 import { KyselyPrivacyStore } from './privacy-repository.ts'
 import { KyselySubscriptionStore } from './subscription-repository.ts'
@@ -30,6 +31,9 @@ function repositories(db: Kysely<Database>): Omit<Repositories, 'ping'> {
     messaging: new KyselyMessagingStore(db),
     conversationLogs: new KyselyConversationLogStore(db),
     contacts: new KyselyContactStore(db),
+    policies: new KyselyPolicyStore(db),
+    audit: new KyselyAuditStore(db),
+    admins: new KyselyAdminStore(db),
   }
 }
 
@@ -45,6 +49,9 @@ export class KyselyStore implements Store {
   readonly messaging
   readonly conversationLogs
   readonly contacts
+  readonly policies
+  readonly audit
+  readonly admins
 
   readonly #onClose: () => Promise<void>
 
@@ -63,6 +70,9 @@ export class KyselyStore implements Store {
     this.messaging = repos.messaging
     this.conversationLogs = repos.conversationLogs
     this.contacts = repos.contacts
+    this.policies = repos.policies
+    this.audit = repos.audit
+    this.admins = repos.admins
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
