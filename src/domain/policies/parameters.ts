@@ -135,11 +135,13 @@ export interface SettingProblem {
 /**
  * Checks a partial settings object against the parameter list: unknown names, wrong types and
  * out-of-range values are problems. Names match case-insensitively and come back in the spec's
- * spelling. Strings from the command line (`true`, `120`) are accepted for booleans and numbers.
+ * spelling. Strings from the command line (`true`, `120`) are accepted for booleans and numbers
+ * unless `strictTypes` (JSON input: a boolean must be a JSON boolean, seconds a JSON integer).
  */
 export function readSettings(
   specs: readonly ParameterSpec[],
   input: Readonly<Record<string, unknown>>,
+  options: { readonly strictTypes?: boolean } = {},
 ): { settings: Settings; problems: SettingProblem[] } {
   const byName = new Map(specs.map((p) => [p.name.toLowerCase(), p]))
   const settings: Record<string, SettingValue> = {}
@@ -153,7 +155,8 @@ export function readSettings(
       })
       continue
     }
-    const result = coerce(spec, raw)
+    const result =
+      options.strictTypes && !jsonTypeMatches(spec, raw) ? wrongJsonType(spec, raw) : coerce(spec, raw)
     if ('problem' in result) problems.push({ parameter: spec.name, message: result.problem })
     else settings[spec.name] = result.value
   }
@@ -201,3 +204,18 @@ const COERCE: Readonly<Record<ParameterSpec['type'], (spec: ParameterSpec, raw: 
 }
 
 const coerce = (spec: ParameterSpec, raw: unknown): Coerced => COERCE[spec.type](spec, raw)
+
+const JSON_TYPE: Readonly<Record<ParameterSpec['type'], string>> = {
+  boolean: 'boolean',
+  seconds: 'number',
+  enum: 'string',
+  sipUri: 'string',
+  string: 'string',
+}
+
+const jsonTypeMatches = (spec: ParameterSpec, raw: unknown): boolean => typeof raw === JSON_TYPE[spec.type]
+
+const wrongJsonType = (spec: ParameterSpec, raw: unknown): Coerced =>
+  fail(
+    `must be a JSON ${spec.type === 'seconds' ? 'integer' : JSON_TYPE[spec.type]}, not ${JSON.stringify(raw)}`,
+  )

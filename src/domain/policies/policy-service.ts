@@ -27,6 +27,11 @@ import {
 
 type Tx = Omit<Store, 'transaction' | 'close'>
 
+/** `strictTypes`: JSON input (the admin API), where `"true"` is not a boolean. */
+export interface InputOptions {
+  readonly strictTypes?: boolean
+}
+
 /** What Get shows for one object. */
 export interface PolicyView {
   readonly kind: PolicyKind
@@ -216,10 +221,11 @@ export class PolicyService {
     identityText: string,
     input: Record<string, unknown>,
     actor: string,
+    options: InputOptions = {},
   ): Promise<PolicyView> {
     const spec = KINDS[kind]
     const identity = this.#identity(spec, identityText, 'new')
-    const changes = this.#settings(spec, input)
+    const changes = this.#settings(spec, input, options)
     return this.#change(actor, `${kind}.new`, identity.text, async (tx) => {
       if (await tx.policies.find(kind, identity.text)) {
         throw new PolicyError('exists', `${kind} ${identity.text} already exists; change it with set`)
@@ -240,10 +246,11 @@ export class PolicyService {
     identityText: string | undefined,
     input: Record<string, unknown>,
     actor: string,
+    options: InputOptions = {},
   ): Promise<PolicyView> {
     const spec = KINDS[kind]
     const identity = this.#identity(spec, identityText ?? 'Global', 'any')
-    const changes = this.#settings(spec, input)
+    const changes = this.#settings(spec, input, options)
     if (Object.keys(changes).length === 0)
       throw new PolicyError('invalid', 'set needs at least one Parameter=Value')
     return this.#change(actor, `${kind}.set`, identity.text, async (tx) => {
@@ -465,8 +472,8 @@ export class PolicyService {
     return parsed
   }
 
-  #settings(spec: KindSpec, input: Record<string, unknown>): Settings {
-    const { settings, problems } = readSettings(spec.parameters, input)
+  #settings(spec: KindSpec, input: Record<string, unknown>, options: InputOptions): Settings {
+    const { settings, problems } = readSettings(spec.parameters, input, options)
     if (problems.length > 0) throw new PolicyError('invalid', `invalid ${spec.kind} settings:`, problems)
     return settings
   }

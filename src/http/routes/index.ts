@@ -11,6 +11,7 @@ import type { MessagingService } from '../../domain/messaging/messaging-service.
 import type { PolicyService } from '../../domain/policies/policy-service.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
+import { adminRoutes } from '../admin/admin-routes.ts'
 import { UCWA_PREFIXES } from '../hal/ucwa-paths.ts'
 import { applicationRoutes } from './applications.ts'
 import { makeAuthenticate } from './authenticate.ts'
@@ -45,6 +46,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: 
   if (discoveryOnly) return
   //   POST /WebTicket/oauthtoken
   webTicketRoutes(app, deps)
+  //   /admin/v1/… (admin API, docs/policies.md): internal listeners unless admin.exposeOnExternal
+  if (listener === 'internal' || deps.adminOnExternal) {
+    adminRoutes(app, { policies: deps.policies, authenticate })
+  }
   //   POST {prefix}                  GET|DELETE {prefix}/:appId
   //   GET  {prefix}/:appId/policies|people|onlineMeetings|communication, PUT …/communication
   //   POST {prefix}/:appId/batch
