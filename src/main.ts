@@ -78,7 +78,20 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const throttle = new SignInThrottle(config.throttle)
   const bus = new LocalBus()
   const channel = new EventChannel({ store, bus, clock, settings: config.events })
-  const policies = new PolicyService({ store, channel, clock, topology })
+  // Policy changes can rewrite applications (modalities a policy no longer allows): this node's
+  // application cache and the users' presence follow.
+  const policies = new PolicyService({
+    store,
+    channel,
+    clock,
+    topology,
+    applicationsChanged: async (changed) => {
+      for (const { app } of changed) applications.remember(app)
+      for (const user of new Map(changed.map(({ user }) => [user.id, user])).values()) {
+        await presence.refresh(user)
+      }
+    },
+  })
   await policies.refresh()
   const applications = new ApplicationService({
     store,

@@ -1,7 +1,7 @@
 // Policies and administration (docs/policies.md): New/Set/Get/Grant/Remove of mobility policies,
 // Mcx and push configurations, effective-policy lookup, the admin role and the audit log. Every
 // change is one transaction with its audit entry and the `policies` events it causes.
-import type { EndpointKind } from '../applications/application-types.ts'
+import type { Application, EndpointKind } from '../applications/application-types.ts'
 import { UcwaError } from '../errors.ts'
 import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
 import { Outbox } from '../events/outbox.ts'
@@ -26,6 +26,14 @@ import {
 } from './resolution.ts'
 
 type Tx = Omit<Store, 'transaction' | 'close'>
+
+/** An application a policy change rewrote, with its user. */
+export interface Rewritten {
+  readonly user: User
+  readonly app: Application
+}
+
+export type ApplicationsChanged = (changed: readonly Rewritten[]) => Promise<void>
 
 /** `strictTypes`: JSON input (the admin API), where `"true"` is not a boolean. */
 export interface InputOptions {
@@ -78,9 +86,13 @@ export class PolicyService {
   readonly #clock: Clock
   readonly #topology: Topology
   readonly #cacheMs: number
+  readonly #applicationsChanged: ApplicationsChanged
   #snapshot: Snapshot = { objects: [], grants: new Map(), loadedAt: Number.NEGATIVE_INFINITY }
 
   constructor(deps: {
+    /** Called after a change rewrote applications (their allowed modalities), to refresh caches
+     * and presence. */
+    applicationsChanged?: ApplicationsChanged
     store: Store
     channel: EventChannel
     clock: Clock
@@ -92,6 +104,7 @@ export class PolicyService {
     this.#clock = deps.clock
     this.#topology = deps.topology
     this.#cacheMs = (deps.cacheSeconds ?? 5) * 1000
+    this.#applicationsChanged = deps.applicationsChanged ?? (async () => undefined)
   }
 
   /** Reads the objects and grants again (other processes' changes: the CLI). */
@@ -366,20 +379,29 @@ export class PolicyService {
   ): Promise<T> {
     const outbox = new Outbox()
     const now = this.#clock.now()
+    const rewritten: Rewritten[] = []
     const view = await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
       const before = await load(tx, now)
       const result = await work(tx)
       await tx.audit.append({ at: now, actor, action, target, before: result.before, after: result.after })
-      await this.#announce(tx, outbox, before, await load(tx, now), now)
+      rewritten.push(...(await this.#announce(tx, outbox, before, await load(tx, now), now)))
       return result.view
     })
     await this.refresh()
+    if (rewritten.length > 0) await this.#applicationsChanged(rewritten)
     return view
   }
 
   // Tells every live application of each user whose effective mobility policy changed; drops
   // modalities the user may no longer advertise.
-  async #announce(tx: Tx, outbox: Outbox, before: Snapshot, after: Snapshot, now: number): Promise<void> {
+  async #announce(
+    tx: Tx,
+    outbox: Outbox,
+    before: Snapshot,
+    after: Snapshot,
+    now: number,
+  ): Promise<Rewritten[]> {
+    const rewritten: Rewritten[] = []
     const changed = (user: User) =>
       JSON.stringify(this.#mobility(user, before).settings) !==
       JSON.stringify(this.#mobility(user, after).settings)
@@ -392,7 +414,8 @@ export class PolicyService {
         const modalities = allowedModalities(app.communication.supportedModalities, rights)
         if (modalities.length === app.communication.supportedModalities.length) continue
         const communication = { ...app.communication, supportedModalities: modalities }
-        await tx.applications.update(app.id, { communication })
+        const updated = await tx.applications.update(app.id, { communication })
+        if (updated) rewritten.push({ user, app: updated })
         outbox.add(app.id, {
           sender: COMMUNICATION,
           link: COMMUNICATION,
@@ -402,6 +425,7 @@ export class PolicyService {
         })
       }
     }
+    return rewritten
   }
 
   // ---- helpers -------------------------------------------------------------------------------
