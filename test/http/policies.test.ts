@@ -70,6 +70,23 @@ describe('EnableMobility', () => {
   })
 })
 
+describe('EnableMobility turned off while signed in', () => {
+  it("ends the user's phone applications (410, then 403 on signing in again); browsers stay", async () => {
+    const phone = await signedInApp(t, 'alice', 'alice-phone', { UserAgent: IPHONE })
+    const web = await signedInApp(t, 'alice', 'alice-web', { UserAgent: CHROME })
+    await web.events()
+    await t.server.policies.create('mobility-policy', 'Site:Redmond', { EnableMobility: false }, admin)
+    const gone = await phone.get(phone.self)
+    assert.equal(gone.status, 410, gone.text)
+    assert.equal(gone.json.subcode, 'InactiveApplicationExpired')
+    const again = await createApplication(t.internal, HOME.alice, phone.token, app(IPHONE, 'alice-phone'))
+    assert.equal(again.status, 403)
+    assert.equal(again.json.subcode, 'UserAgentNotAllowed')
+    assert.equal((await web.get(web.self)).status, 200)
+    assert.deepEqual(eventsOf(await web.events()), ['application:policies:updated'])
+  })
+})
+
 describe('Mcx ExposedWebURL', () => {
   it('Internal: a mobile client on an external listener is refused with a clear error; inside it works', async () => {
     await t.server.policies.create('mcx-config', 'Site:Redmond', { ExposedWebURL: 'Internal' }, admin)

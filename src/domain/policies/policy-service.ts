@@ -388,6 +388,8 @@ export class PolicyService {
       return result.view
     })
     await this.refresh()
+    // Wake the parked P-GETs of expired applications: their next request gets 410.
+    for (const { app } of rewritten) if (app.expiresAt <= now) this.#channel.close(app.id)
     if (rewritten.length > 0) await this.#applicationsChanged(rewritten)
     return view
   }
@@ -407,9 +409,18 @@ export class PolicyService {
       JSON.stringify(this.#mobility(user, after).settings)
     const users = (await tx.users.list()).filter(changed)
     for (const user of users) {
-      const rights = mediaRights(user, this.#mobility(user, after).settings)
+      const settings = this.#mobility(user, after).settings
+      const rights = mediaRights(user, settings)
       for (const app of await tx.applications.listByUser(user.id)) {
         if (app.expiresAt <= now) continue
+        if (app.kind === 'mobile' && settings.EnableMobility !== true) {
+          // Mobility turned off: the phone's application expires now (410 on its next request,
+          // its endpoints leave conversations and presence on the next tick); signing in again
+          // is refused with UserAgentNotAllowed.
+          const expired = await tx.applications.update(app.id, { expiresAt: now })
+          if (expired) rewritten.push({ user, app: expired })
+          continue
+        }
         outbox.add(app.id, POLICIES_UPDATED)
         const modalities = allowedModalities(app.communication.supportedModalities, rights)
         if (modalities.length === app.communication.supportedModalities.length) continue
