@@ -30,13 +30,33 @@ const POLICY_OPTIONS = { ...COMMON, filter: { type: 'string' }, force: { type: '
 const policyHelp = (kind: PolicyKind): string => {
   const spec = KINDS[kind]
   const grant = kind === 'mobility-policy'
+  const verbs: [string, string][] = [
+    [
+      'new IDENTITY [Param=Value …]',
+      `create a ${spec.newScopes.map(form).join(' or ')} object from the defaults`,
+    ],
+    ['set [IDENTITY] [Param=Value …]', 'change parameters (IDENTITY defaults to Global)'],
+    [
+      'get [IDENTITY] [--filter PATTERN]',
+      "show objects (all by default; PATTERN takes * and ?, e.g. 'site:*')",
+    ],
+    ...(grant
+      ? ([
+          [
+            'grant USER POLICY|none',
+            "give USER the per-user policy Tag:POLICY ('tag:' optional); none unassigns",
+          ],
+        ] as [string, string][])
+      : []),
+    [
+      `remove IDENTITY${grant ? ' [--force]' : ''}`,
+      `remove (Global: reset to the defaults)${grant ? '; --force if still granted' : ''}`,
+    ],
+    ['parameters', 'list the parameters, their defaults and whether Parley enforces them'],
+  ]
   return `Usage: parley ${kind} <verb> …   (like New/Set/Get/${grant ? 'Grant/' : ''}Remove-${spec.noun})
 
-  new IDENTITY [Param=Value …]        create a ${spec.newScopes.map(form).join(' or ')} object from the defaults
-  set [IDENTITY] [Param=Value …]      change parameters (IDENTITY defaults to Global)
-  get [IDENTITY] [--filter PATTERN]   show objects (all by default; PATTERN takes * and ?, e.g. 'site:*')
-${grant ? "  grant USER POLICY|none              give USER the per-user policy Tag:POLICY ('tag:' optional); none unassigns\n" : ''}  remove IDENTITY${grant ? ' [--force]' : ''}            remove (Global: reset to the defaults)${grant ? '; --force if still granted' : ''}
-  parameters                          list the parameters, their defaults and whether Parley enforces them
+${verbs.map(([verb, what]) => `  ${verb.padEnd(36)}${what}`).join('\n')}
 
 Identities: ${spec.scopes.map(form).join(', ')}. Parameter names are case-insensitive;
 booleans take true/false ($true/$false too). Every verb takes --config FILE or --demo, and --json.
