@@ -74,6 +74,12 @@ export const ERRORS = {
     message:
       'Call via Work is not allowed for this user (EnableOutsideVoice is off or the user has no Enterprise Voice).',
   },
+  WiFiRequired: {
+    code: 'Forbidden',
+    subcode: 'ModalityNotSupported',
+    message:
+      'Audio and video need Wi-Fi for this user (RequireWiFiForIPAudio), and this application reported a cellular network.',
+  },
   AdminRequired: {
     code: 'Forbidden',
     message: 'This operation needs the admin role (parley admin add USER).',

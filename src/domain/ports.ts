@@ -14,7 +14,13 @@ import type {
 } from './messaging/history-types.ts'
 import type { Conversation, Invitation, Member, Message, View } from './messaging/messaging-types.ts'
 import type { PolicyKind } from './policies/kinds.ts'
-import type { AuditEntry, NewAuditEntry, PolicyAssignment, StoredPolicy } from './policies/policy-types.ts'
+import type {
+  AuditEntry,
+  NetworkType,
+  NewAuditEntry,
+  PolicyAssignment,
+  StoredPolicy,
+} from './policies/policy-types.ts'
 import type { PrivacyLevel } from './presence/presence-rules.ts'
 import type {
   PresenceRecord,
@@ -286,6 +292,10 @@ export interface PolicyStore {
   assignedTo(kind: PolicyKind, name: string): Promise<UserId[]>
   /** Removes every assignment of the named policy; returns how many. */
   unassignAll(kind: PolicyKind, name: string): Promise<number>
+  /** Records the network an application says it is on (the network-type extension). */
+  reportNetwork(app: ApplicationId, network: NetworkType, now: number): Promise<void>
+  /** What the application last reported, if it ever did. */
+  networkOf(app: ApplicationId): Promise<NetworkType | undefined>
 }
 
 /** The append-only audit log of administrative changes. */

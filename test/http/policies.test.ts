@@ -218,4 +218,25 @@ describe('audio/video and Call via Work', () => {
     assert.equal(off.status, 403, off.text)
     assert.equal(off.json.subcode, 'ModalityNotSupported')
   })
+
+  it('the network-type extension: Wi-Fi-only audio refused from an application that reports cellular', async () => {
+    await t.server.policies.set('mobility-policy', undefined, { RequireWiFiForIPAudio: true }, admin)
+    const phone = await signedInApp(t, 'alice', 'alice-phone', { UserAgent: IPHONE })
+    const link = phone.created.json._links.reportNetworkType.href
+    assert.equal(link, `${phone.self}/reportNetworkType`)
+    const invite = () =>
+      phone.post(`${phone.self}/communication/audioVideoInvitations`, { to: 'sip:bob@example.test' })
+    // A client that never reports is trusted to enforce audioOnlyOnWifi itself.
+    assert.equal((await invite()).status, 404)
+    assert.equal((await phone.post(link, { networkType: 'cellular' })).status, 204)
+    const refused = await invite()
+    assert.equal(refused.status, 403, refused.text)
+    assert.equal(refused.json.subcode, 'ModalityNotSupported')
+    assert.match(refused.json.message, /Wi-Fi/)
+    assert.equal((await phone.post(link, { NetworkType: 'WiFi' })).status, 204)
+    assert.equal((await invite()).status, 404, 'allowed on Wi-Fi (no media yet)')
+    const bad = await phone.post(link, { networkType: 'carrier-pigeon' })
+    assert.equal(bad.status, 400)
+    assert.equal(bad.json.parameters[0].name, 'networkType')
+  })
 })

@@ -15,7 +15,7 @@ import { GLOBAL, type Identity, identityFilter, parseIdentity } from './identity
 import { KINDS, type KindSpec, type PolicyKind } from './kinds.ts'
 import { defaultsOf, readSettings, type Settings } from './parameters.ts'
 import { PolicyError } from './policy-errors.ts'
-import type { AuditEntry, StoredPolicy } from './policy-types.ts'
+import type { AuditEntry, NetworkType, StoredPolicy } from './policy-types.ts'
 import {
   type Effective,
   mcxCandidates,
@@ -210,6 +210,33 @@ export class PolicyService {
     if (access === 'External' && this.#mcx(pool, this.#snapshot).settings.ExposedWebURL === 'Internal') {
       throw new UcwaError('MobilityInternalOnly')
     }
+  }
+
+  /** Records the network an application reported (Parley's network-type extension). */
+  async reportNetwork(app: Application, network: NetworkType): Promise<void> {
+    await this.#store.policies.reportNetwork(app.id, network, this.#clock.now())
+  }
+
+  /**
+   * Throws unless `user` may start audio/video from `app`: EnableIPAudioVideo, and — when the
+   * policy requires Wi-Fi for VoIP — no cellular network reported by the application. Clients
+   * that never report keep enforcing audioOnlyOnWifi themselves.
+   */
+  async checkAudioVideo(user: User, app: Application): Promise<void> {
+    const mobility = await this.mobilityOf(user)
+    if (!mediaRights(user, mobility).audioVideo) throw new UcwaError('AudioVideoNotAllowed')
+    if (
+      mobility.RequireWiFiForIPAudio === true &&
+      (await this.#store.policies.networkOf(app.id)) === 'Cellular'
+    ) {
+      throw new UcwaError('WiFiRequired')
+    }
+  }
+
+  /** Throws unless `user` may use Call via Work (a phone-audio invitation). */
+  async checkPhoneAudio(user: User): Promise<void> {
+    if (!mediaRights(user, await this.mobilityOf(user)).phoneAudio)
+      throw new UcwaError('PhoneAudioNotAllowed')
   }
 
   async audit(query: { limit: number; beforeSeq?: number | undefined }): Promise<AuditEntry[]> {

@@ -28,6 +28,10 @@ export interface AuditEntry {
 
 export type NewAuditEntry = Omit<AuditEntry, 'seq'>
 
+/** What a client reports it is connected through (Parley's network-type extension). */
+export const NETWORK_TYPES = ['WiFi', 'Wired', 'Cellular', 'Unknown'] as const
+export type NetworkType = (typeof NETWORK_TYPES)[number]
+
 /** Per-user assignment of a per-user policy (Grant), by the tag's name. */
 export interface PolicyAssignment {
   readonly userId: UserId

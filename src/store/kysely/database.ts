@@ -231,6 +231,13 @@ export interface PolicyAssignmentsTable {
   assigned_at: number
 }
 
+/** The network type each application last reported (Parley's extension). */
+export interface ApplicationNetworksTable {
+  app_id: string
+  network_type: string
+  reported_at: number
+}
+
 export interface AdminsTable {
   user_id: string
   granted_at: number
@@ -251,6 +258,7 @@ export interface Database {
   policies: PoliciesTable
   policy_assignments: PolicyAssignmentsTable
   admins: AdminsTable
+  application_networks: ApplicationNetworksTable
   audit_log: AuditLogTable
   conversation_logs: ConversationLogsTable
   conversation_log_entries: ConversationLogEntriesTable

@@ -1,10 +1,11 @@
 // Policy objects, per-user grants, the admin role and the audit log (docs/policies.md).
 import type { Kysely } from 'kysely'
-import { asUserId, type UserId } from '../../domain/ids.ts'
+import { type ApplicationId, asUserId, type UserId } from '../../domain/ids.ts'
 import type { PolicyKind } from '../../domain/policies/kinds.ts'
 import type { Settings } from '../../domain/policies/parameters.ts'
 import type {
   AuditEntry,
+  NetworkType,
   NewAuditEntry,
   PolicyAssignment,
   StoredPolicy,
@@ -121,6 +122,23 @@ export class KyselyPolicyStore implements PolicyStore {
       .where('name_key', '=', name.toLowerCase())
       .executeTakeFirst()
     return Number(result.numDeletedRows)
+  }
+
+  async reportNetwork(app: ApplicationId, network: NetworkType, now: number): Promise<void> {
+    await this.#db
+      .insertInto('application_networks')
+      .values({ app_id: app, network_type: network, reported_at: now })
+      .onConflict((oc) => oc.column('app_id').doUpdateSet({ network_type: network, reported_at: now }))
+      .execute()
+  }
+
+  async networkOf(app: ApplicationId): Promise<NetworkType | undefined> {
+    const row = await this.#db
+      .selectFrom('application_networks')
+      .select('network_type')
+      .where('app_id', '=', app)
+      .executeTakeFirst()
+    return row?.network_type as NetworkType | undefined
   }
 }
 

@@ -356,6 +356,13 @@ const policies: Migration = {
       .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
       .addColumn('granted_at', 'bigint', (c) => c.notNull())
       .execute()
+    // Parley's network-type extension: what each application last said it is on (Wi-Fi-only media).
+    await db.schema
+      .createTable('application_networks')
+      .addColumn('app_id', 'text', (c) => c.primaryKey().references('applications.id').onDelete('cascade'))
+      .addColumn('network_type', 'text', (c) => c.notNull())
+      .addColumn('reported_at', 'bigint', (c) => c.notNull())
+      .execute()
     await db.schema
       .createTable('audit_log')
       .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
