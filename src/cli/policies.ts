@@ -6,11 +6,13 @@ import { userInfo } from 'node:os'
 import { LocalBus } from '../bus/local/local-bus.ts'
 import type { Config } from '../config/config.ts'
 import { EventChannel } from '../domain/events/event-channel.ts'
+import type { Scope } from '../domain/policies/identity.ts'
 import { KINDS, type PolicyKind } from '../domain/policies/kinds.ts'
 import type { SettingValue } from '../domain/policies/parameters.ts'
 import type { EffectivePolicy, PolicyService, PolicyView } from '../domain/policies/policy-service.ts'
 import { PolicyService as Service } from '../domain/policies/policy-service.ts'
 import type { AuditEntry } from '../domain/policies/policy-types.ts'
+import { SCOPE_FORMS } from '../domain/policies/scopes.ts'
 import { systemClock } from '../platform/node-random.ts'
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts'
 import { loadCliConfig } from './load-config.ts'
@@ -63,13 +65,7 @@ booleans take true/false ($true/$false too). Every verb takes --config FILE or -
 `
 }
 
-function form(scope: string): string {
-  return (
-    { global: 'Global', site: 'Site:<site>', tag: 'Tag:<name>', service: 'Service:WebServer:<pool fqdn>' }[
-      scope
-    ] ?? scope
-  )
-}
+const form = (scope: Scope): string => SCOPE_FORMS[scope]
 
 /** Opens the store and a policy service over it; `work` runs, then the store closes. */
 async function withPolicies<T>(config: Config, work: (policies: PolicyService) => Promise<T>): Promise<T> {

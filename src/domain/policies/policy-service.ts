@@ -11,19 +11,14 @@ import type { AccessLocation, Topology } from '../topology/topology.ts'
 import { parseSipUri } from '../users/sip-uri.ts'
 import type { User } from '../users/user-types.ts'
 import { allowedModalities, type ClientPolicies, clientPolicies, mediaRights } from './client-policies.ts'
-import { GLOBAL, type Identity, identityFilter, parseIdentity } from './identity.ts'
+import { GLOBAL, identityFilter, parseIdentity } from './identity.ts'
 import { KINDS, type KindSpec, type PolicyKind } from './kinds.ts'
 import { defaultsOf, readSettings, type Settings } from './parameters.ts'
 import { PolicyError } from './policy-errors.ts'
-import type { AuditEntry, NetworkType, StoredPolicy } from './policy-types.ts'
-import {
-  type Effective,
-  mcxCandidates,
-  mobilityCandidates,
-  type PolicyObject,
-  pushCandidates,
-  resolve,
-} from './resolution.ts'
+import type { AuditEntry, NetworkType } from './policy-types.ts'
+import type { Effective } from './resolution.ts'
+import { checkedIdentity } from './scopes.ts'
+import { PolicySnapshot } from './snapshot.ts'
 
 type Tx = Omit<Store, 'transaction' | 'close'>
 
@@ -63,14 +58,6 @@ export interface EffectivePolicy {
   readonly clientPolicies: ClientPolicies
 }
 
-// Everything resolution reads, loaded at once: the tables are small (objects, and one row per
-// user with a per-user grant).
-interface Snapshot {
-  readonly objects: readonly StoredPolicy[]
-  readonly grants: ReadonlyMap<UserId, string>
-  readonly loadedAt: number
-}
-
 const MOBILITY: PolicyKind = 'mobility-policy'
 const POLICIES_UPDATED = {
   sender: { rel: 'application' },
@@ -87,7 +74,7 @@ export class PolicyService {
   readonly #topology: Topology
   readonly #cacheMs: number
   readonly #applicationsChanged: ApplicationsChanged
-  #snapshot: Snapshot = { objects: [], grants: new Map(), loadedAt: Number.NEGATIVE_INFINITY }
+  #snapshot: PolicySnapshot
 
   constructor(deps: {
     /** Called after a change rewrote applications (their allowed modalities), to refresh caches
@@ -105,11 +92,12 @@ export class PolicyService {
     this.#topology = deps.topology
     this.#cacheMs = (deps.cacheSeconds ?? 5) * 1000
     this.#applicationsChanged = deps.applicationsChanged ?? (async () => undefined)
+    this.#snapshot = new PolicySnapshot(deps.topology)
   }
 
   /** Reads the objects and grants again (other processes' changes: the CLI). */
   async refresh(): Promise<void> {
-    this.#snapshot = await load(this.#store, this.#clock.now())
+    this.#snapshot = await this.#load(this.#store)
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -160,17 +148,16 @@ export class PolicyService {
   async effectiveFor(name: string): Promise<EffectivePolicy> {
     const user = await this.#user(name)
     await this.#fresh()
-    const site = this.#siteOf(user.homePool)
-    const granted = this.#snapshot.grants.get(user.id) ?? null
-    const mobility = this.#mobility(user, this.#snapshot)
+    const snapshot = this.#snapshot
+    const mobility = snapshot.mobility(user)
     return {
       user: user.sipUri,
       homePool: user.homePool,
-      site,
-      granted,
+      site: snapshot.siteOf(user.homePool),
+      granted: snapshot.granted(user) ?? null,
       mobility,
-      mcx: this.#mcx(user.homePool, this.#snapshot),
-      push: resolve(KINDS['push-config'], objects(this.#snapshot, 'push-config'), pushCandidates(site)),
+      mcx: snapshot.mcx(user.homePool),
+      push: snapshot.push(user),
       clientPolicies: clientPolicies(user, mobility.settings),
     }
   }
@@ -178,12 +165,12 @@ export class PolicyService {
   /** The user's effective mobility settings (cached up to cacheSeconds). */
   async mobilityOf(user: User): Promise<Settings> {
     await this.#fresh()
-    return this.#mobility(user, this.#snapshot).settings
+    return this.#snapshot.mobility(user).settings
   }
 
   /** The same from the last snapshot, for synchronous callers (messaging history). */
   cachedMobilityOf(user: User): Settings {
-    return this.#mobility(user, this.#snapshot).settings
+    return this.#snapshot.mobility(user).settings
   }
 
   /** The `policies` resource of the user's applications. */
@@ -204,10 +191,10 @@ export class PolicyService {
   async admit(user: User, pool: string, kind: EndpointKind, access: AccessLocation): Promise<void> {
     if (kind !== 'mobile') return
     await this.#fresh()
-    if (this.#mobility(user, this.#snapshot).settings.EnableMobility !== true) {
+    if (this.#snapshot.mobility(user).settings.EnableMobility !== true) {
       throw new UcwaError('MobilityNotAllowed')
     }
-    if (access === 'External' && this.#mcx(pool, this.#snapshot).settings.ExposedWebURL === 'Internal') {
+    if (access === 'External' && this.#snapshot.mcx(pool).settings.ExposedWebURL === 'Internal') {
       throw new UcwaError('MobilityInternalOnly')
     }
   }
@@ -408,10 +395,10 @@ export class PolicyService {
     const now = this.#clock.now()
     const rewritten: Rewritten[] = []
     const view = await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
-      const before = await load(tx, now)
+      const before = await this.#load(tx)
       const result = await work(tx)
       await tx.audit.append({ at: now, actor, action, target, before: result.before, after: result.after })
-      rewritten.push(...(await this.#announce(tx, outbox, before, await load(tx, now), now)))
+      rewritten.push(...(await this.#announce(tx, outbox, before, await this.#load(tx), now)))
       return result.view
     })
     await this.refresh()
@@ -426,17 +413,16 @@ export class PolicyService {
   async #announce(
     tx: Tx,
     outbox: Outbox,
-    before: Snapshot,
-    after: Snapshot,
+    before: PolicySnapshot,
+    after: PolicySnapshot,
     now: number,
   ): Promise<Rewritten[]> {
     const rewritten: Rewritten[] = []
     const changed = (user: User) =>
-      JSON.stringify(this.#mobility(user, before).settings) !==
-      JSON.stringify(this.#mobility(user, after).settings)
+      JSON.stringify(before.mobility(user).settings) !== JSON.stringify(after.mobility(user).settings)
     const users = (await tx.users.list()).filter(changed)
     for (const user of users) {
-      const settings = this.#mobility(user, after).settings
+      const settings = after.mobility(user).settings
       const rights = mediaRights(user, settings)
       for (const app of await tx.applications.listByUser(user.id)) {
         if (app.expiresAt <= now) continue
@@ -468,27 +454,6 @@ export class PolicyService {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  #mobility(user: User, snapshot: Snapshot): Effective {
-    const granted = snapshot.grants.get(user.id)
-    return resolve(
-      KINDS[MOBILITY],
-      objects(snapshot, MOBILITY),
-      mobilityCandidates(granted, this.#siteOf(user.homePool)),
-    )
-  }
-
-  #mcx(pool: string, snapshot: Snapshot): Effective {
-    return resolve(
-      KINDS['mcx-config'],
-      objects(snapshot, 'mcx-config'),
-      mcxCandidates(pool, this.#siteOf(pool)),
-    )
-  }
-
-  #siteOf(poolFqdn: string): string | undefined {
-    return this.#topology.pool(poolFqdn)?.site
-  }
-
   async #fresh(): Promise<void> {
     if (
       this.#clock.now() - this.#snapshot.loadedAt >= this.#cacheMs ||
@@ -505,33 +470,12 @@ export class PolicyService {
     return user
   }
 
-  /** Parses and checks an identity for `spec`: its scope allowed (for New: creatable), its site or
-   * pool in the topology (canonical spelling from there). */
-  #identity(spec: KindSpec, text: string, use: 'new' | 'any'): Identity {
-    const parsed = parseIdentity(text)
-    if ('problem' in parsed) throw new PolicyError('invalid', parsed.problem)
-    const scopes = use === 'new' ? spec.newScopes : spec.scopes
-    if (!scopes.includes(parsed.scope)) {
-      const allowed = scopes.map((s) => SCOPE_FORMS[s]).join(', ')
-      const why =
-        use === 'new' && parsed.scope === 'global' ? ' (Global always exists; change it with set)' : ''
-      throw new PolicyError(
-        'invalid',
-        `${spec.kind} cannot have identity ${parsed.text}${why}; use ${allowed}`,
-      )
-    }
-    if (parsed.scope === 'site') {
-      const sites = [...new Set(this.#topology.pools.map((p) => p.site))]
-      const site = sites.find((s) => s.toLowerCase() === parsed.name.toLowerCase())
-      if (!site)
-        throw new PolicyError('invalid', `site "${parsed.name}" is not in the topology (${sites.join(', ')})`)
-      return { scope: 'site', name: site, text: `Site:${site}` }
-    }
-    if (parsed.scope === 'service' && !this.#topology.pool(parsed.name)) {
-      const pools = this.#topology.pools.map((p) => p.fqdn).join(', ')
-      throw new PolicyError('invalid', `pool "${parsed.name}" is not in the topology (${pools})`)
-    }
-    return parsed
+  #identity(spec: KindSpec, text: string, use: 'new' | 'any') {
+    return checkedIdentity(spec, text, use, this.#topology)
+  }
+
+  #load(store: Pick<Store, 'policies'>): Promise<PolicySnapshot> {
+    return PolicySnapshot.load(store, this.#topology, this.#clock.now())
   }
 
   #settings(spec: KindSpec, input: Record<string, unknown>, options: InputOptions): Settings {
@@ -547,26 +491,6 @@ export class PolicyService {
   }
 }
 
-const SCOPE_FORMS = {
-  global: 'Global',
-  site: 'Site:<site>',
-  tag: 'Tag:<name>',
-  service: 'Service:WebServer:<pool fqdn>',
-}
-
 // Global first, then sites, services and tags.
 const order = (identity: string): number =>
   identity === 'Global' ? 0 : identity.startsWith('Site:') ? 1 : identity.startsWith('Service:') ? 2 : 3
-
-const objects = (snapshot: Snapshot, kind: PolicyKind): PolicyObject[] =>
-  snapshot.objects.flatMap((p) => {
-    if (p.kind !== kind) return []
-    const identity = parseIdentity(p.identity)
-    return 'problem' in identity ? [] : [{ identity, settings: p.settings }]
-  })
-
-async function load(store: Pick<Store, 'policies'>, now: number): Promise<Snapshot> {
-  const stored = await store.policies.list()
-  const grants = await store.policies.assignments(MOBILITY)
-  return { objects: stored, grants: new Map(grants.map((g) => [g.userId, g.name])), loadedAt: now }
-}
