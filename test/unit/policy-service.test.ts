@@ -178,6 +178,10 @@ describe('policy service', () => {
     const carol = await policies.effectiveFor('carol@other.test')
     assert.equal(carol.push.source, 'Site:Dublin')
     assert.equal(carol.push.settings.EnableApplePushNotificationService, true)
+    const user = await store.users.findBySipUri('sip:carol@other.test' as SipUri)
+    assert.ok(user)
+    assert.equal((await policies.pushOf(user)).EnableApplePushNotificationService, true)
+    assert.equal((await policies.mcxOf('pool02.example.test')).ExposedWebURL, 'Internal')
   })
 
   it('every change is in the append-only audit log with before and after', async () => {

@@ -168,6 +168,18 @@ export class PolicyService {
     return this.#snapshot.mobility(user).settings
   }
 
+  /** The user's effective push configuration (which providers may be used): for the push issue. */
+  async pushOf(user: User): Promise<Settings> {
+    await this.#fresh()
+    return this.#snapshot.push(user).settings
+  }
+
+  /** A pool's effective Mcx configuration (exposure, session lifetimes). */
+  async mcxOf(pool: string): Promise<Settings> {
+    await this.#fresh()
+    return this.#snapshot.mcx(pool).settings
+  }
+
   /** The same from the last snapshot, for synchronous callers (messaging history). */
   cachedMobilityOf(user: User): Settings {
     return this.#snapshot.mobility(user).settings
