@@ -27,7 +27,12 @@ const COMMON = {
   help: { type: 'boolean' },
 } as const
 
-const POLICY_OPTIONS = { ...COMMON, filter: { type: 'string' }, force: { type: 'boolean' } } as const
+const POLICY_OPTIONS = {
+  ...COMMON,
+  filter: { type: 'string' },
+  force: { type: 'boolean' },
+  policy: { type: 'string' },
+} as const
 
 const policyHelp = (kind: PolicyKind): string => {
   const spec = KINDS[kind]
@@ -45,8 +50,8 @@ const policyHelp = (kind: PolicyKind): string => {
     ...(grant
       ? ([
           [
-            'grant USER POLICY|none',
-            "give USER the per-user policy Tag:POLICY ('tag:' optional); none unassigns",
+            'grant USER --policy NAME|none',
+            "give USER the per-user policy Tag:NAME ('tag:' optional; also as 2nd argument); none unassigns",
           ],
         ] as [string, string][])
       : []),
@@ -112,8 +117,9 @@ export async function runPolicyCommand(kind: PolicyKind, args: string[], env: En
   if (verb === 'parameters') return printParameters(kind, values.json === true)
   if (values.force && verb !== 'remove') throw new UsageError('--force applies to remove only')
   if (values.filter !== undefined && verb !== 'get') throw new UsageError('--filter applies to get only')
+  if (values.policy !== undefined && verb !== 'grant') throw new UsageError('--policy applies to grant only')
   const json = values.json === true
-  const options = { json, force: values.force === true, filter: values.filter }
+  const options = { json, force: values.force === true, filter: values.filter, policy: values.policy }
   return withPolicies(loadCliConfig(values, env), (policies) => runVerb(policies, kind, verb, rest, options))
 }
 
@@ -124,6 +130,8 @@ interface VerbContext {
   readonly json: boolean
   readonly force: boolean
   readonly filter: string | undefined
+  /** grant's `--policy NAME|none` (the cmdlet's -PolicyName), or the second positional. */
+  readonly policy: string | undefined
 }
 
 function runVerb(
@@ -131,7 +139,7 @@ function runVerb(
   kind: PolicyKind,
   verb: string,
   rest: readonly string[],
-  options: { json: boolean; force: boolean; filter: string | undefined },
+  options: Omit<VerbContext, 'policies' | 'kind' | 'rest'>,
 ): Promise<number> {
   const run = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined
   if (!run) throw new UsageError(`unknown ${kind} verb "${verb}"`)
@@ -164,12 +172,14 @@ const VERBS: Readonly<Record<string, (c: VerbContext) => Promise<number>>> = {
     process.stdout.write(json ? `${JSON.stringify({ removed: identity })}\n` : `Removed ${identity}.\n`)
     return EXIT.ok
   },
-  async grant({ policies, kind, rest, json }) {
+  async grant({ policies, kind, rest, json, policy: option }) {
     if (kind !== 'mobility-policy')
       throw new UsageError(`${kind} has no per-user assignment; it applies by scope`)
-    const [user, policy, extra] = rest
+    const [user, positional, extra] = rest
+    if (option !== undefined && positional !== undefined) throw new UsageError('give the policy once')
+    const policy = option ?? positional
     if (!user || !policy || extra !== undefined) {
-      throw new UsageError('mobility-policy grant needs USER and POLICY (or none)')
+      throw new UsageError('mobility-policy grant needs USER and --policy NAME (or none)')
     }
     const name = /^(none|\$null|null)$/i.test(policy) ? null : policy
     return printEffective(await policies.grant(user, name, actor()), json)

@@ -60,7 +60,7 @@ describe('parley mobility-policy', () => {
   })
 
   it('grant (tag: tolerated, none unassigns) and user effective-policy', async () => {
-    exits(await run('mobility-policy', 'grant', 'alice@example.test', 'tag:NoVoip'), 0)
+    exits(await run('mobility-policy', 'grant', 'alice@example.test', '--policy', 'tag:NoVoip'), 0)
     const effective = JSON.parse(
       exits(await run('user', 'effective-policy', 'alice@example.test', '--json'), 0).stdout,
     )
@@ -70,7 +70,7 @@ describe('parley mobility-policy', () => {
     assert.match(bob.stdout, /^Mobility policy: Site:Redmond$/m)
     assert.match(bob.stdout, /^Granted +: <Automatic>$/m)
     exits(await run('mobility-policy', 'grant', 'bob@example.test', 'NoVoip'), 0)
-    const none = exits(await run('mobility-policy', 'grant', 'bob@example.test', 'none'), 0)
+    const none = exits(await run('mobility-policy', 'grant', 'bob@example.test', '--policy', 'none'), 0)
     assert.match(none.stdout, /^Mobility policy: Site:Redmond$/m)
   })
 
@@ -101,6 +101,12 @@ describe('parley mobility-policy', () => {
       [['mobility-policy', 'grant', 'zed@example.test', 'none'], 1, /no user sip:zed@example.test/],
       [['mobility-policy', 'set', 'Tag:X', 'EnableMobility'], 2, /not Parameter=Value/],
       [['mobility-policy', 'frobnicate'], 2, /unknown mobility-policy verb/],
+      [['mobility-policy', 'grant', 'bob@example.test', 'X', '--policy', 'Y'], 2, /give the policy once/],
+      [
+        ['mobility-policy', 'set', '--policy', 'X', 'EnableMobility=false'],
+        2,
+        /--policy applies to grant only/,
+      ],
       [['mobility-policy', 'get', '--force'], 2, /--force applies to remove only/],
       [['mcx-config', 'grant', 'alice@example.test', 'X'], 2, /no per-user assignment/],
     ]
