@@ -13,6 +13,7 @@ import { ContactService } from './domain/contacts/contact-service.ts'
 import { EventChannel } from './domain/events/event-channel.ts'
 import { ConversationLogService } from './domain/messaging/history-service.ts'
 import { MessagingService } from './domain/messaging/messaging-service.ts'
+import { PolicyService } from './domain/policies/policy-service.ts'
 import type { Clock, PasswordHasher, Store } from './domain/ports.ts'
 import { PresenceService } from './domain/presence/presence-service.ts'
 import { SubscriptionService } from './domain/presence/subscription-service.ts'
@@ -57,6 +58,7 @@ export interface RunningServer {
   /** Missed conversations and conversation history (the messaging observer). */
   readonly conversationLogs: ConversationLogService
   readonly channel: EventChannel
+  readonly policies: PolicyService
   /** Users the config created at this start (with generated passwords, shown once). */
   readonly createdUsers: readonly ProvisionedUser[]
   stop(): Promise<void>
@@ -76,25 +78,42 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const throttle = new SignInThrottle(config.throttle)
   const bus = new LocalBus()
   const channel = new EventChannel({ store, bus, clock, settings: config.events })
+  // Policy changes can rewrite applications (modalities a policy no longer allows): this node's
+  // application cache and the users' presence follow.
+  const policies = new PolicyService({
+    store,
+    channel,
+    clock,
+    topology,
+    applicationsChanged: async (changed) => {
+      for (const { app } of changed) applications.remember(app)
+      for (const user of new Map(changed.map(({ user }) => [user.id, user])).values()) {
+        await presence.refresh(user)
+      }
+    },
+  })
+  await policies.refresh()
   const applications = new ApplicationService({
     store,
     clock,
     random,
     channel,
     settings: config.applications,
+    admit: (user, pool, kind, access) => policies.admit(user, pool, kind, access),
   })
   const auth = new AuthService({ store, hasher, random, clock, topology, throttle, settings: config.auth })
   const presence = new PresenceService({ store, channel, clock, applications })
   const subscriptions = new SubscriptionService({ store, channel, clock, random, presence })
   const contacts = new ContactService({ store, channel, clock, random, presence })
-  // The history service watches messaging (missed conversations, logs). Its saveHistory policy
-  // defaults to the client-policy defaults; the mobility-policy issue wires the real one here.
+  // The history service watches messaging (missed conversations, logs); AllowSaveIMHistory of
+  // the user's effective mobility policy decides whether their conversations are kept.
   const conversationLogs = new ConversationLogService({
     store,
     channel,
     clock,
     random,
     settings: { retentionDays: config.messaging.historyRetentionDays },
+    saveHistory: (user) => policies.cachedMobilityOf(user).AllowSaveIMHistory === true,
   })
   const messaging = new MessagingService({
     store,
@@ -140,6 +159,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
           contacts,
           messaging,
           conversationLogs,
+          policies,
+          adminOnExternal: config.admin.exposeOnExternal,
           channel,
           events: config.events,
           bodyLimitBytes: config.http.bodyLimitBytes,
@@ -178,6 +199,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       messaging.expireInvitations(),
       messaging.dropExpiredEndpoints(),
       channel.sweep(),
+      policies.refresh(),
     ]).catch((error: unknown) => logger.error({ err: error }, 'presence tick failed'))
   }, PRESENCE_TICK_MS)
   presenceTimer.unref()
@@ -197,6 +219,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     messaging,
     conversationLogs,
     channel,
+    policies,
     createdUsers,
     stop() {
       stopping ??= (async () => {

@@ -4,6 +4,7 @@
 import { ConfigError } from '../config/config.ts'
 import { UserValidationError } from '../domain/users/user-service.ts'
 import { runInit } from './init.ts'
+import { runAdmin, runAudit, runEffectivePolicy, runPolicyCommand } from './policies.ts'
 import { runStart } from './start.ts'
 import { EXIT, UsageError } from './usage.ts'
 import { runUser } from './users.ts'
@@ -14,12 +15,18 @@ Commands:
   start [--config FILE | --demo] [--port N]   run the server
   init [FILE] [--force]                       write a commented starter config (default parley.yaml)
   user <verb> …                               manage users (parley user --help)
+  user effective-policy USER                  the mobility, Mcx and push settings that apply to USER
+  mobility-policy <verb> …                    New/Set/Get/Grant/Remove-CsMobilityPolicy (… --help)
+  mcx-config <verb> …                         New/Set/Get/Remove-CsMcxConfiguration (… --help)
+  push-config <verb> …                        New/Set/Get/Remove-CsPushNotificationConfiguration
+  admin add USER | remove USER | list         who may use the admin REST API
+  audit [--limit N] [--before SEQ]            the audit log of administrative changes, newest first
 
 Options:
   --config FILE   config file (default: $PARLEY_CONFIG, else ./parley.yaml)
   --demo          use the built-in demo topology (SIP domain example.test, users alice and bob)
   --port N        port of the first web listener (also $PARLEY_PORT)
-  --json          machine-readable output (user commands)
+  --json          machine-readable output (user, policy, admin and audit commands)
 `
 
 async function main(argv: string[]): Promise<number> {
@@ -31,7 +38,16 @@ async function main(argv: string[]): Promise<number> {
       return runInit(rest)
     case 'user':
     case 'users':
+      if (rest[0] === 'effective-policy') return runEffectivePolicy(rest.slice(1), process.env)
       return runUser(rest, process.env)
+    case 'mobility-policy':
+    case 'mcx-config':
+    case 'push-config':
+      return runPolicyCommand(command, rest, process.env)
+    case 'admin':
+      return runAdmin(rest, process.env)
+    case 'audit':
+      return runAudit(rest, process.env)
     case undefined:
     case 'help':
     case '--help':

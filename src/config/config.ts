@@ -38,6 +38,9 @@ export interface Config {
     readonly trustProxy: string[] | boolean
   }
   readonly logging: { readonly level: string }
+  /** The admin REST API (docs/policies.md): served on internal listeners, and on external ones
+   * only with `exposeOnExternal`. */
+  readonly admin: { readonly exposeOnExternal: boolean }
   readonly events: {
     /** Hold used when a P-GET names no timeout. */
     readonly defaultTimeoutSeconds: number

@@ -143,6 +143,7 @@ function build(raw: RawConfig, options: { file: string; baseDir: string }): Conf
       trustProxy: raw.http?.trustProxy ?? false,
     },
     logging: { level: raw.logging?.level ?? 'info' },
+    admin: { exposeOnExternal: raw.admin?.exposeOnExternal ?? false },
     events: {
       defaultTimeoutSeconds: raw.events?.defaultTimeoutSeconds ?? 15,
       maxTimeoutSeconds: raw.events?.maxTimeoutSeconds ?? 180,

@@ -90,6 +90,8 @@ users:
 #   maxMessagesPerWindow: 100          # per sender, per rateWindowSeconds
 #   rateWindowSeconds: 10
 #   maxParticipants: 100
+# admin:
+#   exposeOnExternal: false            # the admin API (/admin/v1) on external listeners too
 # logging:
 #   level: info                        # fatal | error | warn | info | debug | trace | silent
 `

@@ -174,6 +174,10 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** The admin REST API; internal listeners only unless exposeOnExternal (docs/policies.md). */
+    admin: Type.Optional(
+      Type.Object({ exposeOnExternal: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    ),
     logging: Type.Optional(
       Type.Object(
         {

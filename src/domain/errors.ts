@@ -52,6 +52,38 @@ export const ERRORS = {
     subcode: 'UserNotHomedHere',
     message: 'The user is homed on another pool; run Autodiscover again to find it.',
   },
+  MobilityNotAllowed: {
+    code: 'Forbidden',
+    subcode: 'UserAgentNotAllowed',
+    message: 'Mobile clients are not allowed for this user: the mobility policy has EnableMobility off.',
+  },
+  MobilityInternalOnly: {
+    code: 'Forbidden',
+    subcode: 'UserAgentNotAllowed',
+    message:
+      'Mobile clients may use this pool only from the internal network (Mcx ExposedWebURL is Internal); connect through the internal web services.',
+  },
+  AudioVideoNotAllowed: {
+    code: 'Forbidden',
+    subcode: 'ModalityNotSupported',
+    message: 'Audio and video are disabled for this user by policy (EnableIPAudioVideo).',
+  },
+  PhoneAudioNotAllowed: {
+    code: 'Forbidden',
+    subcode: 'ModalityNotSupported',
+    message:
+      'Call via Work is not allowed for this user (EnableOutsideVoice is off or the user has no Enterprise Voice).',
+  },
+  WiFiRequired: {
+    code: 'Forbidden',
+    subcode: 'ModalityNotSupported',
+    message:
+      'Audio and video need Wi-Fi for this user (RequireWiFiForIPAudio), and this application reported a cellular network.',
+  },
+  AdminRequired: {
+    code: 'Forbidden',
+    message: 'This operation needs the admin role (parley admin add USER).',
+  },
   ResourceNotFound: { code: 'NotFound', message: 'The resource does not exist.' },
   ApplicationNotFound: {
     code: 'NotFound',

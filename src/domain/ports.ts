@@ -13,6 +13,14 @@ import type {
   OpeningInvitation,
 } from './messaging/history-types.ts'
 import type { Conversation, Invitation, Member, Message, View } from './messaging/messaging-types.ts'
+import type { PolicyKind } from './policies/kinds.ts'
+import type {
+  AuditEntry,
+  NetworkType,
+  NewAuditEntry,
+  PolicyAssignment,
+  StoredPolicy,
+} from './policies/policy-types.ts'
 import type { PrivacyLevel } from './presence/presence-rules.ts'
 import type {
   PresenceRecord,
@@ -277,6 +285,44 @@ export interface ConversationLogStore {
   openingInvitation(conversationId: string): Promise<OpeningInvitation | undefined>
 }
 
+/** Policy and configuration objects and per-user grants (docs/policies.md). */
+export interface PolicyStore {
+  /** Every stored object (of one kind when given). */
+  list(kind?: PolicyKind): Promise<StoredPolicy[]>
+  find(kind: PolicyKind, identity: string): Promise<StoredPolicy | undefined>
+  /** Inserts or replaces the object with this kind and (case-insensitive) identity. */
+  put(policy: StoredPolicy): Promise<void>
+  remove(kind: PolicyKind, identity: string): Promise<boolean>
+  /** Every per-user assignment (of one kind when given). */
+  assignments(kind?: PolicyKind): Promise<PolicyAssignment[]>
+  assignment(userId: UserId, kind: PolicyKind): Promise<string | undefined>
+  /** Sets (or, with null, removes) the user's assignment. */
+  assign(userId: UserId, kind: PolicyKind, name: string | null, now: number): Promise<void>
+  /** Users the named per-user policy is assigned to (case-insensitive name). */
+  assignedTo(kind: PolicyKind, name: string): Promise<UserId[]>
+  /** Removes every assignment of the named policy; returns how many. */
+  unassignAll(kind: PolicyKind, name: string): Promise<number>
+  /** Records the network an application says it is on (the network-type extension). */
+  reportNetwork(app: ApplicationId, network: NetworkType, now: number): Promise<void>
+  /** What the application last reported, if it ever did. */
+  networkOf(app: ApplicationId): Promise<NetworkType | undefined>
+}
+
+/** The append-only audit log of administrative changes. */
+export interface AuditStore {
+  append(entry: NewAuditEntry): Promise<AuditEntry>
+  /** Newest first, at most `limit`, older than `beforeSeq` when given. */
+  list(query: { readonly limit: number; readonly beforeSeq?: number | undefined }): Promise<AuditEntry[]>
+}
+
+/** Who holds the admin role (the admin REST API). */
+export interface AdminStore {
+  isAdmin(userId: UserId): Promise<boolean>
+  /** Grants or revokes the role; returns whether anything changed. */
+  set(userId: UserId, admin: boolean, now: number): Promise<boolean>
+  list(): Promise<UserId[]>
+}
+
 /** Cleans HTML instant messages: formatting and links only, nothing that runs or loads. */
 export interface HtmlSanitizer {
   sanitize(html: string): string
@@ -296,6 +342,9 @@ export interface Store {
   readonly contacts: ContactStore
   readonly messaging: MessagingStore
   readonly conversationLogs: ConversationLogStore
+  readonly policies: PolicyStore
+  readonly audit: AuditStore
+  readonly admins: AdminStore
   /** Runs `work` in one transaction; the store handed to it is bound to that transaction. */
   transaction<T>(work: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>): Promise<T>
   /** True when the store answers a trivial query (readiness probe). */

@@ -247,7 +247,13 @@ describe('POST applications', () => {
 
     assert.deepEqual(
       app._links,
-      links({ self: a, policies: `${a}/policies`, batch: `${a}/batch`, events: `${a}/events?ack=1` }),
+      links({
+        self: a,
+        policies: `${a}/policies`,
+        batch: `${a}/batch`,
+        events: `${a}/events?ack=1`,
+        reportNetworkType: `${a}/reportNetworkType`,
+      }),
     )
     const events: string = app._links.events.href
     assert.ok(events.includes('?') && events.endsWith('ack=1'))
@@ -441,6 +447,7 @@ describe('POST applications', () => {
         policies: `${a}/policies`,
         batch: `${a}/batch`,
         events: `${a}/events?ack=1`,
+        reportNetworkType: `${a}/reportNetworkType`,
       })
       const props = xmlProps(root)
       assert.equal(props.userAgent, 'Parley tests/1.0')

@@ -75,6 +75,18 @@ describe('event channel', () => {
     assert.deepEqual(repeat.json, second.json, 'the current batch still repeats after the sweep')
   })
 
+  it('reads the store when a hold ends: an event written without a wake-up still arrives', async () => {
+    const a = await signedInApp(t, 'alice', 'unannounced')
+    const id = a.self.split('/').pop() as never
+    const first = await a.get(`${a.next}&timeout=1`)
+    assert.deepEqual(first.json.sender, [])
+    // As another process (the CLI) would: into the store, with no publish on this node's bus.
+    const event = { sender: { rel: 'me' }, link: { rel: 'me' }, type: 'updated', priority: 'medium' } as const
+    await t.server.store.transaction((tx) => tx.events.append([[id, [event]]], Date.now()))
+    const second = await a.get(`${first.json._links.next.href}&timeout=1`)
+    assert.deepEqual(eventsOf(second.json), ['me:me:updated'])
+  })
+
   it('ends a parked P-GET with 409 PGetReplaced when a newer one arrives', async () => {
     const a = await signedInApp(t, 'alice', 'replace')
     const first = a.get(`${a.next}&timeout=30`)

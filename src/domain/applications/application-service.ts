@@ -5,6 +5,8 @@ import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
 import { Outbox } from '../events/outbox.ts'
 import type { ApplicationId } from '../ids.ts'
 import type { Clock, Random, Store } from '../ports.ts'
+import type { AccessLocation } from '../topology/topology.ts'
+import type { User } from '../users/user-types.ts'
 import {
   type ApplicationSettings,
   classifyEndpoint,
@@ -17,9 +19,14 @@ import {
   type ApplicationInput,
   type CommunicationSettings,
   DEFAULT_COMMUNICATION,
+  type EndpointKind,
 } from './application-types.ts'
 
 const CACHE_MAX_ENTRIES = 50_000
+
+/** Throws (a UcwaError) when policy keeps `user` from creating an application of `kind` on `pool`
+ * through a listener at `access` (docs/policies.md). */
+export type Admit = (user: User, pool: string, kind: EndpointKind, access: AccessLocation) => Promise<void>
 
 // Every request under /applications/{id} needs its application: a per-node cache keeps that
 // read off the store on the hot path (docs/benchmarks.md measured it at half a request's cost).
@@ -35,6 +42,7 @@ export class ApplicationService {
   readonly #clock: Clock
   readonly #random: Random
   readonly #settings: ApplicationSettings
+  readonly #admit: Admit
 
   constructor(deps: {
     store: Store
@@ -42,7 +50,9 @@ export class ApplicationService {
     random: Random
     channel: EventChannel
     settings?: ApplicationSettings
+    admit?: Admit
   }) {
+    this.#admit = deps.admit ?? (async () => undefined)
     this.#store = deps.store
     this.#channel = deps.channel
     this.#clock = deps.clock
@@ -62,8 +72,10 @@ export class ApplicationService {
     session: Session,
     pool: string,
     input: ApplicationInput,
+    access: AccessLocation = 'Internal',
   ): Promise<{ app: Application; created: boolean }> {
     if (session.user.homePool !== pool) throw new UcwaError('UserNotHomedHere')
+    await this.#admit(session.user, pool, classifyEndpoint(input.type, input.userAgent), access)
     const now = this.#clock.now()
     const userId = session.user.id
     const result = await this.#store.transaction(async (tx) => {

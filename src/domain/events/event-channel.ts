@@ -189,9 +189,11 @@ export class EventChannel {
   // formed: batch = K (K ≥ 1) repeats K; batch = K+1 forms it from the queued events (undefined
   // when there are none and not `force`); anything else is a resync.
   async #form(app: ApplicationId, batch: number, force: boolean): Promise<PollResult | undefined> {
-    const known = this.#mirror.get(app, batch)
+    // A P-GET's timeout always reads the store: what another process wrote (the CLI) or a bus
+    // message lost on the way waits at most one hold time.
+    const known = force ? undefined : this.#mirror.get(app, batch)
     if (known) {
-      if (known.pending.length === 0 && !force) return undefined
+      if (known.pending.length === 0) return undefined
       return this.#formFrom(app, batch, known, known.pending.slice(0, this.#settings.maxBatchEvents))
     }
     const look = this.#mirror.look(app, this.#clock.now())

@@ -5,7 +5,9 @@
 //  - a publish it did not make (another node's, through the bus; an application closed) forgets
 //    the application;
 //  - a look at the store in progress is marked, and a publish during it forgets the look;
-//  - entries not used for a while are dropped (an application that expired says nothing).
+//  - entries not used for a while are dropped (an application that expired says nothing);
+//  - a P-GET whose hold time ends reads the store regardless (event-channel.ts), so an event
+//    another process wrote (the CLI) or whose bus message was lost waits at most that long.
 import type { ApplicationId } from '../ids.ts'
 import type { QueuedEvent } from './channel-event.ts'
 

@@ -116,6 +116,8 @@ export function renderApplication(app: Application, user: User, paths: AppPaths)
       policies: paths.policies,
       batch: paths.batch,
       events: paths.events(1),
+      // Parley's extension (docs/policies.md): clients may say whether they are on Wi-Fi.
+      reportNetworkType: `${paths.app}/reportNetworkType`,
     }),
     _embedded: {
       me: renderMe(user, paths, app.available),

@@ -6,6 +6,7 @@ import type { ContactService } from '../../domain/contacts/contact-service.ts'
 import type { EventChannel } from '../../domain/events/event-channel.ts'
 import type { ConversationLogService } from '../../domain/messaging/history-service.ts'
 import type { MessagingService } from '../../domain/messaging/messaging-service.ts'
+import type { PolicyService } from '../../domain/policies/policy-service.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
 import { AppPaths, prefixOf } from '../hal/ucwa-paths.ts'
@@ -18,6 +19,7 @@ export interface UcwaDeps {
   readonly contacts: ContactService
   readonly messaging: MessagingService
   readonly conversationLogs: ConversationLogService
+  readonly policies: PolicyService
   readonly channel: EventChannel
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly authenticate: Authenticate

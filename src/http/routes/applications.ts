@@ -4,7 +4,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { UcwaError } from '../../domain/errors.ts'
 import { asApplicationId } from '../../domain/ids.ts'
-import { defaultClientPolicies } from '../../domain/policies/client-policies.ts'
 import { batchRoute } from '../batch/batch-route.ts'
 import { requireSession } from '../context.ts'
 import { EMBEDDED_RENDERERS } from '../hal/embedded.ts'
@@ -23,6 +22,7 @@ import { communicationRoutes } from './communication.ts'
 import { conversationLogRoutes } from './conversation-logs.ts'
 import { eventRoutes } from './events.ts'
 import { meRoutes } from './me.ts'
+import { mediaRoutes } from './media.ts'
 import { messagingRoutes } from './messaging.ts'
 import { peopleRoutes } from './people.ts'
 import { subscriptionRoutes } from './subscriptions.ts'
@@ -53,6 +53,7 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       session,
       req.parley.match.pool.fqdn,
       input,
+      req.parley.access,
     )
     const paths = new AppPaths(prefixOf(req.url), created.id)
     setPhotoCookie(req, reply, paths)
@@ -83,11 +84,11 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
         if (application.available) await deps.presence.refresh(session.user)
         return reply.code(204).send()
       })
-      scoped.get('/policies', (req, reply) =>
+      scoped.get('/policies', async (req, reply) =>
         sendResource(
           req,
           reply,
-          renderPolicies(defaultClientPolicies(requireSession(req).user), pathsOf(req)),
+          renderPolicies(await deps.policies.clientPoliciesOf(requireSession(req).user), pathsOf(req)),
         ),
       )
       scoped.get('/people', (req, reply) => sendResource(req, reply, renderPeople(pathsOf(req))))
@@ -100,6 +101,7 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       communicationRoutes(scoped, deps)
       batchRoute(scoped, deps.root)
       meRoutes(scoped, deps)
+      mediaRoutes(scoped, deps)
       subscriptionRoutes(scoped, deps)
       peopleRoutes(scoped, deps)
       messagingRoutes(scoped, deps)

@@ -66,7 +66,9 @@ export function communicationRoutes(app: FastifyInstance, deps: UcwaDeps): void 
           ? before.publishEndpointLocation
           : String(input.publishEndpointLocation).toLowerCase() === 'true',
       supportedMessageFormats: input.supportedMessageFormats ?? before.supportedMessageFormats,
-      supportedModalities: input.supportedModalities ?? before.supportedModalities,
+      supportedModalities: input.supportedModalities
+        ? await deps.policies.allowedModalities(requireSession(req).user, input.supportedModalities)
+        : before.supportedModalities,
       videoBasedScreenSharing: input.videoBasedScreenSharing
         ? enabled(input.videoBasedScreenSharing)
         : before.videoBasedScreenSharing,

@@ -8,8 +8,10 @@ import type { ContactService } from '../../domain/contacts/contact-service.ts'
 import type { EventChannel } from '../../domain/events/event-channel.ts'
 import type { ConversationLogService } from '../../domain/messaging/history-service.ts'
 import type { MessagingService } from '../../domain/messaging/messaging-service.ts'
+import type { PolicyService } from '../../domain/policies/policy-service.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
+import { adminRoutes } from '../admin/admin-routes.ts'
 import { UCWA_PREFIXES } from '../hal/ucwa-paths.ts'
 import { applicationRoutes } from './applications.ts'
 import { makeAuthenticate } from './authenticate.ts'
@@ -26,6 +28,9 @@ export interface RouteDeps {
   readonly contacts: ContactService
   readonly messaging: MessagingService
   readonly conversationLogs: ConversationLogService
+  readonly policies: PolicyService
+  /** Serve the admin API on external listeners too (default: internal listeners only). */
+  readonly adminOnExternal: boolean
   readonly channel: EventChannel
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly ready: () => Promise<Record<string, boolean>>
@@ -41,6 +46,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: 
   if (discoveryOnly) return
   //   POST /WebTicket/oauthtoken
   webTicketRoutes(app, deps)
+  //   /admin/v1/… (admin API, docs/policies.md): internal listeners unless admin.exposeOnExternal
+  if (listener === 'internal' || deps.adminOnExternal) {
+    adminRoutes(app, { policies: deps.policies, authenticate })
+  }
   //   POST {prefix}                  GET|DELETE {prefix}/:appId
   //   GET  {prefix}/:appId/policies|people|onlineMeetings|communication, PUT …/communication
   //   POST {prefix}/:appId/batch
@@ -58,6 +67,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: 
           contacts: deps.contacts,
           messaging: deps.messaging,
           conversationLogs: deps.conversationLogs,
+          policies: deps.policies,
           channel: deps.channel,
           events: deps.events,
           authenticate,

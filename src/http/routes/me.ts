@@ -3,6 +3,7 @@
 // See docs/presence.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
+import type { PolicyService } from '../../domain/policies/policy-service.ts'
 import { PREFERRED_AVAILABILITIES, type PreferredAvailability } from '../../domain/presence/presence-rules.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import { requireSession } from '../context.ts'
@@ -43,8 +44,11 @@ function inputOf(req: FastifyRequest): Record<string, unknown> {
   return { ...(req.query as Record<string, unknown>), ...((body as Record<string, unknown>) ?? {}) }
 }
 
-export function meRoutes(app: FastifyInstance, deps: { presence: PresenceService }): void {
-  const { presence } = deps
+export function meRoutes(
+  app: FastifyInstance,
+  deps: { presence: PresenceService; policies: PolicyService },
+): void {
+  const { presence, policies } = deps
 
   app.get('/me', (req, reply) => {
     const application = requireApp(req)
@@ -53,7 +57,12 @@ export function meRoutes(app: FastifyInstance, deps: { presence: PresenceService
 
   const makeMeAvailable = async (req: FastifyRequest, reply: FastifyReply) => {
     const input = readInput(MakeMeAvailableInput, req.body ?? {})
-    await presence.makeMeAvailable(requireSession(req), requireApp(req), input)
+    const session = requireSession(req)
+    // Modalities the user's policy forbids (Audio/Video, PhoneAudio) are dropped, not refused:
+    // real clients always offer them (docs/policies.md).
+    const supportedModalities =
+      input.supportedModalities && (await policies.allowedModalities(session.user, input.supportedModalities))
+    await presence.makeMeAvailable(session, requireApp(req), { ...input, supportedModalities })
     return reply.code(204).send()
   }
   app.post('/me/makeMeAvailable', makeMeAvailable)

@@ -211,7 +211,55 @@ export interface ConversationLogEntriesTable {
   created_at: number
 }
 
+/** Policy and configuration objects (docs/policies.md): complete settings as JSON. */
+export interface PoliciesTable {
+  /** mobility-policy | mcx-config | push-config */
+  kind: string
+  /** The identity lower-cased: identities are case-insensitive. */
+  identity_key: string
+  identity: string
+  settings: string
+  updated_at: number
+}
+
+/** Per-user grants of per-user policies (Grant-CsMobilityPolicy). */
+export interface PolicyAssignmentsTable {
+  user_id: string
+  kind: string
+  name: string
+  name_key: string
+  assigned_at: number
+}
+
+/** The network type each application last reported (Parley's extension). */
+export interface ApplicationNetworksTable {
+  app_id: string
+  network_type: string
+  reported_at: number
+}
+
+export interface AdminsTable {
+  user_id: string
+  granted_at: number
+}
+
+/** Append-only: rows are inserted, never updated or deleted. */
+export interface AuditLogTable {
+  seq: Generated<number>
+  at: number
+  actor: string
+  action: string
+  target: string
+  before: string | null
+  after: string | null
+}
+
 export interface Database {
+  policies: PoliciesTable
+  policy_assignments: PolicyAssignmentsTable
+  admins: AdminsTable
+  application_networks: ApplicationNetworksTable
+  audit_log: AuditLogTable
   conversation_logs: ConversationLogsTable
   conversation_log_entries: ConversationLogEntriesTable
   conversation_members: ConversationMembersTable

@@ -11,6 +11,7 @@ import type { Database } from './database.ts'
 import { KyselyEventStore } from './event-repository.ts'
 import { GroupCommit } from './group-commit.ts'
 import { KyselyMessagingStore } from './messaging-repository.ts'
+import { KyselyAdminStore, KyselyAuditStore, KyselyPolicyStore } from './policy-repository.ts'
 import { KyselyPresenceStore } from './presence-repository.ts'
 import { KyselyPrivacyStore } from './privacy-repository.ts'
 import { KyselySubscriptionStore } from './subscription-repository.ts'
@@ -31,6 +32,9 @@ function repositories(db: Kysely<Database>): Omit<Repositories, 'ping'> {
     messaging: new KyselyMessagingStore(db),
     conversationLogs: new KyselyConversationLogStore(db),
     contacts: new KyselyContactStore(db),
+    policies: new KyselyPolicyStore(db),
+    audit: new KyselyAuditStore(db),
+    admins: new KyselyAdminStore(db),
   }
 }
 
@@ -46,6 +50,9 @@ export class KyselyStore implements Store {
   readonly messaging
   readonly conversationLogs
   readonly contacts
+  readonly policies
+  readonly audit
+  readonly admins
 
   readonly #onClose: () => Promise<void>
   readonly #group: GroupCommit | undefined
@@ -70,6 +77,9 @@ export class KyselyStore implements Store {
     this.messaging = repos.messaging
     this.conversationLogs = repos.conversationLogs
     this.contacts = repos.contacts
+    this.policies = repos.policies
+    this.audit = repos.audit
+    this.admins = repos.admins
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
