@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { LocalBus } from './bus/local/local-bus.ts'
+import { RedisBus } from './bus/redis/redis-bus.ts'
 import type { Config, Listener } from './config/config.ts'
 import { ApplicationService } from './domain/applications/application-service.ts'
 import { AuthService } from './domain/auth/auth-service.ts'
@@ -13,7 +14,7 @@ import { ContactService } from './domain/contacts/contact-service.ts'
 import { EventChannel } from './domain/events/event-channel.ts'
 import { ConversationLogService } from './domain/messaging/history-service.ts'
 import { MessagingService } from './domain/messaging/messaging-service.ts'
-import type { Clock, PasswordHasher, Store } from './domain/ports.ts'
+import type { Clock, EventBus, PasswordHasher, Store } from './domain/ports.ts'
 import { PresenceService } from './domain/presence/presence-service.ts'
 import { SubscriptionService } from './domain/presence/subscription-service.ts'
 import type { AccessLocation } from './domain/topology/topology.ts'
@@ -24,7 +25,7 @@ import { Argon2PasswordHasher } from './platform/argon2-password-hasher.ts'
 import { SanitizeHtmlSanitizer } from './platform/html-sanitizer.ts'
 import { createLogger } from './platform/logger.ts'
 import { NodeRandom, systemClock } from './platform/node-random.ts'
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
+import { openStore } from './store/open-store.ts'
 
 export interface StartOptions {
   /** Defaults to a pino logger at the config's level on stdout. */
@@ -72,9 +73,17 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const hasher = options.hasher ?? new Argon2PasswordHasher()
   const { topology } = config
 
-  const store = await openSqliteStore(config.storage.sqlitePath)
+  const store = await openStore(config.storage, logger)
   const throttle = new SignInThrottle(config.throttle)
-  const bus = new LocalBus()
+  const redis = config.bus.redis
+  const clusterBus = redis
+    ? new RedisBus(
+        { url: redis.url, channel: redis.channel, recheckMs: redis.recheckSeconds * 1000 },
+        logger.child({ component: 'bus' }),
+      )
+    : undefined
+  await clusterBus?.start()
+  const bus: EventBus = clusterBus ?? new LocalBus()
   const channel = new EventChannel({ store, bus, clock, settings: config.events })
   const applications = new ApplicationService({
     store,
@@ -144,7 +153,11 @@ export async function start(config: Config, options: StartOptions = {}): Promise
           events: config.events,
           bodyLimitBytes: config.http.bodyLimitBytes,
           trustProxy: config.http.trustProxy,
-          ready: async () => ({ store: await store.ping() }),
+          ready: async () => ({
+            required: { store: await store.ping() },
+            // The bus carries hints only: without it events are late, not lost — degraded, not down.
+            ...(clusterBus ? { optional: { bus: clusterBus.healthy } } : {}),
+          }),
         },
         listener,
       )
@@ -158,6 +171,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     }
   } catch (error) {
     await stopServers()
+    await clusterBus?.stop()
     await store.close()
     throw error
   }
@@ -204,6 +218,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
         // Parked P-GETs answer at once and their clients ask again (elsewhere, or after restart).
         channel.shutdown()
         await stopServers()
+        await clusterBus?.stop()
         await store.close()
       })()
       return stopping

@@ -1,5 +1,6 @@
 // A Store over any Kysely dialect: the repositories are dialect-neutral SQL, so the SQLite and
-// (later) PostgreSQL adapters differ only in how they open the connection. See docs/store.md.
+// PostgreSQL adapters differ only in how they open the connection (and PostgreSQL's transactions
+// take the entity locks of locks.ts). See docs/store.md.
 import type { Kysely } from 'kysely'
 import { type MigrationProvider, Migrator } from 'kysely/migration'
 import type { Store } from '../../domain/ports.ts'
@@ -9,6 +10,7 @@ import { KyselyContactStore } from './contact-repository.ts'
 import { KyselyConversationLogStore } from './conversation-log-repository.ts'
 import type { Database } from './database.ts'
 import { KyselyEventStore } from './event-repository.ts'
+import { advisoryLock, type EntityLock, NO_LOCK } from './locks.ts'
 import { KyselyMessagingStore } from './messaging-repository.ts'
 import { KyselyPresenceStore } from './presence-repository.ts'
 import { KyselyPrivacyStore } from './privacy-repository.ts'
@@ -18,18 +20,21 @@ import { KyselyUserStore } from './user-repository.ts'
 
 type Repositories = Omit<Store, 'transaction' | 'close'>
 
-function repositories(db: Kysely<Database>): Omit<Repositories, 'ping'> {
+export type Dialect = 'sqlite' | 'postgres'
+
+// `lock` is NO_LOCK outside transactions and on SQLite (see locks.ts).
+function repositories(db: Kysely<Database>, lock: EntityLock = NO_LOCK): Omit<Repositories, 'ping'> {
   return {
     users: new KyselyUserStore(db),
     tokens: new KyselyTokenStore(db),
-    applications: new KyselyApplicationStore(db),
-    events: new KyselyEventStore(db),
-    presence: new KyselyPresenceStore(db),
+    applications: new KyselyApplicationStore(db, lock),
+    events: new KyselyEventStore(db, lock),
+    presence: new KyselyPresenceStore(db, lock),
     subscriptions: new KyselySubscriptionStore(db),
     privacy: new KyselyPrivacyStore(db),
-    messaging: new KyselyMessagingStore(db),
+    messaging: new KyselyMessagingStore(db, lock),
     conversationLogs: new KyselyConversationLogStore(db),
-    contacts: new KyselyContactStore(db),
+    contacts: new KyselyContactStore(db, lock),
   }
 }
 
@@ -47,11 +52,17 @@ export class KyselyStore implements Store {
   readonly contacts
 
   readonly #onClose: () => Promise<void>
+  readonly dialect: Dialect
 
   /** `onClose` releases what the adapter opened beside the connection (e.g. SQLite's checkpointer). */
-  constructor(db: Kysely<Database>, onClose: () => Promise<void> = async () => undefined) {
+  constructor(
+    db: Kysely<Database>,
+    onClose: () => Promise<void> = async () => undefined,
+    options: { dialect: Dialect } = { dialect: 'sqlite' },
+  ) {
     this.#db = db
     this.#onClose = onClose
+    this.dialect = options.dialect
     const repos = repositories(db)
     this.users = repos.users
     this.tokens = repos.tokens
@@ -66,7 +77,12 @@ export class KyselyStore implements Store {
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.#db.transaction().execute((trx) => work({ ...repositories(trx), ping: () => this.ping() }))
+    const locking = this.dialect === 'postgres'
+    return this.#db
+      .transaction()
+      .execute((trx) =>
+        work({ ...repositories(trx, locking ? advisoryLock(trx) : NO_LOCK), ping: () => this.ping() }),
+      )
   }
 
   async ping(): Promise<boolean> {
