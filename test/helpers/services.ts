@@ -14,8 +14,8 @@ export const CLUSTER = process.env.PARLEY_TEST_CLUSTER === '1'
 /** Set by .ci/run: a missing service fails instead of skipping. */
 export const SERVICES_REQUIRED = process.env.PARLEY_REQUIRE_SERVICES === '1'
 // Databases of one run share a prefix, so the runner can drop whatever a crashed test left.
-const RUN = process.env.PARLEY_TEST_RUN || `p${process.pid}`
-export const DATABASE_PREFIX = `parley_t_${RUN}_`
+export const databasePrefix = (run: string) => `parley_t_${run}_`
+const DATABASE_PREFIX = databasePrefix(process.env.PARLEY_TEST_RUN || `p${process.pid}`)
 
 export const ENABLE_HINT =
   'start PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (or set PARLEY_TEST_POSTGRES_URL / PARLEY_TEST_REDIS_URL) to run them'
@@ -55,12 +55,12 @@ export async function dropDatabase(name: string): Promise<void> {
   await admin((c) => c.query(`drop database if exists "${name}" with (force)`))
 }
 
-/** Drops every database of this run (what crashed or restarted tests left behind). */
-export async function dropRunDatabases(): Promise<number> {
+/** Drops every database named with `prefix` (what crashed or restarted tests left behind). */
+export async function dropDatabases(prefix: string): Promise<number> {
   return admin(async (c) => {
     const { rows } = await c.query<{ datname: string }>(
       'select datname from pg_database where starts_with(datname, $1)',
-      [DATABASE_PREFIX],
+      [prefix],
     )
     for (const { datname } of rows) await c.query(`drop database if exists "${datname}" with (force)`)
     return rows.length
