@@ -16,7 +16,7 @@ import {
 
 const NODE_TEST = ['--test', '--test-concurrency=2', '--test-timeout=120000']
 const ALL = ['test/**/*.test.ts']
-const CLUSTER_PASS = ['test/http/**/*.test.ts']
+const CLUSTER_PASS = ['test/http/**/*.test.ts', 'test/cluster/**/*.test.ts']
 
 function pass(label: string, files: string[], env: NodeJS.ProcessEnv): boolean {
   process.stdout.write(`\n# ${label}\n`)
