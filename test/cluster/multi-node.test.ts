@@ -5,44 +5,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { connect, flat, say, texts } from '../helpers/messaging.ts'
-import { type Node, startNode, tempDir } from '../helpers/nodes.ts'
+import { busYaml, type Node, receive, roundRobin, startNode, tempDir } from '../helpers/nodes.ts'
 import { request, type TestServer } from '../helpers/server.ts'
-import {
-  CLUSTER,
-  createDatabase,
-  databaseUrl,
-  dropDatabase,
-  ENABLE_HINT,
-  REDIS_URL,
-} from '../helpers/services.ts'
+import { CLUSTER, createDatabase, databaseUrl, dropDatabase, REDIS_URL } from '../helpers/services.ts'
 import { available, type Client, HOME, signedInApp } from '../helpers/ucwa-client.ts'
 
-/** A stand-in test server whose `internal` is the next live node on every read. */
-export function roundRobin(nodes: readonly Node[]): TestServer {
-  let turn = 0
-  return {
-    get internal() {
-      const live = nodes.filter((n) => n.alive)
-      const node = live[turn++ % live.length]
-      if (!node) throw new Error('no live node')
-      return node.url
-    },
-  } as unknown as TestServer
-}
-
-export function busYaml(redisUrl: string, channel: string, recheckSeconds = 2): string {
-  return `bus:\n  redis:\n    url: ${redisUrl}\n    channel: ${channel}\n    recheckSeconds: ${recheckSeconds}\n`
-}
-
-/** Every message text `c` receives until `want` are in (P-GETs of at most `timeout` s each). */
-export async function receive(c: Client, want: number, timeout = 5, rounds = 10): Promise<string[]> {
-  const got: string[] = []
-  for (let i = 0; i < rounds && got.length < want; i++) got.push(...texts(flat(await c.events(timeout))))
-  return got
-}
-
 describe('a cluster of three nodes behind round-robin', {
-  skip: !CLUSTER && `runs in the PostgreSQL + Redis pass; ${ENABLE_HINT}`,
+  skip: !CLUSTER && `runs in the PostgreSQL + Redis pass of npm test`,
 }, () => {
   const dir = tempDir('parley-cluster-')
   let database: string

@@ -6,7 +6,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { topologyYaml } from './server.ts'
+import { flat, texts } from './messaging.ts'
+import { type TestServer, topologyYaml } from './server.ts'
+import type { Client } from './ucwa-client.ts'
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname
 
@@ -194,4 +196,28 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, stepMs))
   }
   throw new Error(`condition not met within ${timeoutMs} ms`)
+}
+
+/** A stand-in test server whose `internal` is the next live node on every read. */
+export function roundRobin(nodes: readonly Node[]): TestServer {
+  let turn = 0
+  return {
+    get internal() {
+      const live = nodes.filter((n) => n.alive)
+      const node = live[turn++ % live.length]
+      if (!node) throw new Error('no live node')
+      return node.url
+    },
+  } as unknown as TestServer
+}
+
+export function busYaml(redisUrl: string, channel: string, recheckSeconds = 2): string {
+  return `bus:\n  redis:\n    url: ${redisUrl}\n    channel: ${channel}\n    recheckSeconds: ${recheckSeconds}\n`
+}
+
+/** Every message text `c` receives until `want` are in (P-GETs of at most `timeout` s each). */
+export async function receive(c: Client, want: number, timeout = 5, rounds = 10): Promise<string[]> {
+  const got: string[] = []
+  for (let i = 0; i < rounds && got.length < want; i++) got.push(...texts(flat(await c.events(timeout))))
+  return got
 }
