@@ -12,6 +12,7 @@ import { SignInThrottle } from './domain/auth/sign-in-throttle.ts'
 import { AutodiscoverService } from './domain/autodiscover/autodiscover-service.ts'
 import { ContactService } from './domain/contacts/contact-service.ts'
 import { EventChannel } from './domain/events/event-channel.ts'
+import type { ApplicationId, UserId } from './domain/ids.ts'
 import { ConversationLogService } from './domain/messaging/history-service.ts'
 import { MessagingService } from './domain/messaging/messaging-service.ts'
 import type { Clock, EventBus, PasswordHasher, Store } from './domain/ports.ts'
@@ -91,6 +92,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     random,
     channel,
     settings: config.applications,
+    announce: (ids) => clusterBus?.invalidate(ids.map((id) => `app:${id}`)),
   })
   const auth = new AuthService({ store, hasher, random, clock, topology, throttle, settings: config.auth })
   const presence = new PresenceService({ store, channel, clock, applications })
@@ -123,11 +125,24 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     revokeSessions: async (user) => {
       await auth.revokeUser(user.id)
       applications.forgetUser(user.id)
+      clusterBus?.invalidate([`user:${user.id}`])
     },
     userChanged: async (user, previous) => {
       auth.forgetUser(user.id)
+      clusterBus?.invalidate([`user:${user.id}`])
       if (user.outOfOfficeNote !== previous.outOfOfficeNote) await presence.refresh(user, undefined, previous)
     },
+  })
+  // Other nodes changed what this node may have cached (see RedisBus.invalidate).
+  clusterBus?.onInvalidate((keys) => {
+    for (const key of keys) {
+      const [kind, id = ''] = key.split(':')
+      if (kind === 'app') applications.forget([id as ApplicationId])
+      else if (kind === 'user') {
+        auth.forgetUser(id as UserId)
+        applications.forgetUser(id as UserId)
+      }
+    }
   })
   const autodiscover = new AutodiscoverService(topology)
   const createdUsers = await provisionUsers(users, config.users, random)

@@ -54,6 +54,35 @@ describe('a cluster of three nodes behind round-robin', {
     assert.deepEqual(await receive(alice, 6), all)
   })
 
+  it('sees a change made on one node at once on the others (no stale per-node caches)', async () => {
+    const [n1, n2, n3] = nodes as [Node, Node, Node]
+    const token = alice.token
+    const host = HOME.alice
+    const created = await request(n1.url, '/ucwa/oauth/v1/applications', {
+      host,
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ UserAgent: 'test/1.0', EndpointId: 'stale-check', Culture: 'en-US' }),
+    })
+    assert.equal(created.status, 201)
+    const self: string = created.json._links.self.href
+    // n2 reads (and caches) the application before makeMeAvailable on n3.
+    assert.equal((await request(n2.url, self, { host, token })).status, 200)
+    const made = await request(n3.url, `${self}/me/makeMeAvailable`, {
+      host,
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
+    assert.equal(made.status, 204, made.text)
+    for (const node of nodes) {
+      const presence = await request(node.url, `${self}/me/presence`, { host, token })
+      assert.equal(presence.status, 200, `${node.url}: ${presence.text}`)
+    }
+    assert.equal((await request(n1.url, self, { host, token, method: 'DELETE' })).status, 204)
+    assert.equal((await request(n2.url, self, { host, token })).status, 404)
+  })
+
   it('wakes a P-GET parked on one node with a message posted on another', async () => {
     const [a] = await connect(alice, bob)
     const [parkedOn, postOn] = nodes as [Node, Node]

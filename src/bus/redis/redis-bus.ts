@@ -50,6 +50,7 @@ export class RedisBus implements EventBus {
   readonly #pub: Redis
   readonly #sub: Redis
   readonly #sweeper: Sweeper
+  readonly #staleListeners = new Set<(keys: readonly string[]) => void>()
   #status: BusStatus = { type: 'connecting' }
   #wasDown = false
 
@@ -84,7 +85,7 @@ export class RedisBus implements EventBus {
         this.#wasDown = true
       }
     })
-    this.#sub.on('message', (_channel: string, message: string) => this.#receive(message))
+    this.#sub.on('message', (channel: string, message: string) => this.#receive(channel, message))
     this.#sweeper = new Sweeper(
       () => this.#local.subscribed,
       settings.recheckMs,
@@ -120,6 +121,25 @@ export class RedisBus implements EventBus {
     return this.#local.subscribe(app, listener)
   }
 
+  /**
+   * Tells the other nodes that what they cached under these keys changed (`app:<id>`,
+   * `user:<id>`): per-node caches then serve a client whose requests alternate nodes correctly.
+   * Best effort like the wake-ups; the caches' own few-second lifetime bounds a lost one.
+   */
+  invalidate(keys: readonly string[]): void {
+    if (keys.length === 0 || this.#pub.status !== 'ready') return
+    this.#pub.publish(this.#staleChannel, `${this.#node} ${keys.join(' ')}`).catch(() => undefined)
+  }
+
+  /** Calls `listener` with the keys other nodes invalidate. */
+  onInvalidate(listener: (keys: readonly string[]) => void): void {
+    this.#staleListeners.add(listener)
+  }
+
+  get #staleChannel(): string {
+    return `${this.#settings.channel}:stale`
+  }
+
   async stop(): Promise<void> {
     this.#status = { type: 'closed' }
     this.#sweeper.stop()
@@ -127,17 +147,18 @@ export class RedisBus implements EventBus {
     this.#sub.disconnect()
   }
 
-  #receive(message: string): void {
-    const [from, ...apps] = message.split(' ')
-    if (from === this.#node || apps.length === 0) return
-    this.#local.publish(apps as ApplicationId[])
+  #receive(channel: string, message: string): void {
+    const [from, ...items] = message.split(' ')
+    if (from === this.#node || items.length === 0) return
+    if (channel === this.#staleChannel) for (const listener of this.#staleListeners) listener(items)
+    else this.#local.publish(items as ApplicationId[])
   }
 
   #onReady(): void {
     this.#status = { type: 'connected' }
     const wasDown = this.#wasDown
     this.#wasDown = false
-    this.#sub.subscribe(this.#settings.channel).then(
+    this.#sub.subscribe(this.#settings.channel, this.#staleChannel).then(
       () => {
         if (!wasDown) return
         this.#logger?.info('redis bus reconnected')

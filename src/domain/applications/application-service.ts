@@ -35,6 +35,7 @@ export class ApplicationService {
   readonly #clock: Clock
   readonly #random: Random
   readonly #settings: ApplicationSettings
+  readonly #announce: (ids: readonly ApplicationId[]) => void
 
   constructor(deps: {
     store: Store
@@ -42,7 +43,10 @@ export class ApplicationService {
     random: Random
     channel: EventChannel
     settings?: ApplicationSettings
+    /** Tells the other nodes of a cluster that their cached copies of these are stale. */
+    announce?: (ids: readonly ApplicationId[]) => void
   }) {
+    this.#announce = deps.announce ?? (() => undefined)
     this.#store = deps.store
     this.#channel = deps.channel
     this.#clock = deps.clock
@@ -104,6 +108,7 @@ export class ApplicationService {
       return { app, created: true }
     })
     this.#remember(result.app)
+    if (!result.created) this.#announce([result.app.id])
     return result
   }
 
@@ -135,6 +140,7 @@ export class ApplicationService {
     this.#cache.delete(id)
     if (!app || app.userId !== session.user.id) throw new UcwaError('ApplicationNotFound')
     await this.#store.applications.remove(id)
+    this.#announce([id])
   }
 
   /** PUT communication: replaces the user-settable settings. */
@@ -157,6 +163,7 @@ export class ApplicationService {
     )
     if (!app) throw new UcwaError('ApplicationNotFound')
     this.#remember(app)
+    this.#announce([id])
     return app
   }
 
@@ -170,6 +177,12 @@ export class ApplicationService {
   /** Records an application another service changed in the store (keeps this node's cache true). */
   remember(app: Application): void {
     this.#remember(app)
+    this.#announce([app.id])
+  }
+
+  /** Drops cached copies another node announced stale. */
+  forget(ids: readonly ApplicationId[]): void {
+    for (const id of ids) this.#cache.delete(id)
   }
 
   /** Drops cached applications of a user whose applications were removed behind this service. */
