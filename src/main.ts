@@ -27,6 +27,7 @@ import { SanitizeHtmlSanitizer } from './platform/html-sanitizer.ts'
 import { createLogger } from './platform/logger.ts'
 import { NodeRandom, systemClock } from './platform/node-random.ts'
 import { openStore } from './store/open-store.ts'
+import { leaderLease, SOLE_NODE } from './store/postgres/leader-lease.ts'
 
 export interface StartOptions {
   /** Defaults to a pino logger at the config's level on stdout. */
@@ -191,22 +192,27 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     throw error
   }
 
+  // In a cluster one node at a time runs the periodic jobs (leader-lease.ts).
+  const leader = config.storage.postgres ? leaderLease(config.storage.postgres.url, logger) : SOLE_NODE
+  const asLeader = (work: () => Promise<unknown>) => async () => ((await leader.held()) ? work() : undefined)
   const maintenance = setInterval(() => {
     const now = clock.now()
     throttle.prune(now)
-    Promise.all([applications.sweep(), store.tokens.deleteExpired(now), conversationLogs.purge()]).catch(
-      (error: unknown) => logger.error({ err: error }, 'maintenance failed'),
-    )
+    asLeader(() =>
+      Promise.all([applications.sweep(), store.tokens.deleteExpired(now), conversationLogs.purge()]),
+    )().catch((error: unknown) => logger.error({ err: error }, 'maintenance failed'))
   }, MAINTENANCE_INTERVAL_MS)
   maintenance.unref()
   // Presence changes with time alone (idle endpoints, expired applications): look every few seconds.
   const presenceTimer = setInterval(() => {
-    Promise.all([
-      presence.tick(),
-      subscriptions.tick(),
-      messaging.expireInvitations(),
-      messaging.dropExpiredEndpoints(),
-    ]).catch((error: unknown) => logger.error({ err: error }, 'presence tick failed'))
+    asLeader(() =>
+      Promise.all([
+        presence.tick(),
+        subscriptions.tick(),
+        messaging.expireInvitations(),
+        messaging.dropExpiredEndpoints(),
+      ]),
+    )().catch((error: unknown) => logger.error({ err: error }, 'presence tick failed'))
   }, PRESENCE_TICK_MS)
   presenceTimer.unref()
 
@@ -234,6 +240,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
         channel.shutdown()
         await stopServers()
         await clusterBus?.stop()
+        await leader.close()
         await store.close()
       })()
       return stopping

@@ -2,6 +2,7 @@
 // to enable it) when PostgreSQL does not answer, unless PARLEY_REQUIRE_SERVICES=1.
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
+import { leaderLease } from '../../src/store/postgres/leader-lease.ts'
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts'
 import {
   createDatabase,
@@ -35,6 +36,20 @@ if (await postgresAnswers()) {
       assert.deepEqual(await Promise.all(stores.map((s) => s.ping())), [true, true, true])
       await Promise.all(stores.map((s) => s.close()))
     } finally {
+      await dropDatabase(name)
+    }
+  })
+  it('PostgreSQL: one node at a time holds the periodic-jobs lease; it passes on when that node goes', async () => {
+    const name = await createDatabase()
+    const [a, b] = [leaderLease(databaseUrl(name)), leaderLease(databaseUrl(name))]
+    try {
+      assert.equal(await a.held(), true)
+      assert.equal(await b.held(), false)
+      assert.equal(await a.held(), true, 'kept')
+      await a.close()
+      assert.equal(await b.held(), true)
+    } finally {
+      await Promise.all([a.close(), b.close()])
       await dropDatabase(name)
     }
   })
