@@ -80,7 +80,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const redis = config.bus.redis
   const clusterBus = redis
     ? new RedisBus(
-        { url: redis.url, channel: redis.channel, recheckMs: redis.recheckSeconds * 1000 },
+        {
+          url: redis.url,
+          channel: redis.channel,
+          recheckMs: redis.recheckSeconds * 1000,
+          pending: (apps) => store.pendingAmong(apps),
+        },
         logger.child({ component: 'bus' }),
       )
     : undefined

@@ -151,9 +151,7 @@ export function clusterConfig(config: Config, database: string): Config {
   return {
     ...config,
     storage: { ...config.storage, postgres: { url: databaseUrl(database), maxConnections: 4 } },
-    // A long sweep: a sweep's wake-up landing while a P-GET's timeout fires can hold that P-GET
-    // past its timeout (the event channel re-runs that look unforced; reported to the lead).
-    bus: { redis: { url: REDIS_URL, channel: `parley:test:${database}`, recheckSeconds: 30 } },
+    bus: { redis: { url: REDIS_URL, channel: `parley:test:${database}`, recheckSeconds: 2 } },
   }
 }
 

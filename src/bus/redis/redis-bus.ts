@@ -4,23 +4,25 @@
 // per-application SUBSCRIBE (a parked P-GET would miss what was published before Redis confirmed
 // it) and nothing to clean up. The publishing node wakes its own listeners at once, without the
 // round trip. Hints only: the store holds the events, so a hint lost while Redis restarts only
-// delays them — after a reconnect every local listener is woken, and a slow sweep wakes each of
-// them every `recheckMs` anyway.
+// delays them — after a reconnect, and every `recheckMs` anyway, a sweep wakes the local
+// listeners whose queue holds undelivered events.
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { ApplicationId } from '../../domain/ids.ts'
 import type { EventBus } from '../../domain/ports.ts'
 import { LocalBus } from '../local/local-bus.ts'
-import { Sweeper } from './sweeper.ts'
+import { type PendingFilter, Sweeper } from './sweeper.ts'
 
 export interface RedisBusSettings {
   /** redis://[:password@]host:6379[/db]; never logged. */
   readonly url: string
   /** Pub/sub channel; clusters sharing one Redis use different ones. */
   readonly channel: string
-  /** Each parked P-GET re-reads its queue at least this often, whatever the bus delivered. */
+  /** Each parked P-GET's queue is looked at at least this often, whatever the bus delivered. */
   readonly recheckMs: number
+  /** Which applications have undelivered events; only those are woken by the sweep. */
+  readonly pending: PendingFilter
 }
 
 export const DEFAULT_REDIS_CHANNEL = 'parley:wake'
@@ -89,7 +91,8 @@ export class RedisBus implements EventBus {
     this.#sweeper = new Sweeper(
       () => this.#local.subscribed,
       settings.recheckMs,
-      (app) => this.#local.publish([app]),
+      settings.pending,
+      (apps) => this.#local.publish(apps),
     )
   }
 
@@ -162,9 +165,9 @@ export class RedisBus implements EventBus {
       () => {
         if (!wasDown) return
         this.#logger?.info('redis bus reconnected')
-        // Hints published while we were away are lost: every parked P-GET here looks again now
-        // (after subscribing, so that nothing falls between the look and the subscription).
-        this.#local.publish(this.#local.subscribed)
+        // Hints published while we were away are lost: every parked P-GET here with something
+        // queued is woken now (after subscribing, so nothing falls between look and subscription).
+        void this.#sweeper.sweep(this.#local.subscribed)
       },
       (error: Error & { code?: string }) =>
         this.#logger?.warn({ code: error.code }, 'redis bus subscribe failed'),

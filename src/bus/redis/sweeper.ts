@@ -1,29 +1,39 @@
-// The bound on a lost hint: wakes every listener of this node once per interval, a slice at a
-// time so the queue reads spread evenly instead of arriving as one burst.
+// The bound on a lost hint: once per interval, looks at every application this node holds a
+// P-GET for — a slice per tick, so the reads spread evenly — and wakes those whose queue holds
+// events not yet delivered (one query per slice, not one per P-GET).
 import type { ApplicationId } from '../../domain/ids.ts'
 
 const TICKS_PER_INTERVAL = 10
 
+/** Which of these applications have undelivered events (the store answers). */
+export type PendingFilter = (apps: readonly ApplicationId[]) => Promise<readonly ApplicationId[]>
+
 export class Sweeper {
   readonly #list: () => ApplicationId[]
   readonly #intervalMs: number
-  readonly #wake: (app: ApplicationId) => void
+  readonly #pending: PendingFilter
+  readonly #wake: (apps: readonly ApplicationId[]) => void
   #timer: NodeJS.Timeout | undefined
-  #pending: ApplicationId[] = []
+  #queue: ApplicationId[] = []
   #sliceSize = 0
+  #busy = false
 
-  constructor(list: () => ApplicationId[], intervalMs: number, wake: (app: ApplicationId) => void) {
+  constructor(
+    list: () => ApplicationId[],
+    intervalMs: number,
+    pending: PendingFilter,
+    wake: (apps: readonly ApplicationId[]) => void,
+  ) {
     this.#list = list
     this.#intervalMs = intervalMs
+    this.#pending = pending
     this.#wake = wake
   }
 
   start(): void {
     if (this.#timer) return
-    this.#timer = setInterval(
-      () => this.#tick(),
-      Math.max(1, Math.round(this.#intervalMs / TICKS_PER_INTERVAL)),
-    )
+    const tickMs = Math.max(1, Math.round(this.#intervalMs / TICKS_PER_INTERVAL))
+    this.#timer = setInterval(() => void this.#tick(), tickMs)
     this.#timer.unref()
   }
 
@@ -32,11 +42,28 @@ export class Sweeper {
     this.#timer = undefined
   }
 
-  #tick(): void {
-    if (this.#pending.length === 0) {
-      this.#pending = this.#list()
-      this.#sliceSize = Math.ceil(this.#pending.length / TICKS_PER_INTERVAL)
+  /** Wakes those of `apps` with undelivered events now (after a reconnect, say). */
+  async sweep(apps: readonly ApplicationId[]): Promise<void> {
+    if (apps.length === 0) return
+    try {
+      const due = await this.#pending(apps)
+      if (due.length > 0) this.#wake(due)
+    } catch {
+      // The store is unreachable: the next tick tries again; the P-GETs fail on their own reads.
     }
-    for (const app of this.#pending.splice(0, this.#sliceSize)) this.#wake(app)
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#busy) return
+    this.#busy = true
+    try {
+      if (this.#queue.length === 0) {
+        this.#queue = this.#list()
+        this.#sliceSize = Math.ceil(this.#queue.length / TICKS_PER_INTERVAL)
+      }
+      await this.sweep(this.#queue.splice(0, this.#sliceSize))
+    } finally {
+      this.#busy = false
+    }
   }
 }

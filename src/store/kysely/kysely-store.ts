@@ -3,6 +3,7 @@
 // take the entity locks of locks.ts). See docs/store.md.
 import type { Kysely } from 'kysely'
 import { type MigrationProvider, Migrator } from 'kysely/migration'
+import type { ApplicationId } from '../../domain/ids.ts'
 import type { Store } from '../../domain/ports.ts'
 import { MIGRATIONS } from '../migrations/index.ts'
 import { KyselyApplicationStore } from './application-repository.ts'
@@ -19,6 +20,9 @@ import { KyselyTokenStore } from './token-repository.ts'
 import { KyselyUserStore } from './user-repository.ts'
 
 type Repositories = Omit<Store, 'transaction' | 'close'>
+
+// Bound parameters per query stay far below SQLite's and PostgreSQL's limits.
+const PENDING_CHUNK = 500
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -83,6 +87,25 @@ export class KyselyStore implements Store {
       .execute((trx) =>
         work({ ...repositories(trx, locking ? advisoryLock(trx) : NO_LOCK), ping: () => this.ping() }),
       )
+  }
+
+  /**
+   * Which of `apps` have events not yet in a batch: the cluster bus's sweep wakes only those
+   * (a parked P-GET with nothing queued has nothing to gain from looking).
+   */
+  async pendingAmong(apps: readonly ApplicationId[]): Promise<ApplicationId[]> {
+    const found: ApplicationId[] = []
+    for (let i = 0; i < apps.length; i += PENDING_CHUNK) {
+      const rows = await this.#db
+        .selectFrom('events')
+        .select('app_id')
+        .distinct()
+        .where('batch', 'is', null)
+        .where('app_id', 'in', apps.slice(i, i + PENDING_CHUNK))
+        .execute()
+      for (const row of rows) found.push(row.app_id as ApplicationId)
+    }
+    return found
   }
 
   async ping(): Promise<boolean> {
