@@ -130,3 +130,32 @@ describe('PostgreSQL restart', { skip }, () => {
     }
   })
 })
+
+describe('secrets', { skip }, () => {
+  it('never logs the passwords in the PostgreSQL and Redis URLs, even at debug level', async () => {
+    const dir = tempDir('parley-secrets-')
+    const database = await createDatabase()
+    // Trust authentication accepts any password; a Redis without one warns and goes on.
+    const postgresUrl = databaseUrl(database).replace('postgres@', 'postgres:pg-S3cret-pw@')
+    const redisUrl = REDIS_URL.replace('redis://', 'redis://:redis-S3cret-pw@')
+    const node = await startNode({
+      dir: dir.path,
+      postgresUrl,
+      extra: busYaml(redisUrl, `parley:test:${database}`),
+      logLevel: 'debug',
+    })
+    try {
+      const { alice } = await pair([node])
+      assert.equal((await alice.get(`${alice.self}/me`)).status, 200)
+      await request(node.url, '/health/ready')
+    } finally {
+      await node.stop()
+      await dropDatabase(database)
+      dir.remove()
+    }
+    const output = node.output()
+    assert.ok(output.length > 0, 'the node logged')
+    for (const secret of ['pg-S3cret-pw', 'redis-S3cret-pw'])
+      assert.ok(!output.includes(secret), `${secret} leaked`)
+  })
+})

@@ -18,6 +18,8 @@ export interface Node {
   readonly process: ChildProcess
   /** False once the process exited. */
   readonly alive: boolean
+  /** Everything the process wrote so far (stdout and stderr). */
+  readonly output: () => string
   /** SIGKILL: the process dies at once, mid-request, as in a crash. */
   kill(): Promise<void>
   stop(): Promise<void>
@@ -29,18 +31,23 @@ export async function startNode(options: {
   postgresUrl: string
   /** YAML appended to the config (the bus section, say). */
   extra?: string
+  /** pino level (default silent). */
+  logLevel?: string
 }): Promise<Node> {
   const config = join(options.dir, `node-${Math.random().toString(36).slice(2)}.yaml`)
-  const yaml = topologyYaml(`  - { address: 127.0.0.1, port: 0, kind: internal }`, options.extra)
+  const yaml = topologyYaml(`  - { address: 127.0.0.1, port: 0, kind: internal }`, options.extra).replace(
+    'level: silent',
+    `level: ${options.logLevel ?? 'silent'}`,
+  )
   writeFileSync(config, yaml)
   const child = spawn(process.execPath, [CLI, 'start', '--config', config], {
     env: { ...process.env, PARLEY_POSTGRES_URL: options.postgresUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  let out = ''
+  let err = ''
   const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    let err = ''
     const timer = setTimeout(() => reject(new Error(`node did not start: ${out}${err}`)), 30_000)
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString()
@@ -64,6 +71,7 @@ export async function startNode(options: {
     get alive() {
       return child.exitCode === null && child.signalCode === null
     },
+    output: () => out + err,
     async kill() {
       child.kill('SIGKILL')
       await exited
