@@ -37,7 +37,9 @@ async function main(): Promise<number> {
   const [postgres, redis] = await Promise.all([postgresAnswers(), redisAnswers()])
   if (!postgres || !redis) {
     const missing = [!postgres && 'PostgreSQL', !redis && 'Redis'].filter(Boolean).join(' and ')
-    const line = `# PostgreSQL + Redis pass skipped: ${missing} not reachable; ${ENABLE_HINT}`
+    const line = SERVICES_REQUIRED
+      ? `# PostgreSQL + Redis pass FAILED: ${missing} not reachable, and PARLEY_REQUIRE_SERVICES=1 requires them`
+      : `# PostgreSQL + Redis pass skipped: ${missing} not reachable; ${ENABLE_HINT}`
     process.stdout.write(`\n${line}\n`)
     return ok && !SERVICES_REQUIRED ? 0 : 1
   }
