@@ -3,7 +3,7 @@
 //
 //   BENCH_DURATION     measured seconds per scenario (default 5)
 //   BENCH_CONNECTIONS  autocannon connections for the HTTP scenarios (default 10)
-//   BENCH_SCENARIOS    some of http, endpoints, delivery, im (default all); more in the docs
+//   BENCH_SCENARIOS    some of http, endpoints, delivery, im, cluster (default all); more in the docs
 import { argon2, randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, platform, release } from 'node:os'
@@ -13,7 +13,9 @@ import { parseSipUri } from '../src/domain/users/sip-uri.ts'
 import type { RunningServer } from '../src/main.ts'
 import { OWASP_ARGON2ID } from '../src/platform/argon2-password-hasher.ts'
 import { createApplication, PASSWORDS, signIn } from '../test/helpers/server.ts'
+import { postgresAnswers, redisAnswers } from '../test/helpers/services.ts'
 import { measureSteps } from './breakdown.ts'
+import { formatClusterReport, runClusterScenario } from './cluster.ts'
 import { buildEventReport, type EventReport, formatEventReport } from './event-report.ts'
 import { runEventScenarios } from './events.ts'
 import { runImScenario } from './im.ts'
@@ -53,7 +55,9 @@ const imRate = Math.round(positiveNumber('BENCH_IM_RATE', 1000))
 const imPairs = Math.round(positiveNumber('BENCH_IM_PAIRS', 300))
 const imConcurrency = Math.round(positiveNumber('BENCH_IM_CONCURRENCY', 64))
 const profileDir = process.env.BENCH_PROFILE_DIR || undefined
-const SCENARIOS = ['http', 'endpoints', 'delivery', 'im'] as const
+// The cluster scenario (bench/cluster.ts): needs PostgreSQL and Redis (test/helpers/services.ts).
+const clusterPairs = Math.round(positiveNumber('BENCH_CLUSTER_PAIRS', 16))
+const SCENARIOS = ['http', 'endpoints', 'delivery', 'im', 'cluster'] as const
 type Scenario = (typeof SCENARIOS)[number]
 const scenarios = scenarioList(process.env.BENCH_SCENARIOS)
 
@@ -275,6 +279,15 @@ async function main(): Promise<void> {
       })
       im = buildImReport(results)
     }
+    let cluster: string | undefined
+    if (scenarios.has('cluster')) {
+      if ((await postgresAnswers()) && (await redisAnswers())) {
+        const results = await runClusterScenario({ pairs: clusterPairs, seconds: durationSeconds, say })
+        cluster = formatClusterReport(results, cpus().length)
+      } else {
+        cluster = 'Cluster: skipped (PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 needed)\n'
+      }
+    }
     const resultsDir = join(import.meta.dirname, 'results')
     mkdirSync(resultsDir, { recursive: true })
     const resultsFile = join(resultsDir, 'latest.json')
@@ -283,6 +296,7 @@ async function main(): Promise<void> {
       report ? formatReport(report) : formatHeader(run),
       ...(events ? [formatEventReport(events)] : []),
       ...(im ? [formatImReport(im)] : []),
+      ...(cluster ? [cluster] : []),
     ].join('\n')
     process.stdout.write(`\n${text}\nResults written to ${resultsFile}\n`)
   } finally {

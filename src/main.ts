@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { LocalBus } from './bus/local/local-bus.ts'
+import { RedisBus } from './bus/redis/redis-bus.ts'
 import type { Config, Listener } from './config/config.ts'
 import { ApplicationService } from './domain/applications/application-service.ts'
 import { AuthService } from './domain/auth/auth-service.ts'
@@ -11,10 +12,11 @@ import { SignInThrottle } from './domain/auth/sign-in-throttle.ts'
 import { AutodiscoverService } from './domain/autodiscover/autodiscover-service.ts'
 import { ContactService } from './domain/contacts/contact-service.ts'
 import { EventChannel } from './domain/events/event-channel.ts'
+import type { ApplicationId, UserId } from './domain/ids.ts'
 import { ConversationLogService } from './domain/messaging/history-service.ts'
 import { MessagingService } from './domain/messaging/messaging-service.ts'
 import { PolicyService } from './domain/policies/policy-service.ts'
-import type { Clock, PasswordHasher, Store } from './domain/ports.ts'
+import type { Clock, EventBus, PasswordHasher, Store } from './domain/ports.ts'
 import { PresenceService } from './domain/presence/presence-service.ts'
 import { SubscriptionService } from './domain/presence/subscription-service.ts'
 import type { AccessLocation } from './domain/topology/topology.ts'
@@ -25,7 +27,8 @@ import { Argon2PasswordHasher } from './platform/argon2-password-hasher.ts'
 import { SanitizeHtmlSanitizer } from './platform/html-sanitizer.ts'
 import { createLogger } from './platform/logger.ts'
 import { NodeRandom, systemClock } from './platform/node-random.ts'
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts'
+import { openStore } from './store/open-store.ts'
+import { leaderLease, SOLE_NODE } from './store/postgres/leader-lease.ts'
 
 export interface StartOptions {
   /** Defaults to a pino logger at the config's level on stdout. */
@@ -74,9 +77,22 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const hasher = options.hasher ?? new Argon2PasswordHasher()
   const { topology } = config
 
-  const store = await openSqliteStore(config.storage.sqlitePath)
+  const store = await openStore(config.storage, logger)
   const throttle = new SignInThrottle(config.throttle)
-  const bus = new LocalBus()
+  const redis = config.bus.redis
+  const clusterBus = redis
+    ? new RedisBus(
+        {
+          url: redis.url,
+          channel: redis.channel,
+          recheckMs: redis.recheckSeconds * 1000,
+          pending: (apps) => store.pendingAmong(apps),
+        },
+        logger.child({ component: 'bus' }),
+      )
+    : undefined
+  await clusterBus?.start()
+  const bus: EventBus = clusterBus ?? new LocalBus()
   const channel = new EventChannel({ store, bus, clock, settings: config.events })
   // Policy changes can rewrite applications (modalities a policy no longer allows): this node's
   // application cache and the users' presence follow.
@@ -100,6 +116,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     channel,
     settings: config.applications,
     admit: (user, pool, kind, access) => policies.admit(user, pool, kind, access),
+    announce: (ids) => clusterBus?.invalidate(ids.map((id) => `app:${id}`)),
   })
   const auth = new AuthService({ store, hasher, random, clock, topology, throttle, settings: config.auth })
   const presence = new PresenceService({ store, channel, clock, applications })
@@ -133,11 +150,24 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     revokeSessions: async (user) => {
       await auth.revokeUser(user.id)
       applications.forgetUser(user.id)
+      clusterBus?.invalidate([`user:${user.id}`])
     },
     userChanged: async (user, previous) => {
       auth.forgetUser(user.id)
+      clusterBus?.invalidate([`user:${user.id}`])
       if (user.outOfOfficeNote !== previous.outOfOfficeNote) await presence.refresh(user, undefined, previous)
     },
+  })
+  // Other nodes changed what this node may have cached (see RedisBus.invalidate).
+  clusterBus?.onInvalidate((keys) => {
+    for (const key of keys) {
+      const [kind, id = ''] = key.split(':')
+      if (kind === 'app') applications.forget([id as ApplicationId])
+      else if (kind === 'user') {
+        auth.forgetUser(id as UserId)
+        applications.forgetUser(id as UserId)
+      }
+    }
   })
   const autodiscover = new AutodiscoverService(topology)
   const createdUsers = await provisionUsers(users, config.users, random)
@@ -165,7 +195,11 @@ export async function start(config: Config, options: StartOptions = {}): Promise
           events: config.events,
           bodyLimitBytes: config.http.bodyLimitBytes,
           trustProxy: config.http.trustProxy,
-          ready: async () => ({ store: await store.ping() }),
+          ready: async () => ({
+            required: { store: await store.ping() },
+            // The bus carries hints only: without it events are late, not lost — degraded, not down.
+            ...(clusterBus ? { optional: { bus: clusterBus.healthy } } : {}),
+          }),
         },
         listener,
       )
@@ -179,25 +213,34 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     }
   } catch (error) {
     await stopServers()
+    await clusterBus?.stop()
     await store.close()
     throw error
   }
 
+  // In a cluster one node at a time runs the periodic jobs (leader-lease.ts).
+  const leader = config.storage.postgres ? leaderLease(config.storage.postgres.url, logger) : SOLE_NODE
+  const asLeader = (work: () => Promise<unknown>) => async () => ((await leader.held()) ? work() : undefined)
   const maintenance = setInterval(() => {
     const now = clock.now()
     throttle.prune(now)
-    Promise.all([applications.sweep(), store.tokens.deleteExpired(now), conversationLogs.purge()]).catch(
-      (error: unknown) => logger.error({ err: error }, 'maintenance failed'),
-    )
+    asLeader(() =>
+      Promise.all([applications.sweep(), store.tokens.deleteExpired(now), conversationLogs.purge()]),
+    )().catch((error: unknown) => logger.error({ err: error }, 'maintenance failed'))
   }, MAINTENANCE_INTERVAL_MS)
   maintenance.unref()
   // Presence changes with time alone (idle endpoints, expired applications): look every few seconds.
   const presenceTimer = setInterval(() => {
     Promise.all([
-      presence.tick(),
-      subscriptions.tick(),
-      messaging.expireInvitations(),
-      messaging.dropExpiredEndpoints(),
+      asLeader(() =>
+        Promise.all([
+          presence.tick(),
+          subscriptions.tick(),
+          messaging.expireInvitations(),
+          messaging.dropExpiredEndpoints(),
+        ]),
+      )(),
+      // Every node: its own memory of the queues, and its copy of the policies.
       channel.sweep(),
       policies.refresh(),
     ]).catch((error: unknown) => logger.error({ err: error }, 'presence tick failed'))
@@ -228,6 +271,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
         // Parked P-GETs answer at once and their clients ask again (elsewhere, or after restart).
         channel.shutdown()
         await stopServers()
+        await clusterBus?.stop()
+        await leader.close()
         await store.close()
       })()
       return stopping

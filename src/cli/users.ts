@@ -9,7 +9,8 @@ import { requireSipUri, UserService, UserValidationError } from '../domain/users
 import type { PhoneNumbers, User, UserPatch } from '../domain/users/user-types.ts'
 import { Argon2PasswordHasher } from '../platform/argon2-password-hasher.ts'
 import { NodeRandom, systemClock } from '../platform/node-random.ts'
-import { openSqliteStore } from '../store/sqlite/sqlite-store.ts'
+import type { KyselyStore } from '../store/kysely/kysely-store.ts'
+import { openStore } from '../store/open-store.ts'
 import { loadCliConfig } from './load-config.ts'
 import { EXIT, parse, UsageError } from './usage.ts'
 
@@ -62,7 +63,7 @@ export async function runUser(args: string[], env: Env): Promise<number> {
     return verb || values.help ? EXIT.ok : EXIT.usage
   }
   const config = loadCliConfig(values, env)
-  const store = await openSqliteStore(config.storage.sqlitePath)
+  const store = await openStore(config.storage)
   try {
     const users = userService(config, store)
     const need = () => {
@@ -93,7 +94,7 @@ export async function runUser(args: string[], env: Env): Promise<number> {
   }
 }
 
-function userService(config: Config, store: Awaited<ReturnType<typeof openSqliteStore>>): UserService {
+function userService(config: Config, store: KyselyStore): UserService {
   const hasher = new Argon2PasswordHasher()
   const random = new NodeRandom()
   const auth = new AuthService({

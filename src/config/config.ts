@@ -27,7 +27,18 @@ export interface Config {
   readonly source: string
   readonly topology: Topology
   readonly listeners: readonly Listener[]
-  readonly storage: { readonly sqlitePath: string }
+  readonly storage: {
+    /** The SQLite file (unused when `postgres` is set). */
+    readonly sqlitePath: string
+    /** Set for a cluster: every node shares this PostgreSQL database. */
+    readonly postgres: { readonly url: string; readonly maxConnections: number } | undefined
+  }
+  /** Set for a cluster: wake-ups travel between nodes through Redis pub/sub. */
+  readonly bus: {
+    readonly redis:
+      | { readonly url: string; readonly channel: string; readonly recheckSeconds: number }
+      | undefined
+  }
   readonly users: readonly ConfiguredUser[]
   readonly auth: AuthSettings
   readonly throttle: ThrottleSettings

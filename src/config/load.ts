@@ -109,7 +109,7 @@ function keyOf(pointer: string): string {
 
 type Fail = (key: string, message: string) => ConfigError
 
-function build(raw: RawConfig, options: { file: string; baseDir: string }): Config {
+function build(raw: RawConfig, options: { file: string; baseDir: string; env: Env }): Config {
   const { file, baseDir } = options
   const fail: Fail = (key, message) => new ConfigError(file, key, message)
   const pools = buildPools(raw, fail)
@@ -119,10 +119,7 @@ function build(raw: RawConfig, options: { file: string; baseDir: string }): Conf
     source: file,
     topology: new Topology(domains, pools),
     listeners: buildListeners(raw, baseDir, fail),
-    storage: {
-      sqlitePath:
-        raw.storage.sqlite.path === ':memory:' ? ':memory:' : resolve(baseDir, raw.storage.sqlite.path),
-    },
+    ...buildStorage(raw, options, fail),
     users: buildUsers(raw, domains, pools, fail),
     auth: {
       ...DEFAULT_AUTH,
@@ -164,6 +161,49 @@ function build(raw: RawConfig, options: { file: string; baseDir: string }): Conf
 }
 
 const lower = (s: string) => s.toLowerCase()
+
+/** Default pool size per node: enough for a busy node, small enough for a few nodes per server. */
+const DEFAULT_POSTGRES_MAX_CONNECTIONS = 10
+
+// The environment overrides the file (PARLEY_POSTGRES_URL, PARLEY_REDIS_URL): one config file
+// serves every node and every environment, and the database password stays out of it.
+function buildStorage(
+  raw: RawConfig,
+  options: { baseDir: string; env: Env },
+  fail: Fail,
+): Pick<Config, 'storage' | 'bus'> {
+  const { env, baseDir } = options
+  const postgresUrl = env.PARLEY_POSTGRES_URL || raw.storage.postgres?.url
+  const redisUrl = env.PARLEY_REDIS_URL || raw.bus?.redis?.url
+  const sqlite = raw.storage.sqlite?.path
+  if (raw.storage.sqlite && raw.storage.postgres)
+    throw fail('storage', 'choose one of sqlite and postgres, not both')
+  if (!sqlite && !postgresUrl) throw fail('storage', 'missing required key(s): sqlite or postgres')
+  if (postgresUrl && !/^postgres(ql)?:\/\//.test(postgresUrl))
+    throw fail('storage.postgres.url', 'must start with postgres:// (PARLEY_POSTGRES_URL)')
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl))
+    throw fail('bus.redis.url', 'must start with redis:// or rediss:// (PARLEY_REDIS_URL)')
+  return {
+    storage: {
+      sqlitePath: !sqlite ? '' : sqlite === ':memory:' ? ':memory:' : resolve(baseDir, sqlite),
+      postgres: postgresUrl
+        ? {
+            url: postgresUrl,
+            maxConnections: raw.storage.postgres?.maxConnections ?? DEFAULT_POSTGRES_MAX_CONNECTIONS,
+          }
+        : undefined,
+    },
+    bus: {
+      redis: redisUrl
+        ? {
+            url: redisUrl,
+            channel: raw.bus?.redis?.channel ?? 'parley:wake',
+            recheckSeconds: raw.bus?.redis?.recheckSeconds ?? 10,
+          }
+        : undefined,
+    },
+  }
+}
 
 function buildPools(raw: RawConfig, fail: Fail): Pool[] {
   const sites = new Set(raw.sites.map((s) => s.name))

@@ -51,6 +51,10 @@ listeners:
 storage:
   sqlite:
     path: data/parley.db
+  # A cluster of nodes (docs/cluster.md) shares PostgreSQL instead (or set PARLEY_POSTGRES_URL):
+  # postgres:
+  #   url: postgres://parley:\${PARLEY_DB_PASSWORD}@db.contoso.com:5432/parley
+  #   maxConnections: 10
 
 # Users provisioned from this file (more can be added with \`parley user add\`). A password here
 # is set only when the user is first created; leave it out and Parley prints a generated one.
@@ -94,4 +98,8 @@ users:
 #   exposeOnExternal: false            # the admin API (/admin/v1) on external listeners too
 # logging:
 #   level: info                        # fatal | error | warn | info | debug | trace | silent
+# bus:                                 # a cluster's wake-ups between nodes (or PARLEY_REDIS_URL)
+#   redis:
+#     url: redis://redis.contoso.com:6379
+#     recheckSeconds: 10               # the most a lost wake-up delays an event
 `

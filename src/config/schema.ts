@@ -77,9 +77,46 @@ export const ConfigSchema = Type.Object(
       { minItems: 1 },
     ),
     listeners: Type.Array(ListenerSchema, { minItems: 1 }),
+    /** Exactly one of sqlite (one node) or postgres (a cluster); PARLEY_POSTGRES_URL picks postgres. */
     storage: Type.Object(
-      { sqlite: Type.Object({ path: Type.String({ minLength: 1 }) }, { additionalProperties: false }) },
+      {
+        sqlite: Type.Optional(
+          Type.Object({ path: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+        ),
+        postgres: Type.Optional(
+          Type.Object(
+            {
+              /** postgres://user:password@host:5432/db (use `${ENV_VAR}` for the password). */
+              url: Type.String({ pattern: '^postgres(ql)?://' }),
+              /** Connections per node (PostgreSQL's max_connections must cover every node). */
+              maxConnections: Type.Optional(Type.Integer({ minimum: 2, maximum: 1000 })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
       { additionalProperties: false },
+    ),
+    /** Cross-node wake-ups; omit on a single node. PARLEY_REDIS_URL sets it too. */
+    bus: Type.Optional(
+      Type.Object(
+        {
+          redis: Type.Optional(
+            Type.Object(
+              {
+                /** redis://[:password@]host:6379[/db] (use `${ENV_VAR}` for the password). */
+                url: Type.String({ pattern: '^rediss?://' }),
+                /** Pub/sub channel; two clusters sharing one Redis need different ones. */
+                channel: Type.Optional(Type.String({ minLength: 1 })),
+                /** Bound on a lost wake-up: each parked P-GET re-reads its queue this often. */
+                recheckSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 300 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
     ),
     users: Type.Optional(
       Type.Array(

@@ -351,3 +351,11 @@ export interface Store {
   ping(): Promise<boolean>
   close(): Promise<void>
 }
+
+/**
+ * The store cannot be reached right now (a database restart, a network cut). Adapters throw it
+ * instead of their driver's error so that callers answer "retry later" (503) rather than fail.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError'
+}

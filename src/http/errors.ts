@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { OAuthError } from '../domain/auth/oauth-error.ts'
 import { type ErrorName, type UcwaCode, UcwaError } from '../domain/errors.ts'
+import { StoreUnavailableError } from '../domain/ports.ts'
 import { challengeHeaders, sendChallenge } from './challenge.ts'
 import { renderReasonXml } from './hal/xml.ts'
 import { wantsXml } from './negotiation.ts'
@@ -52,8 +53,31 @@ export function sendUcwaError(req: FastifyRequest, reply: FastifyReply, error: U
   return reply.type('application/json; charset=utf-8').send(JSON.stringify(body))
 }
 
+/** Seconds a client waits before retrying while the store is unreachable (a database restart). */
+const STORE_RETRY_AFTER_SECONDS = 5
+
+function frameworkRefusal(error: FastifyError | Error): UcwaError | undefined {
+  const code = 'code' in error ? error.code : undefined
+  const known = code ? FRAMEWORK_ERRORS[code] : undefined
+  return known && new UcwaError(known, { cause: error })
+}
+
+const isStoreUnavailable = (error: Error) =>
+  error instanceof StoreUnavailableError || error.cause instanceof StoreUnavailableError
+
+// The database restarts or the network hiccups: the client retries soon (no 500, no error log).
+function sendStoreUnavailable(req: FastifyRequest, reply: FastifyReply, error: Error): FastifyReply {
+  req.log.warn({ code: 'ServiceUnavailable' }, 'store unavailable')
+  return sendUcwaError(
+    req,
+    reply,
+    new UcwaError('ServiceUnavailable', { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS, cause: error }),
+  )
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, req, reply) => {
+    if (isStoreUnavailable(error)) return sendStoreUnavailable(req, reply, error)
     if (error instanceof UcwaError) {
       if (error.code === 'Unauthorized') return sendUnauthorized(req, reply, error)
       req.log.info({ code: error.code, subcode: error.subcode }, 'request refused')
@@ -61,10 +85,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (error instanceof OAuthError) return sendOAuthError(reply, error)
     const code = 'code' in error ? error.code : undefined
-    const known = code ? FRAMEWORK_ERRORS[code] : undefined
+    const known = frameworkRefusal(error)
     if (known) {
       req.log.info({ code }, 'request refused')
-      return sendUcwaError(req, reply, new UcwaError(known, { cause: error }))
+      return sendUcwaError(req, reply, known)
     }
     const status = 'statusCode' in error ? (error.statusCode ?? 500) : 500
     if (status >= 400 && status < 500) {

@@ -1,5 +1,6 @@
-// Boots the real server (src/main.ts start) on ephemeral ports with a fresh SQLite file, and
-// gives tests a small HTTP client. Every test closes what it starts.
+// Boots the real server (src/main.ts start) on ephemeral ports with a fresh SQLite file — or, in
+// the cluster pass (PARLEY_TEST_CLUSTER=1, test/run.ts), a fresh PostgreSQL database and Redis —
+// and gives tests a small HTTP client. Every test closes what it starts.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ import type { Clock } from '../../src/domain/ports.ts'
 import { type RunningServer, start } from '../../src/main.ts'
 import { Argon2PasswordHasher } from '../../src/platform/argon2-password-hasher.ts'
 import { createLogger } from '../../src/platform/logger.ts'
+import { CLUSTER, createDatabase, databaseUrl, dropDatabase, REDIS_URL } from './services.ts'
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
@@ -116,9 +118,17 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'parley-test-'))
   const yaml = options.yaml ?? topologyYaml(options.listeners ?? DEFAULT_LISTENERS, options.extra)
-  const config = parseConfig(yaml, { file: 'test.yaml', env: options.env ?? {}, baseDir: dir })
+  const parsed = parseConfig(yaml, { file: 'test.yaml', env: options.env ?? {}, baseDir: dir })
+  // A server restarted on the same directory finds the same database, as it would its SQLite file.
+  const database = CLUSTER ? await createDatabase(dir) : undefined
+  const config = database ? clusterConfig(parsed, database) : parsed
   const clock = new ManualClock()
-  const server = await start(config, { clock, hasher: TEST_HASHER, logger: createLogger('silent') })
+  const server = await start(config, { clock, hasher: TEST_HASHER, logger: createLogger('silent') }).catch(
+    async (error: unknown) => {
+      if (database && !options.dir) await dropDatabase(database)
+      throw error
+    },
+  )
   const url = (kind: string) => server.listeners.find((l) => l.kind === kind)?.url ?? ''
   return {
     server,
@@ -131,7 +141,17 @@ export async function startTestServer(
     async stop() {
       await server.stop()
       if (!options.dir) rmSync(dir, { recursive: true, force: true })
+      if (database && !options.dir) await dropDatabase(database)
     },
+  }
+}
+
+/** The same config on PostgreSQL database `database` and the Redis bus (its own channel). */
+export function clusterConfig(config: Config, database: string): Config {
+  return {
+    ...config,
+    storage: { ...config.storage, postgres: { url: databaseUrl(database), maxConnections: 4 } },
+    bus: { redis: { url: REDIS_URL, channel: `parley:test:${database}`, recheckSeconds: 2 } },
   }
 }
 

@@ -2,6 +2,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createApplication, PASSWORDS, request, signIn, startTestServer } from '../helpers/server.ts'
+import { CLUSTER } from '../helpers/services.ts'
+
+// The cluster pass also reports its bus (an optional check: without it events come late).
+const BUS = CLUSTER ? { bus: true } : {}
 
 describe('operations', () => {
   it('answers liveness and readiness, and readiness fails when the store does', async () => {
@@ -13,12 +17,12 @@ describe('operations', () => {
         assert.deepEqual(live.json, { status: 'ok' })
         const ready = await request(base, '/health/ready')
         assert.equal(ready.status, 200)
-        assert.deepEqual(ready.json, { status: 'ok', checks: { store: true } })
+        assert.deepEqual(ready.json, { status: 'ok', checks: { store: true, ...BUS } })
       }
       await t.server.store.close()
       const down = await request(t.internal, '/health/ready')
       assert.equal(down.status, 503)
-      assert.deepEqual(down.json, { status: 'unavailable', checks: { store: false } })
+      assert.deepEqual(down.json, { status: 'unavailable', checks: { store: false, ...BUS } })
       assert.equal((await request(t.internal, '/health/live')).status, 200)
     } finally {
       await t.stop()

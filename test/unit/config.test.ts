@@ -142,6 +142,7 @@ describe('the sample config (parley init)', () => {
     assert.equal(config.applications.maxPerUser, 10)
     assert.deepEqual(config.http.trustProxy, ['10.0.0.5'])
     assert.equal(config.logging.level, 'info')
+    assert.equal(config.bus.redis?.url, 'redis://redis.contoso.com:6379')
   })
 })
 
@@ -261,6 +262,54 @@ http:
       parse(base(replace('path: parley.db', 'path: /var/lib/parley/p.db'))).storage.sqlitePath,
       '/var/lib/parley/p.db',
     )
+  })
+})
+
+describe('cluster storage and bus', () => {
+  const POSTGRES = 'storage:\n  sqlite:\n    path: parley.db'
+  const postgres = (url: string, more = '') =>
+    replace(POSTGRES, `storage:\n  postgres:\n    url: ${url}${more}`)
+
+  it('a single node by default: SQLite and no bus', () => {
+    const config = parse(base())
+    assert.equal(config.storage.postgres, undefined)
+    assert.equal(config.bus.redis, undefined)
+  })
+
+  it('reads storage.postgres and bus.redis, with their defaults', () => {
+    const bus = 'bus:\n  redis:\n    url: redis://:secret@10.0.0.6:6379\n'
+    const config = parse(
+      base(postgres('postgres://parley:pw@db:5432/parley', '\n    maxConnections: 20'), bus),
+    )
+    assert.deepEqual(config.storage.postgres, {
+      url: 'postgres://parley:pw@db:5432/parley',
+      maxConnections: 20,
+    })
+    assert.deepEqual(config.bus.redis, {
+      url: 'redis://:secret@10.0.0.6:6379',
+      channel: 'parley:wake',
+      recheckSeconds: 10,
+    })
+    assert.equal(parse(base(postgres('postgresql://db/parley'))).storage.postgres?.maxConnections, 10)
+  })
+
+  it('PARLEY_POSTGRES_URL and PARLEY_REDIS_URL override the file', () => {
+    const env = { PARLEY_POSTGRES_URL: 'postgres://db/p', PARLEY_REDIS_URL: 'redis://cache:6379' }
+    const config = parse(base(), env)
+    assert.equal(config.storage.postgres?.url, 'postgres://db/p')
+    assert.equal(config.bus.redis?.url, 'redis://cache:6379')
+  })
+
+  it('refuses both stores, neither, and URLs of the wrong kind', () => {
+    refused(
+      base(replace(POSTGRES, `${POSTGRES}\n  postgres:\n    url: postgres://db/p`)),
+      'storage',
+      /one of sqlite and postgres/,
+    )
+    refused(base(replace(POSTGRES, 'storage: {}')), 'storage', /sqlite or postgres/)
+    refused(base(postgres('mysql://db/p')), 'storage.postgres.url', /postgres/)
+    refused(base(), 'storage.postgres.url', /PARLEY_POSTGRES_URL/, { PARLEY_POSTGRES_URL: 'http://db' })
+    refused(base(), 'bus.redis.url', /PARLEY_REDIS_URL/, { PARLEY_REDIS_URL: 'tcp://cache' })
   })
 })
 

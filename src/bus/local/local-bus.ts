@@ -1,4 +1,5 @@
-// The single-node EventBus: wake-ups are function calls. A Redis adapter replaces it in a cluster.
+// The single-node EventBus: wake-ups are function calls. In a cluster the Redis bus
+// (src/bus/redis) wraps one for this node's listeners and carries the hints between nodes.
 import type { ApplicationId } from '../../domain/ids.ts'
 import type { EventBus } from '../../domain/ports.ts'
 
@@ -13,6 +14,11 @@ export class LocalBus implements EventBus {
       if (!listeners) continue
       for (const listener of [...listeners]) listener()
     }
+  }
+
+  /** Applications that have a listener on this node (parked P-GETs). */
+  get subscribed(): ApplicationId[] {
+    return [...this.#listeners.keys()]
   }
 
   subscribe(app: ApplicationId, listener: () => void): () => void {

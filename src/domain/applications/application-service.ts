@@ -43,6 +43,7 @@ export class ApplicationService {
   readonly #random: Random
   readonly #settings: ApplicationSettings
   readonly #admit: Admit
+  readonly #announce: (ids: readonly ApplicationId[]) => void
 
   constructor(deps: {
     store: Store
@@ -51,8 +52,11 @@ export class ApplicationService {
     channel: EventChannel
     settings?: ApplicationSettings
     admit?: Admit
+    /** Tells the other nodes of a cluster that their cached copies of these are stale. */
+    announce?: (ids: readonly ApplicationId[]) => void
   }) {
     this.#admit = deps.admit ?? (async () => undefined)
+    this.#announce = deps.announce ?? (() => undefined)
     this.#store = deps.store
     this.#channel = deps.channel
     this.#clock = deps.clock
@@ -116,6 +120,7 @@ export class ApplicationService {
       return { app, created: true }
     })
     this.#remember(result.app)
+    if (!result.created) this.#announce([result.app.id])
     return result
   }
 
@@ -147,6 +152,7 @@ export class ApplicationService {
     this.#cache.delete(id)
     if (!app || app.userId !== session.user.id) throw new UcwaError('ApplicationNotFound')
     await this.#store.applications.remove(id)
+    this.#announce([id])
   }
 
   /** PUT communication: replaces the user-settable settings. */
@@ -169,6 +175,7 @@ export class ApplicationService {
     )
     if (!app) throw new UcwaError('ApplicationNotFound')
     this.#remember(app)
+    this.#announce([id])
     return app
   }
 
@@ -182,6 +189,12 @@ export class ApplicationService {
   /** Records an application another service changed in the store (keeps this node's cache true). */
   remember(app: Application): void {
     this.#remember(app)
+    this.#announce([app.id])
+  }
+
+  /** Drops cached copies another node announced stale. */
+  forget(ids: readonly ApplicationId[]): void {
+    for (const id of ids) this.#cache.delete(id)
   }
 
   /** Drops cached applications of a user whose applications were removed behind this service. */

@@ -141,7 +141,8 @@ export class EventChannel {
     return new Promise<PollResult>((resolve, reject) => {
       let settled = false
       let checking = false
-      let again = false
+      // A look asked for while one runs; `true` once the hold time ended meanwhile (it must read).
+      let again: boolean | undefined
       const finish = (result: PollResult | Error) => {
         if (settled) return
         settled = true
@@ -161,7 +162,7 @@ export class EventChannel {
       const check = async (force: boolean) => {
         if (settled) return
         if (checking) {
-          again = true
+          again = (again ?? false) || force
           return
         }
         checking = true
@@ -173,9 +174,10 @@ export class EventChannel {
         } finally {
           checking = false
         }
-        if (again && !settled) {
-          again = false
-          void check(false)
+        if (again !== undefined && !settled) {
+          const force = again
+          again = undefined
+          void check(force)
         }
       }
       // Subscribe before the first look, so an event committed in between still wakes us.

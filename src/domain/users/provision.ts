@@ -24,8 +24,13 @@ export async function provisionUsers(
       continue
     }
     const generated = password === undefined ? random.token(12) : undefined
-    const user = await users.add({ sipUri, ...fields }, password ?? generated ?? null)
-    created.push({ user, generatedPassword: generated })
+    try {
+      const user = await users.add({ sipUri, ...fields }, password ?? generated ?? null)
+      created.push({ user, generatedPassword: generated })
+    } catch (error) {
+      // Cluster nodes starting together with one config: another node created the user first.
+      if (!(await users.find(sipUri))) throw error
+    }
   }
   return created
 }

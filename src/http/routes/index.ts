@@ -16,7 +16,7 @@ import { UCWA_PREFIXES } from '../hal/ucwa-paths.ts'
 import { applicationRoutes } from './applications.ts'
 import { makeAuthenticate } from './authenticate.ts'
 import { autodiscoverRoutes } from './autodiscover.ts'
-import { healthRoutes } from './health.ts'
+import { healthRoutes, type Readiness } from './health.ts'
 import { webTicketRoutes } from './webticket.ts'
 
 export interface RouteDeps {
@@ -33,7 +33,7 @@ export interface RouteDeps {
   readonly adminOnExternal: boolean
   readonly channel: EventChannel
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
-  readonly ready: () => Promise<Record<string, boolean>>
+  readonly ready: () => Promise<Readiness>
 }
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: ListenerKind): void {

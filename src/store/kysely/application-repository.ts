@@ -9,6 +9,7 @@ import type {
 import { type ApplicationId, asApplicationId, asUserId, type UserId } from '../../domain/ids.ts'
 import type { ApplicationStore } from '../../domain/ports.ts'
 import type { ApplicationsTable, Database } from './database.ts'
+import { type EntityLock, NO_LOCK } from './locks.ts'
 import { prepare } from './prepared.ts'
 
 const findOne = prepare<[string], Selectable<ApplicationsTable>>((db, id) =>
@@ -20,9 +21,11 @@ const available = prepare<[string], Selectable<ApplicationsTable>>((db, userId) 
 
 export class KyselyApplicationStore implements ApplicationStore {
   readonly #db: Kysely<Database>
+  readonly #lock: EntityLock
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
     this.#db = db
+    this.#lock = lock
   }
 
   async insert(app: NewApplication): Promise<Application> {
@@ -53,6 +56,8 @@ export class KyselyApplicationStore implements ApplicationStore {
   }
 
   async findByEndpoint(userId: UserId, endpointId: string): Promise<Application | undefined> {
+    // Creating an application reads this first: two POSTs of one user wait for each other.
+    await this.#lock(`applications:${userId}`)
     const row = await this.#db
       .selectFrom('applications')
       .selectAll()

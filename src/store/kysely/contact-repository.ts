@@ -3,17 +3,23 @@ import type { ContactGroup, GroupKind, GroupMembership } from '../../domain/cont
 import { asUserId, type SipUri, type UserId } from '../../domain/ids.ts'
 import type { ContactStore } from '../../domain/ports.ts'
 import type { ContactGroupsTable, Database } from './database.ts'
+import { type EntityLock, NO_LOCK } from './locks.ts'
 
 const KIND_ORDER: Readonly<Record<string, number>> = { default: 0, pinned: 1, user: 2 }
 
 export class KyselyContactStore implements ContactStore {
   readonly #db: Kysely<Database>
+  readonly #lock: EntityLock
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
     this.#db = db
+    this.#lock = lock
   }
 
   async groups(owner: UserId): Promise<ContactGroup[]> {
+    // Every change to a contact list reads the groups first (and creates the default ones when
+    // missing): one owner's changes wait for each other, so the default groups are made once.
+    await this.#lock(`contacts:${owner}`)
     const rows = await this.#db
       .selectFrom('contact_groups')
       .selectAll()

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { ChannelEvent, QueuedEvent } from '../../domain/events/channel-event.ts'
 import type { ApplicationId } from '../../domain/ids.ts'
-import type { EventStore } from '../../domain/ports.ts'
+import { type EventStore, StoreUnavailableError } from '../../domain/ports.ts'
 import type { Database } from './database.ts'
+import { type EntityLock, NO_LOCK } from './locks.ts'
 import { prepare } from './prepared.ts'
 
 // SQLite allows 32,766 bound parameters per statement; 5 per row leaves room to spare.
@@ -40,9 +41,11 @@ const recordBatch = prepare<[number, string], never>((db, batch, app) =>
 
 export class KyselyEventStore implements EventStore {
   readonly #db: Kysely<Database>
+  readonly #lock: EntityLock
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
     this.#db = db
+    this.#lock = lock
   }
 
   async append(
@@ -97,6 +100,7 @@ export class KyselyEventStore implements EventStore {
     seqs: readonly number[],
     dropped: readonly number[],
   ): Promise<void> {
+    if (this.#lock !== NO_LOCK) await this.#ensureNext(app, batch)
     if (dropped.length > 0) {
       await this.#db.deleteFrom('events').where('app_id', '=', app).where('seq', 'in', dropped).execute()
     }
@@ -125,6 +129,21 @@ export class KyselyEventStore implements EventStore {
       )
       .executeTakeFirst()
     return Number(result.numDeletedRows)
+  }
+
+  // Two P-GETs of one application parked on two nodes may both try to form the same batch; the
+  // second must not re-tag events the first already answered with. It fails as "retry": the
+  // client asks again and gets the formed batch as a repeat.
+  async #ensureNext(app: ApplicationId, batch: number): Promise<void> {
+    await this.#lock(`events:${app}`)
+    const row = await this.#db
+      .selectFrom('applications')
+      .select('event_batch')
+      .where('id', '=', app)
+      .executeTakeFirst()
+    if (row && Number(row.event_batch) !== batch - 1) {
+      throw new StoreUnavailableError(`event batch ${batch} was formed concurrently; retry`)
+    }
   }
 }
 

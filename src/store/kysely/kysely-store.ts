@@ -1,7 +1,9 @@
 // A Store over any Kysely dialect: the repositories are dialect-neutral SQL, so the SQLite and
-// (later) PostgreSQL adapters differ only in how they open the connection. See docs/store.md.
+// PostgreSQL adapters differ only in how they open the connection (and PostgreSQL's transactions
+// take the entity locks of locks.ts). See docs/store.md.
 import type { Kysely } from 'kysely'
 import { type MigrationProvider, Migrator } from 'kysely/migration'
+import type { ApplicationId } from '../../domain/ids.ts'
 import type { Store } from '../../domain/ports.ts'
 import { MIGRATIONS } from '../migrations/index.ts'
 import { KyselyApplicationStore } from './application-repository.ts'
@@ -10,6 +12,7 @@ import { KyselyConversationLogStore } from './conversation-log-repository.ts'
 import type { Database } from './database.ts'
 import { KyselyEventStore } from './event-repository.ts'
 import { GroupCommit } from './group-commit.ts'
+import { advisoryLock, type EntityLock, NO_LOCK } from './locks.ts'
 import { KyselyMessagingStore } from './messaging-repository.ts'
 import { KyselyAdminStore, KyselyAuditStore, KyselyPolicyStore } from './policy-repository.ts'
 import { KyselyPresenceStore } from './presence-repository.ts'
@@ -20,18 +23,24 @@ import { KyselyUserStore } from './user-repository.ts'
 
 type Repositories = Omit<Store, 'transaction' | 'close'>
 
-function repositories(db: Kysely<Database>): Omit<Repositories, 'ping'> {
+// Bound parameters per query stay far below SQLite's and PostgreSQL's limits.
+const PENDING_CHUNK = 500
+
+export type Dialect = 'sqlite' | 'postgres'
+
+// `lock` is NO_LOCK outside transactions and on SQLite (see locks.ts).
+function repositories(db: Kysely<Database>, lock: EntityLock = NO_LOCK): Omit<Repositories, 'ping'> {
   return {
     users: new KyselyUserStore(db),
     tokens: new KyselyTokenStore(db),
-    applications: new KyselyApplicationStore(db),
-    events: new KyselyEventStore(db),
-    presence: new KyselyPresenceStore(db),
+    applications: new KyselyApplicationStore(db, lock),
+    events: new KyselyEventStore(db, lock),
+    presence: new KyselyPresenceStore(db, lock),
     subscriptions: new KyselySubscriptionStore(db),
     privacy: new KyselyPrivacyStore(db),
-    messaging: new KyselyMessagingStore(db),
+    messaging: new KyselyMessagingStore(db, lock),
     conversationLogs: new KyselyConversationLogStore(db),
-    contacts: new KyselyContactStore(db),
+    contacts: new KyselyContactStore(db, lock),
     policies: new KyselyPolicyStore(db),
     audit: new KyselyAuditStore(db),
     admins: new KyselyAdminStore(db),
@@ -56,15 +65,21 @@ export class KyselyStore implements Store {
 
   readonly #onClose: () => Promise<void>
   readonly #group: GroupCommit | undefined
+  readonly dialect: Dialect
 
   /**
    * `onClose` releases what the adapter opened beside the connection (e.g. SQLite's
    * checkpointer); `groupCommit` shares COMMITs between the transactions of one event-loop turn
    * (for a single-connection database, see group-commit.ts).
    */
-  constructor(db: Kysely<Database>, options: { onClose?: () => Promise<void>; groupCommit?: boolean } = {}) {
+  constructor(
+    db: Kysely<Database>,
+    onClose: () => Promise<void> = async () => undefined,
+    options: { dialect: Dialect; groupCommit?: boolean } = { dialect: 'sqlite' },
+  ) {
     this.#db = db
-    this.#onClose = options.onClose ?? (async () => undefined)
+    this.#onClose = onClose
+    this.dialect = options.dialect
     this.#group = options.groupCommit ? new GroupCommit(db) : undefined
     const repos = repositories(db)
     this.users = repos.users
@@ -83,8 +98,29 @@ export class KyselyStore implements Store {
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    const run = (trx: Kysely<Database>) => work({ ...repositories(trx), ping: () => this.ping() })
+    const locking = this.dialect === 'postgres'
+    const run = (trx: Kysely<Database>) =>
+      work({ ...repositories(trx, locking ? advisoryLock(trx) : NO_LOCK), ping: () => this.ping() })
     return this.#group ? this.#group.run(run) : this.#db.transaction().execute(run)
+  }
+
+  /**
+   * Which of `apps` have events not yet in a batch: the cluster bus's sweep wakes only those
+   * (a parked P-GET with nothing queued has nothing to gain from looking).
+   */
+  async pendingAmong(apps: readonly ApplicationId[]): Promise<ApplicationId[]> {
+    const found: ApplicationId[] = []
+    for (let i = 0; i < apps.length; i += PENDING_CHUNK) {
+      const rows = await this.#db
+        .selectFrom('events')
+        .select('app_id')
+        .distinct()
+        .where('batch', 'is', null)
+        .where('app_id', 'in', apps.slice(i, i + PENDING_CHUNK))
+        .execute()
+      for (const row of rows) found.push(row.app_id as ApplicationId)
+    }
+    return found
   }
 
   async ping(): Promise<boolean> {

@@ -24,6 +24,7 @@ import type {
   InvitationsTable,
   MessagesTable,
 } from './database.ts'
+import { type EntityLock, NO_LOCK } from './locks.ts'
 import { prepare } from './prepared.ts'
 
 const viewOf = prepare<[string, string], Selectable<ConversationViewsTable>>((db, conversation, app) =>
@@ -70,9 +71,11 @@ const insertMessage = prepare<
 
 export class KyselyMessagingStore implements MessagingStore {
   readonly #db: Kysely<Database>
+  readonly #lock: EntityLock
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
     this.#db = db
+    this.#lock = lock
   }
 
   async createConversation(c: Conversation): Promise<void> {
@@ -91,6 +94,9 @@ export class KyselyMessagingStore implements MessagingStore {
   }
 
   async conversation(id: string): Promise<Conversation | undefined> {
+    // Every messaging transaction reads its conversation (or invitation) first: on PostgreSQL
+    // that serializes one conversation's changes, as SQLite's single writer does.
+    await this.#lock(`conversation:${id}`)
     const row = (await conversationById.run(this.#db, id)).rows[0]
     return (
       row && {
@@ -217,6 +223,14 @@ export class KyselyMessagingStore implements MessagingStore {
   }
 
   async invitation(id: string): Promise<Invitation | undefined> {
+    if (this.#lock !== NO_LOCK) {
+      const owner = await this.#db
+        .selectFrom('invitations')
+        .select('conversation_id')
+        .where('id', '=', id)
+        .executeTakeFirst()
+      if (owner) await this.#lock(`conversation:${owner.conversation_id}`)
+    }
     const row = await this.#db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst()
     return row && toInvitation(row)
   }

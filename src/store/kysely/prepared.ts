@@ -6,6 +6,11 @@ import type { Database } from './database.ts'
 
 const SENTINEL = '\u0000parley-parameter-'
 
+interface Compiled<R> {
+  readonly query: CompiledQuery<R>
+  readonly slots: readonly ({ param: number } | { constant: unknown })[]
+}
+
 export interface Prepared<P extends readonly unknown[], R> {
   run(db: Kysely<Database>, ...params: P): Promise<QueryResult<R>>
 }
@@ -19,9 +24,13 @@ export function prepare<P extends readonly unknown[], R>(
   build: (db: Kysely<Database>, ...params: { [K in keyof P]: never }) => Compilable<R>,
 ): Prepared<P, R> {
   // Each bound value of the compiled SQL is either parameter i (a number) or a constant of the query.
-  let compiled: { query: CompiledQuery<R>; slots: ({ param: number } | { constant: unknown })[] } | undefined
+  // One compilation per dialect (keyed by its adapter class): SQLite and PostgreSQL spell
+  // placeholders differently, and one process (the store contract tests) may use both.
+  const byDialect = new Map<unknown, Compiled<R>>()
   return {
     run(db, ...params) {
+      const dialect = db.getExecutor().adapter.constructor
+      let compiled = byDialect.get(dialect)
       if (!compiled) {
         const placeholders = params.map((_, i) => `${SENTINEL}${i}`) as never
         const query = build(db, ...(placeholders as { [K in keyof P]: never })).compile()
@@ -31,6 +40,7 @@ export function prepare<P extends readonly unknown[], R>(
             : { constant: value },
         )
         compiled = { query, slots }
+        byDialect.set(dialect, compiled)
       }
       const { query, slots } = compiled
       const parameters = slots.map((slot) => ('param' in slot ? params[slot.param] : slot.constant))

@@ -4,6 +4,7 @@ import type { PresenceStore } from '../../domain/ports.ts'
 import type { Availability, DeviceType, PreferredAvailability } from '../../domain/presence/presence-rules.ts'
 import type { PresenceRecord } from '../../domain/presence/presence-types.ts'
 import type { Database, PresenceTable } from './database.ts'
+import { type EntityLock, NO_LOCK } from './locks.ts'
 import { prepare } from './prepared.ts'
 
 const COLUMNS = [
@@ -34,12 +35,16 @@ const upsert = prepare<unknown[], never>((db, ...params) => {
 
 export class KyselyPresenceStore implements PresenceStore {
   readonly #db: Kysely<Database>
+  readonly #lock: EntityLock
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
     this.#db = db
+    this.#lock = lock
   }
 
   async get(userId: UserId): Promise<PresenceRecord | undefined> {
+    // Read-modify-write of the user's aggregate: concurrent updates wait instead of losing one.
+    await this.#lock(`presence:${userId}`)
     const row = (await getOne.run(this.#db, userId)).rows[0]
     return row && toRecord(row)
   }

@@ -1,7 +1,14 @@
 // Versioned schema migrations, shared by every SQL dialect (Kysely's schema builder writes the
 // dialect's DDL). Append new migrations; never edit a released one. See docs/store.md.
-import type { Kysely } from 'kysely'
+import { type Kysely, PostgresAdapter } from 'kysely'
 import type { Migration } from 'kysely/migration'
+
+// The few types SQLite and PostgreSQL spell differently. These branches never change what SQLite
+// gets: they were added when PostgreSQL arrived, and no migration had ever run there before.
+const isPostgres = (db: Kysely<unknown>) => db.getExecutor().adapter instanceof PostgresAdapter
+/** An increasing row number: SQLite's rowid alias, a PostgreSQL identity (bigint). */
+const serialKey = (db: Kysely<unknown>) => (isPostgres(db) ? 'bigserial' : 'integer')
+const bytes = (db: Kysely<unknown>) => (isPostgres(db) ? 'bytea' : 'blob')
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -62,7 +69,9 @@ const events: Migration = {
       .execute()
     await db.schema
       .createTable('events')
-      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('seq', serialKey(db), (c) =>
+        isPostgres(db) ? c.primaryKey() : c.primaryKey().autoIncrement(),
+      )
       .addColumn('app_id', 'text', (c) => c.notNull().references('applications.id').onDelete('cascade'))
       .addColumn('batch', 'integer')
       .addColumn('priority', 'text', (c) => c.notNull())
@@ -84,7 +93,7 @@ const presence: Migration = {
       .alterTable('applications')
       .addColumn('user_active_at', 'bigint', (c) => c.notNull().defaultTo(0))
       .execute()
-    await db.schema.alterTable('users').addColumn('photo', 'blob').execute()
+    await db.schema.alterTable('users').addColumn('photo', bytes(db)).execute()
     await db.schema.alterTable('users').addColumn('photo_type', 'text').execute()
     await db.schema.alterTable('users').addColumn('out_of_office_note', 'text').execute()
     await db.schema
@@ -226,7 +235,9 @@ const messaging: Migration = {
       .execute()
     await db.schema
       .createTable('messages')
-      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('seq', serialKey(db), (c) =>
+        isPostgres(db) ? c.primaryKey() : c.primaryKey().autoIncrement(),
+      )
       .addColumn('conversation_id', 'text', (c) =>
         c.notNull().references('conversations.id').onDelete('cascade'),
       )
@@ -365,7 +376,9 @@ const policies: Migration = {
       .execute()
     await db.schema
       .createTable('audit_log')
-      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('seq', serialKey(db), (c) =>
+        isPostgres(db) ? c.primaryKey() : c.primaryKey().autoIncrement(),
+      )
       .addColumn('at', 'bigint', (c) => c.notNull())
       .addColumn('actor', 'text', (c) => c.notNull())
       .addColumn('action', 'text', (c) => c.notNull())

@@ -34,7 +34,7 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
     await stopCheckpointer()
     throw error
   }
-  return new KyselyStore(db, { onClose: stopCheckpointer, groupCommit: true })
+  return new KyselyStore(db, stopCheckpointer, { dialect: 'sqlite', groupCommit: true })
 }
 
 const CHECKPOINT_INTERVAL_MS = 1_000

@@ -1,0 +1,63 @@
+// The store contract on PostgreSQL: a fresh database per test, dropped after. Skipped (with how
+// to enable it) when PostgreSQL does not answer, unless PARLEY_REQUIRE_SERVICES=1.
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { leaderLease } from '../../src/store/postgres/leader-lease.ts'
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts'
+import {
+  createDatabase,
+  databaseUrl,
+  dropDatabase,
+  ENABLE_HINT,
+  postgresAnswers,
+  SERVICES_REQUIRED,
+} from '../helpers/services.ts'
+import { storeContract } from './store-contract.ts'
+
+if (await postgresAnswers()) {
+  storeContract('PostgreSQL', async () => {
+    const name = await createDatabase()
+    const store = await openPostgresStore({ url: databaseUrl(name), maxConnections: 6 })
+    return {
+      store,
+      async close() {
+        await store.close()
+        await dropDatabase(name)
+      },
+    }
+  })
+
+  it('PostgreSQL: nodes starting together migrate once', async () => {
+    const name = await createDatabase()
+    try {
+      const stores = await Promise.all(
+        [1, 2, 3].map(() => openPostgresStore({ url: databaseUrl(name), maxConnections: 2 })),
+      )
+      assert.deepEqual(await Promise.all(stores.map((s) => s.ping())), [true, true, true])
+      await Promise.all(stores.map((s) => s.close()))
+    } finally {
+      await dropDatabase(name)
+    }
+  })
+  it('PostgreSQL: one node at a time holds the periodic-jobs lease; it passes on when that node goes', async () => {
+    const name = await createDatabase()
+    const [a, b] = [leaderLease(databaseUrl(name)), leaderLease(databaseUrl(name))]
+    try {
+      assert.equal(await a.held(), true)
+      assert.equal(await b.held(), false)
+      assert.equal(await a.held(), true, 'kept')
+      await a.close()
+      assert.equal(await b.held(), true)
+    } finally {
+      await Promise.all([a.close(), b.close()])
+      await dropDatabase(name)
+    }
+  })
+} else if (SERVICES_REQUIRED) {
+  it('PostgreSQL answers (PARLEY_REQUIRE_SERVICES=1)', () =>
+    assert.fail(`PostgreSQL is not reachable; ${ENABLE_HINT}`))
+} else {
+  it(`store contract on PostgreSQL: skipped, PostgreSQL not reachable; ${ENABLE_HINT}`, {
+    skip: true,
+  }, () => {})
+}

@@ -1,0 +1,396 @@
+// One suite, every store adapter: what the domain relies on from each repository, and the
+// serialization it assumes of transactions. test/store/*.test.ts run it against SQLite and
+// PostgreSQL (a fresh database per test). See docs/store.md.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { asApplicationId, type SipUri } from '../../src/domain/ids.ts'
+import {
+  addUser,
+  event,
+  id,
+  newApp,
+  type OpenStore,
+  seedConversation,
+  T0,
+  withStore,
+} from './contract-fixtures.ts'
+
+export type { OpenStore } from './contract-fixtures.ts'
+
+export function storeContract(name: string, open: OpenStore): void {
+  describe(`store contract: ${name}`, () => {
+    it('users: insert, find, update, photos, remove; times and flags round-trip as numbers and booleans', async () => {
+      await withStore(open, async (store) => {
+        const uid = await addUser(store, 'alice', { enterpriseVoice: true, phones: { work: 'tel:+1' } })
+        const found = await store.users.findBySipUri('sip:alice@example.test' as SipUri)
+        assert.equal(found?.id, uid)
+        assert.equal(found?.createdAt, T0)
+        assert.equal(typeof found?.createdAt, 'number')
+        assert.equal(found?.enterpriseVoice, true)
+        assert.equal(found?.enabled, true)
+        assert.deepEqual(found?.phones, { work: 'tel:+1' })
+        const updated = await store.users.update(uid, { enabled: false, title: 'Boss' }, T0 + 1)
+        assert.equal(updated?.enabled, false)
+        assert.equal(updated?.updatedAt, T0 + 1)
+        assert.equal(await store.users.photo(uid), null)
+        const bytes = new Uint8Array([0, 1, 2, 255])
+        assert.equal(await store.users.setPhoto(uid, { bytes, contentType: 'image/png' }, T0), true)
+        assert.deepEqual(await store.users.photo(uid), { bytes, contentType: 'image/png' })
+        assert.equal(await store.users.setPasswordHash(uid, 'hash', T0), true)
+        assert.equal(await store.users.passwordHash(uid), 'hash')
+        await assert.rejects(addUser(store, 'alice'), 'a SIP URI is unique')
+        assert.equal(await store.users.remove(uid), true)
+        assert.equal(await store.users.findById(uid), undefined)
+        assert.equal(await store.users.photo(uid), undefined)
+      })
+    })
+
+    it('tokens: find by digest, revoke per user, delete expired', async () => {
+      await withStore(open, async (store) => {
+        const uid = await addUser(store, 'tok')
+        const token = { digest: 'd1', userId: uid, pool: 'p', issuedAt: T0, expiresAt: T0 + 10 }
+        await store.tokens.insert(token)
+        await store.tokens.insert({ ...token, digest: 'd2', expiresAt: T0 + 1_000 })
+        assert.deepEqual(await store.tokens.find('d1'), token)
+        assert.equal(await store.tokens.deleteExpired(T0 + 10), 1)
+        assert.equal(await store.tokens.revokeUser(uid), 1)
+        assert.equal(await store.tokens.find('d2'), undefined)
+      })
+    })
+
+    it('applications: one per user and endpoint, updates, availability, expiry', async () => {
+      await withStore(open, async (store) => {
+        const uid = await addUser(store, 'app')
+        const app = await store.applications.insert(newApp(uid, 'ep-1'))
+        await assert.rejects(store.applications.insert({ ...newApp(uid, 'ep-1') }), 'endpoint ids are unique')
+        assert.equal((await store.applications.findByEndpoint(uid, 'ep-1'))?.id, app.id)
+        const updated = await store.applications.update(app.id, { available: true, userActiveAt: T0 + 5 })
+        assert.equal(updated?.available, true)
+        assert.equal(updated?.userActiveAt, T0 + 5)
+        assert.deepEqual(
+          (await store.applications.listAvailable(uid)).map((a) => a.id),
+          [app.id],
+        )
+        const other = await store.applications.insert({ ...newApp(uid), expiresAt: T0 - 1 })
+        assert.equal((await store.applications.listByUser(uid)).length, 2)
+        assert.equal(await store.applications.removeExpired(T0), 1)
+        assert.equal(await store.applications.find(other.id), undefined)
+        assert.equal(await store.applications.removeByUser(uid), 1)
+      })
+    })
+
+    it('events: append in order, form batches, repeat, acknowledge, coalesce away, gone with the app', async () => {
+      await withStore(open, async (store) => {
+        const uid = await addUser(store, 'ev')
+        const app = (await store.applications.insert(newApp(uid))).id
+        assert.deepEqual(await store.events.queue(app, 10), { current: 0, pending: [] })
+        const returned = await store.transaction((tx) =>
+          tx.events.append([[app, [event(1), event(2), event(3)]]], T0),
+        )
+        const queued = await store.events.queue(app, 10)
+        assert.deepEqual(
+          returned,
+          queued?.pending.map((q) => q.seq),
+          'append returns the seqs, in order',
+        )
+        assert.deepEqual(
+          queued?.pending.map((q) => q.event.link.ids?.[0]),
+          ['1', '2', '3'],
+        )
+        const seqs = queued?.pending.map((q) => q.seq) ?? []
+        assert.ok(
+          seqs.every((s, i) => i === 0 || s > (seqs[i - 1] ?? 0)),
+          'seq increases in append order',
+        )
+        assert.equal((await store.events.queue(app, 2))?.pending.length, 2, 'limit')
+        const [a, b, c] = seqs as [number, number, number]
+        await store.transaction((tx) => tx.events.formBatch(app, 1, [a, c], [b]))
+        assert.deepEqual(
+          (await store.events.batch(app, 1)).map((q) => q.seq),
+          [a, c],
+        )
+        assert.deepEqual(await store.events.queue(app, 10), { current: 1, pending: [] })
+        await store.events.append([[app, [event(4)]]], T0)
+        await store.transaction((tx) => tx.events.formBatch(app, 2, [], []))
+        assert.ok((await store.events.batch(app, 1)).length > 0, 'acknowledged batches wait for the sweep')
+        assert.ok((await store.events.deleteAcknowledged()) >= 1)
+        assert.deepEqual(await store.events.batch(app, 1), [], 'asking for batch 2 acknowledged batch 1')
+        assert.equal((await store.events.queue(app, 10))?.pending.length, 1, 'unbatched events stay queued')
+        await store.applications.remove(app)
+        assert.equal(await store.events.queue(app, 10), undefined)
+      })
+    })
+
+    it('events: appends from concurrent transactions all arrive, each once', async () => {
+      await withStore(open, async (store) => {
+        const uid = await addUser(store, 'evc')
+        const app = (await store.applications.insert(newApp(uid))).id
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.transaction((tx) => tx.events.append([[app, [event(i)]]], T0)),
+          ),
+        )
+        const pending = (await store.events.queue(app, 100))?.pending ?? []
+        assert.equal(pending.length, 20)
+        assert.equal(new Set(pending.map((q) => q.seq)).size, 20)
+      })
+    })
+
+    it('transactions: a failure rolls back every write', async () => {
+      await withStore(open, async (store) => {
+        const uid = await addUser(store, 'tx')
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.tokens.insert({ digest: 'x', userId: uid, pool: 'p', issuedAt: T0, expiresAt: T0 })
+            await tx.users.update(uid, { title: 'changed' }, T0)
+            throw new Error('abort')
+          }),
+          /abort/,
+        )
+        assert.equal(await store.tokens.find('x'), undefined)
+        assert.equal((await store.users.findById(uid))?.title, null)
+      })
+    })
+
+    it('transactions: read-then-create of the default contact groups happens once under concurrency', async () => {
+      await withStore(open, async (store) => {
+        const owner = await addUser(store, 'groups')
+        // The shape of ContactService's "create Other Contacts on first use".
+        const ensure = () =>
+          store.transaction(async (tx) => {
+            const groups = await tx.contacts.groups(owner)
+            if (groups.some((g) => g.kind === 'default')) return
+            await tx.contacts.insertGroup({
+              id: id('g'),
+              ownerId: owner,
+              kind: 'default',
+              name: 'Other',
+              createdAt: T0,
+            })
+          })
+        await Promise.all(Array.from({ length: 8 }, ensure))
+        assert.equal((await store.contacts.groups(owner)).filter((g) => g.kind === 'default').length, 1)
+      })
+    })
+
+    it('transactions: an invitation is answered once when two endpoints accept together', async () => {
+      await withStore(open, async (store) => {
+        const { conversation, invitation } = await seedConversation(store)
+        const accept = (app: string) =>
+          store.transaction(async (tx) => {
+            const current = await tx.messaging.invitation(invitation)
+            if (current?.state !== 'Connecting') return false
+            await tx.messaging.updateInvitation(invitation, {
+              state: 'Connected',
+              answeredAppId: asApplicationId(app),
+            })
+            return true
+          })
+        const won = await Promise.all([accept('1'), accept('2'), accept('3')])
+        assert.equal(won.filter(Boolean).length, 1)
+        assert.equal((await store.messaging.invitations(conversation))[0]?.state, 'Connected')
+      })
+    })
+
+    it('presence: upsert, read many, due checks', async () => {
+      await withStore(open, async (store) => {
+        const uid = await addUser(store, 'pres')
+        const record = {
+          userId: uid,
+          manual: null,
+          note: 'hi',
+          location: null,
+          availability: 'Online',
+          activity: null,
+          deviceType: 'Unknown',
+          lastActiveAt: T0,
+          nextCheckAt: T0 + 100,
+          updatedAt: T0,
+          modalities: ['Messaging'],
+        } as const
+        await store.presence.save(record)
+        await store.presence.save({ ...record, note: 'again' })
+        assert.equal((await store.presence.get(uid))?.note, 'again')
+        assert.deepEqual(
+          (await store.presence.getMany([uid])).map((r) => r.modalities),
+          [['Messaging']],
+        )
+        assert.deepEqual(await store.presence.due(T0 + 99, 10), [])
+        assert.deepEqual(await store.presence.due(T0 + 100, 10), [uid])
+      })
+    })
+
+    it('subscriptions and privacy: members, watchers, expiry, levels', async () => {
+      await withStore(open, async (store) => {
+        const alice = await addUser(store, 'watcher')
+        const app = (await store.applications.insert(newApp(alice))).id
+        const sub = { id: id('s'), appId: app, expiresAt: T0 + 1_000, createdAt: T0 }
+        await store.subscriptions.create(sub, ['sip:bob@example.test'])
+        assert.deepEqual(
+          await store.subscriptions.addMembers(sub.id, ['sip:bob@example.test', 'sip:carol@x']),
+          ['sip:carol@x'],
+        )
+        assert.deepEqual(await store.subscriptions.watchedBy(app, T0), [
+          'sip:bob@example.test',
+          'sip:carol@x',
+        ])
+        assert.deepEqual(
+          (await store.subscriptions.watchers('sip:bob@example.test', T0)).map((w) => w.appId),
+          [app],
+        )
+        assert.deepEqual(await store.subscriptions.watchers('sip:bob@example.test', T0 + 1_000), [])
+        assert.equal((await store.subscriptions.expiringBefore(T0 + 1_000, 10)).length, 1)
+        assert.equal(await store.subscriptions.removeMember(sub.id, 'sip:carol@x'), true)
+        assert.equal(await store.subscriptions.removeExpired(T0 + 1_001), 1)
+        assert.equal(await store.subscriptions.find(sub.id), undefined)
+        await store.privacy.set(alice, 'sip:bob@example.test', 'Workgroup')
+        await store.privacy.set(alice, 'sip:bob@example.test', 'Blocked')
+        assert.equal(await store.privacy.level(alice, 'sip:bob@example.test'), 'Blocked')
+        assert.equal(await store.privacy.reset(alice, 'sip:bob@example.test'), true)
+        assert.deepEqual(await store.privacy.list(alice), [])
+      })
+    })
+
+    it('contacts: groups in order, memberships, counts, case-insensitive directory search', async () => {
+      await withStore(open, async (store) => {
+        const owner = await addUser(store, 'owner')
+        await addUser(store, 'Zed_Example', { email: 'ZED@Example.test', phones: { work: 'tel:+1425555' } })
+        const mine = { id: id('g'), ownerId: owner, kind: 'user' as const, name: 'Mine', createdAt: T0 }
+        await store.contacts.insertGroup(mine)
+        await store.contacts.insertGroup({
+          ...mine,
+          id: id('g'),
+          kind: 'default',
+          name: 'Other',
+          createdAt: T0 + 1,
+        })
+        assert.deepEqual(
+          (await store.contacts.groups(owner)).map((g) => g.kind),
+          ['default', 'user'],
+        )
+        assert.equal(await store.contacts.addMember(owner, mine.id, 'sip:a@x', T0), true)
+        assert.equal(await store.contacts.addMember(owner, mine.id, 'sip:a@x', T0), false)
+        assert.equal(await store.contacts.countContacts(owner), 1)
+        assert.deepEqual(await store.contacts.groupsOf(owner, 'sip:a@x'), [mine.id])
+        assert.equal(await store.contacts.renameGroup(owner, mine.id, 'Renamed'), true)
+        assert.equal(await store.contacts.removeGroup(owner, mine.id), true)
+        assert.deepEqual(await store.contacts.memberships(owner), [])
+        assert.equal((await store.contacts.searchDirectory('zed_', undefined, 10)).length, 1)
+        assert.equal((await store.contacts.searchDirectory('zed%', undefined, 10)).length, 0, 'LIKE escapes')
+        assert.equal((await store.contacts.searchDirectory('example.TEST', undefined, 10)).length, 2)
+        assert.equal((await store.contacts.searchDirectory('+1425555', '425555', 10)).length, 1)
+      })
+    })
+
+    it('messaging: conversations, members, views, invitations, messages with increasing seq', async () => {
+      await withStore(open, async (store) => {
+        const { conversation, invitation, app, user } = await seedConversation(store)
+        await store.messaging.upsertMember({
+          conversationId: conversation,
+          userId: user,
+          uri: 'sip:m@x',
+          name: 'M',
+          state: 'connected',
+          joinedAt: T0,
+        })
+        await store.messaging.upsertMember({
+          conversationId: conversation,
+          userId: user,
+          uri: 'sip:m@x',
+          name: 'M2',
+          state: 'left',
+          joinedAt: T0,
+        })
+        assert.deepEqual(
+          (await store.messaging.members(conversation)).map((m) => [m.name, m.state]),
+          [['M2', 'left']],
+        )
+        const view = {
+          conversationId: conversation,
+          appId: app,
+          userId: user,
+          state: 'Connected',
+          messaging: 'Connected',
+          sinceSeq: 0,
+          createdAt: T0,
+        } as const
+        await store.messaging.upsertView(view)
+        await store.messaging.upsertView({ ...view, sinceSeq: 7 })
+        assert.equal((await store.messaging.view(conversation, app))?.sinceSeq, 7)
+        assert.equal((await store.messaging.viewsOfApp(app)).length, 1)
+        assert.equal((await store.messaging.viewsOfExpiredApps(T0 + 60_000, 10)).length, 1)
+        const base = {
+          conversationId: conversation,
+          senderUserId: user,
+          senderAppId: app,
+          contentType: 'text/plain',
+          operationId: null,
+          createdAt: T0,
+        } as const
+        const m1 = await store.messaging.addMessage({ ...base, body: 'one' })
+        const m2 = await store.messaging.addMessage({ ...base, body: 'two' })
+        assert.ok(m2.seq > m1.seq)
+        assert.equal(await store.messaging.lastMessageSeq(), m2.seq)
+        assert.equal((await store.messaging.message(conversation, m1.seq))?.body, 'one')
+        assert.equal((await store.messaging.expiredInvitations(T0 + 30_000, 10))[0]?.id, invitation)
+        await store.messaging.updateInvitation(invitation, { state: 'Failed', reason: 'NoAnswer' })
+        assert.equal((await store.messaging.invitation(invitation))?.reason, 'NoAnswer')
+        await store.messaging.endConversation(conversation, T0 + 5)
+        assert.equal((await store.messaging.conversation(conversation))?.endedAt, T0 + 5)
+        await store.messaging.removeView(conversation, app)
+        assert.deepEqual(await store.messaging.views(conversation), [])
+      })
+    })
+
+    it('conversation logs: per-user logs, counts, transcript order, purge', async () => {
+      await withStore(open, async (store) => {
+        const { conversation, user } = await seedConversation(store)
+        const log = {
+          id: id('log'),
+          userId: user,
+          conversationId: conversation,
+          threadId: 't',
+          subject: '',
+          importance: 'Normal',
+          direction: 'Incoming',
+          status: 'Missed',
+          unread: true,
+          preview: 'hi',
+          recipients: [{ uri: 'sip:b@x', name: 'B' }],
+          startedAt: T0,
+          lastAt: T0,
+          endedAt: null,
+        } as const
+        await store.conversationLogs.insert(log)
+        assert.deepEqual(await store.conversationLogs.counts(user), {
+          missedConversationsCount: 1,
+          unreadMissedConversationsCount: 1,
+          conversationLogsCount: 1,
+        })
+        assert.equal(await store.conversationLogs.markRead(user, log.id), true)
+        assert.equal(await store.conversationLogs.markRead(user, log.id), false)
+        const entry = {
+          logId: log.id,
+          senderUserId: user,
+          sender: { uri: 'sip:a@x', name: 'A' },
+          contentType: 'text/plain',
+          createdAt: T0,
+        } as const
+        await store.conversationLogs.addEntries([
+          { ...entry, key: 'b', ord: 2, body: 'second' },
+          { ...entry, key: 'a', ord: 1, body: 'first' },
+        ])
+        await store.conversationLogs.addEntries([{ ...entry, key: 'a', ord: 1, body: 'ignored' }])
+        assert.deepEqual(
+          (await store.conversationLogs.entries(log.id, 0, 10)).map((e) => e.body),
+          ['first', 'second'],
+        )
+        await store.conversationLogs.touch([log.id], T0 + 10)
+        assert.equal((await store.conversationLogs.find(user, log.id))?.lastAt, T0 + 10)
+        assert.equal((await store.conversationLogs.openingInvitation(conversation))?.state, 'Connecting')
+        assert.equal((await store.conversationLogs.removeOlderThan(T0 + 11, 10)).length, 1)
+        assert.deepEqual(await store.conversationLogs.list(user, 10), [])
+      })
+    })
+  })
+}
