@@ -75,12 +75,12 @@ export class KyselyStore implements Store {
   constructor(
     db: Kysely<Database>,
     onClose: () => Promise<void> = async () => undefined,
-    options: { dialect: Dialect; groupCommit?: boolean } = { dialect: 'sqlite' },
+    options: { dialect: Dialect; groupCommit?: boolean; commitPacingMs?: number } = { dialect: 'sqlite' },
   ) {
     this.#db = db
     this.#onClose = onClose
     this.dialect = options.dialect
-    this.#group = options.groupCommit ? new GroupCommit(db) : undefined
+    this.#group = options.groupCommit ? new GroupCommit(db, options.commitPacingMs) : undefined
     const repos = repositories(db)
     this.users = repos.users
     this.tokens = repos.tokens
