@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, SqliteAdapter } from 'kysely'
 import type { ChannelEvent, QueuedEvent } from '../../domain/events/channel-event.ts'
 import type { ApplicationId } from '../../domain/ids.ts'
 import { type EventStore, StoreUnavailableError } from '../../domain/ports.ts'
@@ -39,20 +39,38 @@ const recordBatch = prepare<[number, string], never>((db, batch, app) =>
   db.updateTable('applications').set({ event_batch: batch }).where('id', '=', app),
 )
 
+// Most actions queue an event for one or two applications: such rows go in one by one through a
+// precompiled INSERT. SQLite gives the new seq as the statement's last rowid; PostgreSQL needs
+// RETURNING (which on SQLite costs a result row per insert).
+const SMALL_APPEND_ROWS = 4
+type NewRow = { app_id: string; batch: null; priority: string; payload: string; created_at: number }
+const insertOne = prepare<[string, string, string, number], never>((db, app, priority, payload, at) =>
+  db.insertInto('events').values({ app_id: app, batch: null, priority, payload, created_at: at }),
+)
+const insertOneReturning = prepare<[string, string, string, number], { seq: number }>(
+  (db, app, priority, payload, at) =>
+    db
+      .insertInto('events')
+      .values({ app_id: app, batch: null, priority, payload, created_at: at })
+      .returning('seq'),
+)
+
 export class KyselyEventStore implements EventStore {
   readonly #db: Kysely<Database>
   readonly #lock: EntityLock
+  readonly #rowidSeqs: boolean
 
   constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
     this.#db = db
     this.#lock = lock
+    this.#rowidSeqs = db.getExecutor().adapter instanceof SqliteAdapter
   }
 
   async append(
     entries: readonly (readonly [ApplicationId, readonly ChannelEvent[]])[],
     now: number,
   ): Promise<number[]> {
-    const rows = entries.flatMap(([app, events]) =>
+    const rows: NewRow[] = entries.flatMap(([app, events]) =>
       events.map((event) => ({
         app_id: app,
         batch: null,
@@ -61,6 +79,7 @@ export class KyselyEventStore implements EventStore {
         created_at: now,
       })),
     )
+    if (rows.length <= SMALL_APPEND_ROWS) return this.#appendEach(rows)
     const seqs: number[] = []
     for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
       const inserted = await this.#db
@@ -71,6 +90,26 @@ export class KyselyEventStore implements EventStore {
       // Rows of one INSERT take increasing seqs in the order given; RETURNING's order is not
       // promised, so sort.
       seqs.push(...inserted.map((r) => Number(r.seq)).sort((a, b) => a - b))
+    }
+    return seqs
+  }
+
+  async #appendEach(rows: readonly NewRow[]): Promise<number[]> {
+    const seqs: number[] = []
+    for (const r of rows) {
+      if (this.#rowidSeqs) {
+        const { insertId } = await insertOne.run(this.#db, r.app_id, r.priority, r.payload, r.created_at)
+        seqs.push(Number(insertId))
+      } else {
+        const { rows: inserted } = await insertOneReturning.run(
+          this.#db,
+          r.app_id,
+          r.priority,
+          r.payload,
+          r.created_at,
+        )
+        seqs.push(Number(inserted[0]?.seq))
+      }
     }
     return seqs
   }

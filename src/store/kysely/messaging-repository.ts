@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, SqliteAdapter } from 'kysely'
 import { type ApplicationId, asApplicationId, asUserId } from '../../domain/ids.ts'
 import type {
   ContentType,
@@ -51,31 +51,36 @@ const membersOf = prepare<[string], Selectable<ConversationMembersTable>>((db, c
     .where('conversation_id', '=', conversation)
     .orderBy('joined_at'),
 )
-const insertMessage = prepare<
-  [string, string, string, string, string, string | null, number],
-  { seq: number }
->((db, conversation, user, app, type, body, operation, at) =>
-  db
-    .insertInto('messages')
-    .values({
-      conversation_id: conversation,
-      sender_user_id: user,
-      sender_app_id: app,
-      content_type: type,
-      body,
-      operation_id: operation,
-      created_at: at,
-    })
-    .returning('seq'),
+type MessageParams = [string, string, string, string, string, string | null, number]
+// The parameters as `prepare` hands them over (placeholders, in MessageParams order).
+const messageValues = (p: readonly never[]) => ({
+  conversation_id: p[0] as never,
+  sender_user_id: p[1] as never,
+  sender_app_id: p[2] as never,
+  content_type: p[3] as never,
+  body: p[4] as never,
+  operation_id: p[5] as never,
+  created_at: p[6] as never,
+})
+// SQLite gives the new seq as the statement's last rowid; PostgreSQL needs RETURNING (which on
+// SQLite costs a result row).
+const insertMessage = prepare<MessageParams, never>((db, ...params) =>
+  db.insertInto('messages').values(messageValues(params)),
+)
+const insertMessageReturning = prepare<MessageParams, { seq: number }>((db, ...params) =>
+  db.insertInto('messages').values(messageValues(params)).returning('seq'),
 )
 
 export class KyselyMessagingStore implements MessagingStore {
   readonly #db: Kysely<Database>
   readonly #lock: EntityLock
 
+  readonly #rowidSeqs: boolean
+
   constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
     this.#db = db
     this.#lock = lock
+    this.#rowidSeqs = db.getExecutor().adapter instanceof SqliteAdapter
   }
 
   async createConversation(c: Conversation): Promise<void> {
@@ -274,8 +279,7 @@ export class KyselyMessagingStore implements MessagingStore {
   }
 
   async addMessage(m: Omit<Message, 'seq'>): Promise<Message> {
-    const { rows } = await insertMessage.run(
-      this.#db,
+    const params: MessageParams = [
       m.conversationId,
       m.senderUserId,
       m.senderAppId,
@@ -283,8 +287,10 @@ export class KyselyMessagingStore implements MessagingStore {
       m.body,
       m.operationId,
       m.createdAt,
-    )
-    const seq = rows[0]?.seq
+    ]
+    const seq = this.#rowidSeqs
+      ? (await insertMessage.run(this.#db, ...params)).insertId
+      : (await insertMessageReturning.run(this.#db, ...params)).rows[0]?.seq
     if (seq === undefined) throw new Error('message insert returned no seq')
     return { ...m, seq: Number(seq) }
   }
