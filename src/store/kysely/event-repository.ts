@@ -43,6 +43,7 @@ const recordBatch = prepare<[number, string], never>((db, batch, app) =>
 // precompiled INSERT. SQLite gives the new seq as the statement's last rowid; PostgreSQL needs
 // RETURNING (which on SQLite costs a result row per insert).
 const SMALL_APPEND_ROWS = 4
+const ACKNOWLEDGED_SLICE = 500
 type NewRow = { app_id: string; batch: null; priority: string; payload: string; created_at: number }
 const insertOne = prepare<[string, string, string, number], never>((db, app, priority, payload, at) =>
   db.insertInto('events').values({ app_id: app, batch: null, priority, payload, created_at: at }),
@@ -156,18 +157,32 @@ export class KyselyEventStore implements EventStore {
   }
 
   async deleteAcknowledged(): Promise<number> {
-    const result = await this.#db
-      .deleteFrom('events')
-      .where('batch', 'is not', null)
-      .where(({ eb, selectFrom }) =>
-        eb(
-          'batch',
-          '<',
-          selectFrom('applications').select('event_batch').whereRef('applications.id', '=', 'events.app_id'),
-        ),
-      )
-      .executeTakeFirst()
-    return Number(result.numDeletedRows)
+    // In slices, yielding between them: at 1,000 messages/s, 5 s of acknowledged events are
+    // ~10,000 rows, and one statement deleting them all would hold the event loop for a while.
+    let deleted = 0
+    for (;;) {
+      const result = await this.#db
+        .deleteFrom('events')
+        .where('seq', 'in', (qb) =>
+          qb
+            .selectFrom('events as e')
+            .select('e.seq')
+            .where('e.batch', 'is not', null)
+            .where(({ eb, selectFrom }) =>
+              eb(
+                'e.batch',
+                '<',
+                selectFrom('applications').select('event_batch').whereRef('applications.id', '=', 'e.app_id'),
+              ),
+            )
+            .limit(ACKNOWLEDGED_SLICE),
+        )
+        .executeTakeFirst()
+      const count = Number(result.numDeletedRows)
+      deleted += count
+      if (count < ACKNOWLEDGED_SLICE) return deleted
+      await new Promise((resolve) => setImmediate(resolve))
+    }
   }
 
   // Two P-GETs of one application parked on two nodes may both try to form the same batch; the
