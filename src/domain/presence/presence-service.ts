@@ -265,12 +265,7 @@ export class PresenceService {
     await tx.presence.save(after)
 
     const own = diff(this.#view('FriendsAndFamily', was, before), this.#view('FriendsAndFamily', user, after))
-    const ownEvents: ChannelEvent[] = []
-    if (own.presence)
-      ownEvents.push({ sender: ME, link: { rel: 'presence' }, type: 'updated', priority: 'medium' })
-    if (own.note) ownEvents.push({ sender: ME, link: { rel: 'note' }, type: 'updated', priority: 'medium' })
-    if (own.location)
-      ownEvents.push({ sender: ME, link: { rel: 'location' }, type: 'updated', priority: 'medium' })
+    const ownEvents = meEvents(own)
     for (const endpoint of endpoints) if (endpoint.id !== announcedApp) outbox.add(endpoint.id, ...ownEvents)
 
     for (const watcher of await tx.subscriptions.watchers(user.sipUri, now)) {
@@ -343,4 +338,10 @@ export function contactEvents(
   if (changed.location) events.push(event('contactLocation'))
   if (changed.media) events.push(event('contactSupportedModalities'))
   return events
+}
+
+/** The `me` events a user's own applications get for what changed in their own view. */
+function meEvents(changed: Changed): ChannelEvent[] {
+  const rels = (['presence', 'note', 'location'] as const).filter((rel) => changed[rel])
+  return rels.map((rel) => ({ sender: ME, link: { rel }, type: 'updated', priority: 'medium' }))
 }
