@@ -230,14 +230,21 @@ export class EventChannel {
   ): Promise<PollResult> {
     const last = taken.at(-1)?.seq ?? -1
     const { keep, dropped } = coalesce(taken)
-    await this.#store.transaction((tx) =>
-      tx.events.formBatch(
-        app,
-        batch,
-        keep.map((q) => q.seq),
-        dropped,
-      ),
-    )
+    try {
+      await this.#store.transaction((tx) =>
+        tx.events.formBatch(
+          app,
+          batch,
+          keep.map((q) => q.seq),
+          dropped,
+        ),
+      )
+    } catch (error) {
+      // Whatever happened (another node formed this batch, the store is away), memory no longer
+      // vouches for the queue: the client's retry reads it.
+      this.#mirror.forget(app)
+      throw error
+    }
     this.#mirror.settle(
       app,
       known,
