@@ -768,16 +768,7 @@ export class MessagingService {
     const failed = scene.invitations.find((i) => i.id === invitation.id) ?? invitation
     for (const view of scene.views) {
       await tx.messaging.removeView(cid, view.appId)
-      const app = await tx.applications.find(view.appId)
-      outbox.add(
-        view.appId,
-        invitationEvent(this.#invitationData(failed, scene, view.appId), 'completed', reason),
-      )
-      if (app) outbox.add(view.appId, messagingEvent(this.#messagingData(cid, 'Disconnected', app)))
-      outbox.add(
-        view.appId,
-        conversationEvent(conversationData(scene.conversation, GONE, undefined, 0), 'deleted'),
-      )
+      await this.#invitationEndedOn(tx, outbox, view.appId, failed, scene, reason)
     }
     this.#clearTyping(cid)
     await this.#observer.invitationFailed(tx, outbox, failed, scene.conversation, reason)
@@ -806,18 +797,7 @@ export class MessagingService {
     for (const view of ringing) await tx.messaging.removeView(cid, view.appId)
     const scene = await this.#requireScene(tx, cid)
     const failed = scene.invitations.find((i) => i.id === invitation.id) ?? invitation
-    for (const view of ringing) {
-      const app = await tx.applications.find(view.appId)
-      outbox.add(
-        view.appId,
-        invitationEvent(this.#invitationData(failed, scene, view.appId), 'completed', reason),
-      )
-      if (app) outbox.add(view.appId, messagingEvent(this.#messagingData(cid, 'Disconnected', app)))
-      outbox.add(
-        view.appId,
-        conversationEvent(conversationData(scene.conversation, GONE, undefined, 0), 'deleted'),
-      )
-    }
+    for (const view of ringing) await this.#invitationEndedOn(tx, outbox, view.appId, failed, scene, reason)
     if (await tx.applications.find(invitation.fromAppId)) {
       outbox.add(
         invitation.fromAppId,
@@ -826,6 +806,23 @@ export class MessagingService {
     }
     await this.#observer.invitationFailed(tx, outbox, failed, scene.conversation, reason)
     return settles
+  }
+
+  // What an endpoint that was rung (or calling) hears when its invitation failed: the invitation
+  // completed with the reason, messaging Disconnected, the conversation gone from its view.
+  async #invitationEndedOn(
+    tx: Tx,
+    outbox: Outbox,
+    appId: ApplicationId,
+    failed: Invitation,
+    scene: Scene,
+    reason: FailureReason,
+  ): Promise<void> {
+    const cid = scene.conversation.id
+    const app = await tx.applications.find(appId)
+    outbox.add(appId, invitationEvent(this.#invitationData(failed, scene, appId), 'completed', reason))
+    if (app) outbox.add(appId, messagingEvent(this.#messagingData(cid, 'Disconnected', app)))
+    outbox.add(appId, conversationEvent(conversationData(scene.conversation, GONE, undefined, 0), 'deleted'))
   }
 
   /** A connected endpoint leaves; the conversation ends when fewer than two participants remain. */
