@@ -117,6 +117,10 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     settings: config.applications,
     admit: (user, pool, kind, access) => policies.admit(user, pool, kind, access),
     announce: (ids) => clusterBus?.invalidate(ids.map((id) => `app:${id}`)),
+    leaving: (user, app) => messaging.endpointGone(user, app),
+    gone: async (user) => {
+      await presence.refresh(user)
+    },
   })
   const auth = new AuthService({ store, hasher, random, clock, topology, throttle, settings: config.auth })
   const presence = new PresenceService({ store, channel, clock, applications })

@@ -44,6 +44,8 @@ export class ApplicationService {
   readonly #settings: ApplicationSettings
   readonly #admit: Admit
   readonly #announce: (ids: readonly ApplicationId[]) => void
+  readonly #leaving: (user: User, app: Application) => Promise<void>
+  readonly #gone: (user: User) => Promise<void>
 
   constructor(deps: {
     store: Store
@@ -54,8 +56,14 @@ export class ApplicationService {
     admit?: Admit
     /** Tells the other nodes of a cluster that their cached copies of these are stale. */
     announce?: (ids: readonly ApplicationId[]) => void
+    /** Before an application is removed: its conversations hear it leave. */
+    leaving?: (user: User, app: Application) => Promise<void>
+    /** After an available application was removed: the user's presence is recomputed. */
+    gone?: (user: User) => Promise<void>
   }) {
     this.#admit = deps.admit ?? (async () => undefined)
+    this.#leaving = deps.leaving ?? (async () => undefined)
+    this.#gone = deps.gone ?? (async () => undefined)
     this.#announce = deps.announce ?? (() => undefined)
     this.#store = deps.store
     this.#channel = deps.channel
@@ -146,13 +154,19 @@ export class ApplicationService {
     return touched
   }
 
-  /** DELETE application: ends it at once. */
+  /**
+   * DELETE application: ends it at once. Its conversations hear it leave first (`leaving`), its
+   * parked P-GET ends, and the user's presence follows when it was available (`gone`).
+   */
   async remove(session: Session, id: ApplicationId): Promise<void> {
     const app = await this.#store.applications.find(id)
     this.#cache.delete(id)
     if (!app || app.userId !== session.user.id) throw new UcwaError('ApplicationNotFound')
+    await this.#leaving(session.user, app)
     await this.#store.applications.remove(id)
+    this.#channel.close(id)
     this.#announce([id])
+    if (app.available) await this.#gone(session.user)
   }
 
   /** PUT communication: replaces the user-settable settings. */

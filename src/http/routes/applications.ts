@@ -75,13 +75,7 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
         return sendResource(req, reply, renderApplication(requireApp(req), requireSession(req).user, paths))
       })
       scoped.delete('/', async (req, reply) => {
-        const session = requireSession(req)
-        const application = requireApp(req)
-        // Its conversations are told it left before the application (and its views) go.
-        await deps.messaging.endpointGone(session.user, application)
-        await deps.applications.remove(session, application.id)
-        deps.channel.close(application.id)
-        if (application.available) await deps.presence.refresh(session.user)
+        await deps.applications.remove(requireSession(req), requireApp(req).id)
         return reply.code(204).send()
       })
       scoped.get('/policies', async (req, reply) =>
