@@ -131,13 +131,18 @@ export async function available(
   assert.equal(res.status, 204, res.text)
 }
 
+/** makeMeAvailable on each client, then its queue drained (the makeMeAvailable events). */
+export async function availableAll(...clients: Client[]): Promise<void> {
+  for (const c of clients) {
+    await available(c)
+    await c.events()
+  }
+}
+
 /** alice and bob, each signed in once and available, with their event queues drained. */
 export async function availablePair(t: TestServer): Promise<{ alice: Client; bob: Client }> {
   const alice = await signedInApp(t, 'alice')
   const bob = await signedInApp(t, 'bob')
-  await available(alice)
-  await available(bob)
-  await alice.events()
-  await bob.events()
+  await availableAll(alice, bob)
   return { alice, bob }
 }

@@ -17,7 +17,7 @@ import {
   texts,
 } from '../helpers/messaging.ts'
 import { request, startTestServer, type TestServer } from '../helpers/server.ts'
-import { available, type Client, HOME, signedInApp } from '../helpers/ucwa-client.ts'
+import { availableAll, type Client, HOME, signedInApp } from '../helpers/ucwa-client.ts'
 
 const TEXT = { 'content-type': 'text/plain' }
 
@@ -41,10 +41,7 @@ describe('messaging refuses bad input without side effects', () => {
     alice = await signedInApp(t, 'alice')
     bob = await signedInApp(t, 'bob')
     carol = await signedInApp(t, 'carol')
-    for (const c of [alice, bob, carol]) {
-      await available(c)
-      await next(c)
-    }
+    await availableAll(alice, bob, carol)
     ;[a, b] = await connect(alice, bob)
   })
   after(() => t.stop())
@@ -271,10 +268,7 @@ describe('message order', () => {
     t = await startTestServer()
     alice = await signedInApp(t, 'alice')
     bob = await signedInApp(t, 'bob')
-    for (const c of [alice, bob]) {
-      await available(c)
-      await next(c)
-    }
+    await availableAll(alice, bob)
     ;[a, b] = await connect(alice, bob)
   })
   after(() => t.stop())
@@ -336,10 +330,7 @@ describe('messaging across a restart', () => {
     const first = await startTestServer()
     const alice = await signedInApp(first, 'alice')
     const bob = await signedInApp(first, 'bob')
-    for (const c of [alice, bob]) {
-      await available(c)
-      await next(c)
-    }
+    await availableAll(alice, bob)
     const [a, b] = await connect(alice, bob)
     assert.equal((await say(a, 'sent before the restart')).status, 201)
     const pending = bob.next

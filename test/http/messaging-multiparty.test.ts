@@ -21,7 +21,14 @@ import {
   texts,
 } from '../helpers/messaging.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
-import { ADDRESS, available, type Client, openApp, signedInApp } from '../helpers/ucwa-client.ts'
+import {
+  ADDRESS,
+  available,
+  availableAll,
+  type Client,
+  openApp,
+  signedInApp,
+} from '../helpers/ucwa-client.ts'
 
 /** The same conversation (or other href) under another client's application. */
 const mirror = (href: string, from: Client, to: Client) => href.replace(from.self, to.self)
@@ -45,10 +52,7 @@ describe('a recipient with two endpoints', () => {
     const alice = await signedInApp(t, 'alice')
     const bob1 = await signedInApp(t, 'bob', 'bob-desk')
     const bob2 = await openApp(t, 'bob', bob1.token, 'bob-phone')
-    for (const c of [alice, bob1, bob2]) {
-      await available(c)
-      await next(c)
-    }
+    await availableAll(alice, bob1, bob2)
     await startMessaging(alice, sip(bob1), 'Hi Bob')
     const ringing = [
       'communication:messagingInvitation:started',
@@ -109,10 +113,7 @@ describe('a recipient with two endpoints', () => {
     const laptop = await signedInApp(t, 'alice', 'alice-laptop')
     const tablet = await openApp(t, 'alice', laptop.token, 'alice-tablet')
     const bob = await signedInApp(t, 'bob', 'bob-3')
-    for (const c of [laptop, tablet, bob]) {
-      await available(c)
-      await next(c)
-    }
+    await availableAll(laptop, tablet, bob)
     const [mine, theirs] = await connect(laptop, bob)
     assert.deepEqual(await drainEvents(tablet), [], 'the other endpoint hears nothing')
     assert.equal((await tablet.get(mirror(mine.conversation, laptop, tablet))).status, 404)
@@ -137,10 +138,7 @@ describe('escalation to three parties (addParticipant)', () => {
     alice = await signedInApp(t, 'alice')
     bob = await signedInApp(t, 'bob')
     carol = await signedInApp(t, 'carol')
-    for (const c of [alice, bob, carol]) {
-      await available(c)
-      await next(c)
-    }
+    await availableAll(alice, bob, carol)
   })
   after(() => t.stop())
 
