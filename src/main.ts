@@ -235,6 +235,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   maintenance.unref()
   // Presence changes with time alone (idle endpoints, expired applications): look every few seconds.
   const presenceTimer = setInterval(() => {
+    channel.forgetUnused()
     Promise.all([
       asLeader(() =>
         Promise.all([
@@ -242,10 +243,10 @@ export async function start(config: Config, options: StartOptions = {}): Promise
           subscriptions.tick(),
           messaging.expireInvitations(),
           messaging.dropExpiredEndpoints(),
+          channel.sweep(),
         ]),
       )(),
-      // Every node: its own memory of the queues, and its copy of the policies.
-      channel.sweep(),
+      // Every node: its copy of the policies (and, above, its memory of the queues).
       policies.refresh(),
     ]).catch((error: unknown) => logger.error({ err: error }, 'presence tick failed'))
   }, PRESENCE_TICK_MS)

@@ -109,13 +109,14 @@ export class EventChannel {
     this.#bus.publish([app])
   }
 
-  /**
-   * Housekeeping: deletes acknowledged batches from the store, and forgets idle applications not
-   * seen for a while (an expired one would otherwise stay in memory).
-   */
-  async sweep(): Promise<number> {
-    this.#mirror.prune(this.#clock.now() - IDLE_MEMORY_MS)
+  /** Housekeeping for the store (one node of a cluster is enough): deletes acknowledged batches. */
+  sweep(): Promise<number> {
     return this.#store.events.deleteAcknowledged()
+  }
+
+  /** Housekeeping for this node: forgets queues not used for a while (an expired app says nothing). */
+  forgetUnused(): void {
+    this.#mirror.prune(this.#clock.now() - IDLE_MEMORY_MS)
   }
 
   /** Number of P-GETs parked on this node. */
