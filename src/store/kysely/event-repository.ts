@@ -1,10 +1,10 @@
-import { type Kysely, SqliteAdapter } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { ChannelEvent, QueuedEvent } from '../../domain/events/channel-event.ts'
 import type { ApplicationId } from '../../domain/ids.ts'
 import { type EventStore, StoreUnavailableError } from '../../domain/ports.ts'
 import type { Database } from './database.ts'
 import { type EntityLock, NO_LOCK } from './locks.ts'
-import { prepare } from './prepared.ts'
+import { prepare, rowidIsSeq } from './prepared.ts'
 
 // SQLite allows 32,766 bound parameters per statement; 5 per row leaves room to spare.
 const INSERT_CHUNK_ROWS = 1_000
@@ -40,8 +40,7 @@ const recordBatch = prepare<[number, string], never>((db, batch, app) =>
 )
 
 // Most actions queue an event for one or two applications: such rows go in one by one through a
-// precompiled INSERT. SQLite gives the new seq as the statement's last rowid; PostgreSQL needs
-// RETURNING (which on SQLite costs a result row per insert).
+// precompiled INSERT, their seqs read as rowidIsSeq (prepared.ts) says.
 const SMALL_APPEND_ROWS = 4
 const ACKNOWLEDGED_SLICE = 500
 type NewRow = { app_id: string; batch: null; priority: string; payload: string; created_at: number }
@@ -64,7 +63,7 @@ export class KyselyEventStore implements EventStore {
   constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
     this.#db = db
     this.#lock = lock
-    this.#rowidSeqs = db.getExecutor().adapter instanceof SqliteAdapter
+    this.#rowidSeqs = rowidIsSeq(db)
   }
 
   async append(

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, SqliteAdapter } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { type ApplicationId, asApplicationId, asUserId } from '../../domain/ids.ts'
 import type {
   ContentType,
@@ -25,7 +25,7 @@ import type {
   MessagesTable,
 } from './database.ts'
 import { type EntityLock, NO_LOCK } from './locks.ts'
-import { prepare } from './prepared.ts'
+import { prepare, rowidIsSeq } from './prepared.ts'
 
 const viewOf = prepare<[string, string], Selectable<ConversationViewsTable>>((db, conversation, app) =>
   db
@@ -62,8 +62,7 @@ const messageValues = (p: readonly never[]) => ({
   operation_id: p[5] as never,
   created_at: p[6] as never,
 })
-// SQLite gives the new seq as the statement's last rowid; PostgreSQL needs RETURNING (which on
-// SQLite costs a result row).
+// The new seq: as rowidIsSeq (prepared.ts) says.
 const insertMessage = prepare<MessageParams, never>((db, ...params) =>
   db.insertInto('messages').values(messageValues(params)),
 )
@@ -80,7 +79,7 @@ export class KyselyMessagingStore implements MessagingStore {
   constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
     this.#db = db
     this.#lock = lock
-    this.#rowidSeqs = db.getExecutor().adapter instanceof SqliteAdapter
+    this.#rowidSeqs = rowidIsSeq(db)
   }
 
   async createConversation(c: Conversation): Promise<void> {

@@ -1,7 +1,7 @@
 // Hot queries compiled once. Building and compiling a Kysely query costs more than running it on
 // SQLite (bench: ~18% of the event path's CPU), so the repositories on the event and presence
 // paths compile each shape once, with sentinel parameters, and afterwards only swap in values.
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely'
+import { type Compilable, type CompiledQuery, type Kysely, type QueryResult, SqliteAdapter } from 'kysely'
 import type { Database } from './database.ts'
 
 const SENTINEL = '\u0000parley-parameter-'
@@ -47,4 +47,13 @@ export function prepare<P extends readonly unknown[], R>(
       return db.executeQuery<R>({ ...query, parameters })
     },
   }
+}
+
+/**
+ * Whether an INSERT's new row number can be read from the result's last rowid (SQLite, one
+ * connection: one INSERT's rows take consecutive rowids). Elsewhere it takes RETURNING, which on
+ * SQLite costs a result row per insert.
+ */
+export function rowidIsSeq(db: Kysely<Database>): boolean {
+  return db.getExecutor().adapter instanceof SqliteAdapter
 }
