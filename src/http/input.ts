@@ -2,10 +2,13 @@
 // and `userAgent` alike), unknown properties are ignored, and the result is checked against a
 // TypeBox schema whose failures list the offending fields.
 
+import type { FastifyRequest } from 'fastify'
 import type Type from 'typebox'
 import type { TObject } from 'typebox'
 import Value from 'typebox/value'
 import { type InvalidParameter, UcwaError } from '../domain/errors.ts'
+import { fromDataUri } from '../domain/messaging/data-uri.ts'
+import type { MessageContent } from '../domain/messaging/messaging-types.ts'
 
 export function readInput<S extends TObject>(schema: S, body: unknown): Type.Static<S> {
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
@@ -41,4 +44,29 @@ function invalidParameters(schema: TObject, input: Record<string, unknown>): Inv
     }
   }
   return out
+}
+
+/** One query parameter, its name matched case-insensitively; the last one wins when repeated. */
+export function queryParam(req: FastifyRequest, name: string): string | undefined {
+  const query = req.query as Record<string, unknown>
+  const key = Object.keys(query).find((k) => k.toLowerCase() === name.toLowerCase())
+  const value = key === undefined ? undefined : query[key]
+  const text = Array.isArray(value) ? value.at(-1) : value
+  return typeof text === 'string' ? text : undefined
+}
+
+/** The optional first message of an invitation (`_links.message`, a text data URI). */
+export function firstMessageOf(input: {
+  readonly _links?: { readonly message?: { readonly href: string } } | undefined
+}): MessageContent | undefined {
+  const first = input._links?.message?.href
+  if (first === undefined) return undefined
+  const message = fromDataUri(first)
+  if (!message) {
+    throw new UcwaError('ParameterValidationFailure', {
+      message: 'The first message must be a data:text/plain or data:text/html URI.',
+      parameters: [{ name: '_links.message', reason: 'is not a text data URI' }],
+    })
+  }
+  return message
 }

@@ -4,7 +4,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { UcwaError } from '../../domain/errors.ts'
-import { fromDataUri } from '../../domain/messaging/data-uri.ts'
 import type { ConversationLogService } from '../../domain/messaging/history-service.ts'
 import { requireSession } from '../context.ts'
 import {
@@ -17,7 +16,7 @@ import {
   renderTranscripts,
 } from '../hal/conversation-logs.ts'
 import { bare, hrefOf } from '../hal/refs.ts'
-import { readInput } from '../input.ts'
+import { firstMessageOf, queryParam, readInput } from '../input.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 
@@ -37,15 +36,6 @@ const ContinueMessagingInput = Type.Object({
 })
 
 type Params = { id: string; key: string; sip: string }
-
-/** One query parameter, its name matched case-insensitively; the last one wins when repeated. */
-function queryParam(req: FastifyRequest, name: string): string | undefined {
-  const query = req.query as Record<string, unknown>
-  const key = Object.keys(query).find((k) => k.toLowerCase() === name.toLowerCase())
-  const value = key === undefined ? undefined : query[key]
-  const text = Array.isArray(value) ? value.at(-1) : value
-  return typeof text === 'string' ? text : undefined
-}
 
 /** A whole-number query parameter within [min, max], or a 400 naming it. */
 function intParam(req: FastifyRequest, name: string, fallback: number, min: number, max: number): number {
@@ -99,14 +89,7 @@ export function conversationLogRoutes(app: FastifyInstance, deps: UcwaDeps): voi
     const session = requireSession(req)
     const target = await history().continuation(session, idOf(req))
     const input = readInput(ContinueMessagingInput, req.body ?? {})
-    const first = input._links?.message?.href
-    const message = first === undefined ? undefined : fromDataUri(first)
-    if (first !== undefined && !message) {
-      throw new UcwaError('ParameterValidationFailure', {
-        message: 'The first message must be a data:text/plain or data:text/html URI.',
-        parameters: [{ name: '_links.message', reason: 'is not a text data URI' }],
-      })
-    }
+    const message = firstMessageOf(input)
     const invitation = await deps.messaging.start(session, requireApp(req), {
       to: target.to,
       subject: input.subject ?? target.subject,

@@ -6,7 +6,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { UcwaError } from '../../domain/errors.ts'
-import { fromDataUri } from '../../domain/messaging/data-uri.ts'
 import type { ContentType } from '../../domain/messaging/messaging-types.ts'
 import { requireSession } from '../context.ts'
 import {
@@ -17,7 +16,7 @@ import {
   renderParticipant,
 } from '../hal/messaging.ts'
 import { bare, hrefOf } from '../hal/refs.ts'
-import { readInput } from '../input.ts'
+import { firstMessageOf, readInput } from '../input.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 
@@ -53,14 +52,7 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
 
   const start = async (req: FastifyRequest, reply: FastifyReply) => {
     const input = readInput(StartMessagingInput, req.body ?? {})
-    const first = input._links?.message?.href
-    const message = first === undefined ? undefined : fromDataUri(first)
-    if (first !== undefined && !message) {
-      throw new UcwaError('ParameterValidationFailure', {
-        message: 'The first message must be a data:text/plain or data:text/html URI.',
-        parameters: [{ name: '_links.message', reason: 'is not a text data URI' }],
-      })
-    }
+    const message = firstMessageOf(input)
     const id = await messaging.start(requireSession(req), requireApp(req), {
       to: input.to,
       subject: input.subject,

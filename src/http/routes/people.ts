@@ -20,7 +20,7 @@ import {
 } from '../hal/contact.ts'
 import { etagOf, ifMatchList, PUT_GUID_VALUE } from '../hal/etag.ts'
 import { hrefOf } from '../hal/refs.ts'
-import { readInput } from '../input.ts'
+import { queryParam, readInput } from '../input.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, type UcwaDeps } from './app-context.ts'
 import { photoRoutes } from './photos.ts'
@@ -47,15 +47,6 @@ function inputOf(req: FastifyRequest): Record<string, unknown> {
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
     return body as never
   return { ...(req.query as Record<string, unknown>), ...((body as Record<string, unknown>) ?? {}) }
-}
-
-/** One query parameter, its name matched case-insensitively; the last one wins when repeated. */
-function queryParam(req: FastifyRequest, name: string): string | undefined {
-  const query = req.query as Record<string, unknown>
-  const key = Object.keys(query).find((k) => k.toLowerCase() === name.toLowerCase())
-  const value = key === undefined ? undefined : query[key]
-  const text = Array.isArray(value) ? value.at(-1) : value
-  return typeof text === 'string' ? text : undefined
 }
 
 /** `?expand=false` asks collections for links instead of embedded resources. */
