@@ -16,7 +16,7 @@ import {
   renderParticipant,
 } from '../hal/messaging.ts'
 import { bare, hrefOf } from '../hal/refs.ts'
-import { firstMessageOf, readInput } from '../input.ts'
+import { firstMessageOf, queryParam, readInput } from '../input.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 
@@ -37,15 +37,6 @@ const AddParticipantInput = Type.Object({
 })
 
 type Params = { cid: string; id: string; seq: string; sip: string }
-
-/** A query parameter, any casing (`operationContext`, `OperationContext`, `operationId`). */
-function queryValue(req: FastifyRequest, ...names: string[]): string | undefined {
-  const query = req.query as Record<string, unknown>
-  for (const [key, value] of Object.entries(query)) {
-    if (names.includes(key.toLowerCase()) && typeof value === 'string') return value
-  }
-  return undefined
-}
 
 export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
   const { messaging } = deps
@@ -97,7 +88,7 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
     const input = readInput(AddParticipantInput, req.body ?? {})
     const id = await messaging.addParticipant(requireSession(req), requireApp(req), cid, {
       to: input.to,
-      operationId: input.operationId ?? queryValue(req, 'operationid'),
+      operationId: input.operationId ?? queryParam(req, 'operationId'),
     })
     return reply
       .code(201)
@@ -105,7 +96,7 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       .send()
   }
   app.post('/communication/participantInvitations', (req, reply) =>
-    addParticipant(req, reply, queryValue(req, 'conversation')),
+    addParticipant(req, reply, queryParam(req, 'conversation')),
   )
   app.post('/communication/conversations/:cid/addParticipant', (req, reply) =>
     addParticipant(req, reply, (req.params as Params).cid),
@@ -156,7 +147,7 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       throw new UcwaError('UnsupportedMediaType', { message: 'Send the message as text/plain or text/html.' })
     }
     const body = typeof req.body === 'string' ? req.body : ''
-    const operationId = queryValue(req, 'operationcontext', 'operationid') ?? null
+    const operationId = queryParam(req, 'operationContext') ?? queryParam(req, 'operationId') ?? null
     const message = await messaging.send(
       requireSession(req),
       requireApp(req),
