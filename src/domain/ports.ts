@@ -276,8 +276,10 @@ export interface ConversationLogStore {
   remove(userId: UserId, id: string): Promise<ConversationLog | undefined>
   /** Deletes (at most `limit`) logs whose last activity is before `before`; returns them. */
   removeOlderThan(before: number, limit: number): Promise<ConversationLog[]>
-  /** Adds transcript entries; an entry whose (log, key) exists is left as it is. */
+  /** Adds transcript entries (an invitation's first message); an existing (log, key) stays. */
   addEntries(entries: readonly LogEntry[]): Promise<void>
+  /** Puts a stored message (by seq) in these logs' transcripts; one already there stays. */
+  addMessage(logIds: readonly string[], seq: number): Promise<void>
   /** A log's transcript in order (oldest first), from `offset`, at most `limit`. */
   entries(logId: string, offset: number, limit: number): Promise<LogEntry[]>
   entry(logId: string, key: string): Promise<LogEntry | undefined>

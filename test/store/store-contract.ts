@@ -344,7 +344,7 @@ export function storeContract(name: string, open: OpenStore): void {
 
     it('conversation logs: per-user logs, counts, transcript order, purge', async () => {
       await withStore(open, async (store) => {
-        const { conversation, user } = await seedConversation(store)
+        const { conversation, user, app } = await seedConversation(store)
         const log = {
           id: id('log'),
           userId: user,
@@ -385,11 +385,57 @@ export function storeContract(name: string, open: OpenStore): void {
           (await store.conversationLogs.entries(log.id, 0, 10)).map((e) => e.body),
           ['first', 'second'],
         )
+        // Messages are stored once and referred to: they sort with the copies by time, then seq,
+        // and name their sender as the conversation member.
+        await store.messaging.upsertMember({
+          conversationId: conversation,
+          userId: user,
+          uri: 'sip:m@x',
+          name: 'M',
+          state: 'connected',
+          joinedAt: T0,
+        })
+        const message = (at: number, body: string) =>
+          store.messaging.addMessage({
+            conversationId: conversation,
+            senderUserId: user,
+            senderAppId: app,
+            contentType: 'text/plain',
+            body,
+            operationId: null,
+            createdAt: at,
+          })
+        const later = await message(T0 + 1, 'third')
+        const same = await message(T0, 'same time')
+        await store.conversationLogs.addMessage([log.id], later.seq)
+        await store.conversationLogs.addMessage([log.id], same.seq)
+        await store.conversationLogs.addMessage([log.id], later.seq)
+        const transcript = await store.conversationLogs.entries(log.id, 0, 10)
+        assert.deepEqual(
+          transcript.map((e) => [e.key, e.body, e.sender.uri]),
+          [
+            ['a', 'first', 'sip:a@x'],
+            ['b', 'second', 'sip:a@x'],
+            [`m${same.seq}`, 'same time', 'sip:m@x'],
+            [`m${later.seq}`, 'third', 'sip:m@x'],
+          ],
+        )
+        assert.deepEqual(
+          (await store.conversationLogs.entries(log.id, 2, 1)).map((e) => e.body),
+          ['same time'],
+        )
+        assert.equal((await store.conversationLogs.entry(log.id, `m${later.seq}`))?.body, 'third')
+        assert.equal((await store.conversationLogs.entry(log.id, 'b'))?.body, 'second')
+        assert.equal(await store.conversationLogs.entry(log.id, 'm999999'), undefined)
+        assert.equal(await store.conversationLogs.entry('another-log', `m${later.seq}`), undefined)
         await store.conversationLogs.touch([log.id], T0 + 10)
         assert.equal((await store.conversationLogs.find(user, log.id))?.lastAt, T0 + 10)
         assert.equal((await store.conversationLogs.openingInvitation(conversation))?.state, 'Connecting')
         assert.equal((await store.conversationLogs.removeOlderThan(T0 + 11, 10)).length, 1)
         assert.deepEqual(await store.conversationLogs.list(user, 10), [])
+        assert.deepEqual(await store.conversationLogs.entries(log.id, 0, 10), [])
+        // The messages themselves stay (they are the conversation's, not the log's).
+        assert.equal((await store.messaging.message(conversation, later.seq))?.body, 'third')
       })
     })
   })

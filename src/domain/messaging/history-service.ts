@@ -47,6 +47,8 @@ const MISSED: ReadonlySet<FailureReason> = new Set(['TemporarilyUnavailable', 'N
 const PREVIEW_LENGTH = 200
 /** Logs the purge deletes per transaction. */
 const PURGE_BATCH = 500
+/** How stale a log's last_at may get before a message updates it (it only drives retention). */
+const LAST_AT_GRANULARITY_MS = 60_000
 
 /** `missedItems` updated (ucwa missedItems_ref: High, sender communication), link only. */
 export const missedItemsEvent = (): ChannelEvent => ({
@@ -185,23 +187,19 @@ export class ConversationLogService implements MessagingObserver {
       const added = othersOf(members, log.userId).filter((p) => !known.has(p.uri))
       if (added.length > 0) await tx.conversationLogs.setRecipients(log.id, [...log.recipients, ...added])
     }
-    const sender = (await this.#party(tx, members, message.senderUserId)) ?? { uri: '', name: '' }
-    await tx.conversationLogs.addEntries(
-      targets.map((l) => ({
-        logId: l.id,
-        key: `m${message.seq}`,
-        ord: message.seq,
-        senderUserId: message.senderUserId,
-        sender,
-        contentType: message.contentType,
-        body: message.body,
-        createdAt: message.createdAt,
-      })),
-    )
-    await tx.conversationLogs.touch(
+    // The message is stored once; each log refers to it.
+    await tx.conversationLogs.addMessage(
       targets.map((l) => l.id),
-      message.createdAt,
+      message.seq,
     )
+    // last_at only drives retention (days): a log active within the last minute is left as it is,
+    // which spares a write per log and message in a busy conversation.
+    const stale = targets.filter((l) => message.createdAt - l.lastAt >= LAST_AT_GRANULARITY_MS)
+    if (stale.length > 0)
+      await tx.conversationLogs.touch(
+        stale.map((l) => l.id),
+        message.createdAt,
+      )
   }
 
   async conversationEnded(tx: Tx, _outbox: Outbox, conversation: Conversation): Promise<void> {

@@ -1,6 +1,7 @@
 // Conversation history and missed conversations (docs/messaging.md): conversation_logs (one per
-// user and conversation) and their transcripts, conversation_log_entries.
-import type { Kysely, Selectable } from 'kysely'
+// user and conversation) and their transcripts: conversation_log_messages (references to the
+// stored messages) and conversation_log_entries (an invitation's first message).
+import { type Kysely, type Selectable, sql } from 'kysely'
 import { asUserId, type UserId } from '../../domain/ids.ts'
 import type {
   ConversationLog,
@@ -15,8 +16,8 @@ import type { ConversationLogStore } from '../../domain/ports.ts'
 import type { ConversationLogEntriesTable, ConversationLogsTable, Database } from './database.ts'
 import { prepare } from './prepared.ts'
 
-// The statements every message runs (prepared.ts): its conversation's logs, one transcript entry
-// and one last_at per log.
+// The statements every message runs (prepared.ts): its conversation's logs and one transcript
+// reference per log (the message itself is stored once, in messages).
 const logsOf = prepare<[string], Selectable<ConversationLogsTable>>((db, conversation) =>
   db.selectFrom('conversation_logs').selectAll().where('conversation_id', '=', conversation),
 )
@@ -41,6 +42,13 @@ const insertEntry = prepare<
       created_at: createdAt,
     })
     .onConflict((oc) => oc.columns(['log_id', 'entry_key']).doNothing()),
+)
+
+const insertReference = prepare<[string, number], never>((db, log, seq) =>
+  db
+    .insertInto('conversation_log_messages')
+    .values({ log_id: log, seq })
+    .onConflict((oc) => oc.columns(['log_id', 'seq']).doNothing()),
 )
 
 export class KyselyConversationLogStore implements ConversationLogStore {
@@ -160,6 +168,7 @@ export class KyselyConversationLogStore implements ConversationLogStore {
     const log = await this.find(userId, id)
     if (!log) return undefined
     await this.#db.deleteFrom('conversation_log_entries').where('log_id', '=', id).execute()
+    await this.#db.deleteFrom('conversation_log_messages').where('log_id', '=', id).execute()
     await this.#db.deleteFrom('conversation_logs').where('id', '=', id).execute()
     return log
   }
@@ -175,6 +184,7 @@ export class KyselyConversationLogStore implements ConversationLogStore {
     if (rows.length === 0) return []
     const ids = rows.map((r) => r.id)
     await this.#db.deleteFrom('conversation_log_entries').where('log_id', 'in', ids).execute()
+    await this.#db.deleteFrom('conversation_log_messages').where('log_id', 'in', ids).execute()
     await this.#db.deleteFrom('conversation_logs').where('id', 'in', ids).execute()
     return rows.map(toLog)
   }
@@ -196,27 +206,68 @@ export class KyselyConversationLogStore implements ConversationLogStore {
     }
   }
 
+  async addMessage(logIds: readonly string[], seq: number): Promise<void> {
+    for (const id of logIds) await insertReference.run(this.#db, id, seq)
+  }
+
+  // A transcript is the log's own entries (an invitation's first message) and the messages it
+  // refers to, in one order. The sender's name is the conversation member's.
   async entries(logId: string, offset: number, limit: number): Promise<LogEntry[]> {
-    const rows = await this.#db
-      .selectFrom('conversation_log_entries')
-      .selectAll()
-      .where('log_id', '=', logId)
+    const rows = await this.#copies(logId)
+      .unionAll(this.#references(logId))
       .orderBy('created_at')
       .orderBy('ord')
       .limit(limit)
       .offset(offset)
       .execute()
-    return rows.map(toEntry)
+    return rows.map((r) => toEntry(logId, r))
   }
 
   async entry(logId: string, key: string): Promise<LogEntry | undefined> {
-    const row = await this.#db
+    const copy = await this.#copies(logId).where('entry_key', '=', key).executeTakeFirst()
+    if (copy) return toEntry(logId, copy)
+    const seq = /^m(\d{1,15})$/.exec(key)?.[1]
+    if (seq === undefined) return undefined
+    const row = await this.#references(logId).where('r.seq', '=', Number(seq)).executeTakeFirst()
+    return row && toEntry(logId, row)
+  }
+
+  #copies(logId: string) {
+    return this.#db
       .selectFrom('conversation_log_entries')
-      .selectAll()
+      .select((eb) => [
+        eb.ref('entry_key').$castTo<string | null>().as('entry_key'),
+        'ord',
+        'sender_user_id',
+        'sender_uri',
+        'sender_name',
+        'content_type',
+        'body',
+        'created_at',
+      ])
       .where('log_id', '=', logId)
-      .where('entry_key', '=', key)
-      .executeTakeFirst()
-    return row && toEntry(row)
+  }
+
+  #references(logId: string) {
+    return this.#db
+      .selectFrom('conversation_log_messages as r')
+      .innerJoin('messages as m', 'm.seq', 'r.seq')
+      .leftJoin('conversation_members as cm', (join) =>
+        join
+          .onRef('cm.conversation_id', '=', 'm.conversation_id')
+          .onRef('cm.user_id', '=', 'm.sender_user_id'),
+      )
+      .select((eb) => [
+        sql<string | null>`null`.as('entry_key'),
+        'm.seq as ord',
+        'm.sender_user_id as sender_user_id',
+        eb.fn.coalesce('cm.uri', sql<string>`''`).as('sender_uri'),
+        eb.fn.coalesce('cm.name', sql<string>`''`).as('sender_name'),
+        'm.content_type as content_type',
+        'm.body as body',
+        'm.created_at as created_at',
+      ])
+      .where('r.log_id', '=', logId)
   }
 
   async openingInvitation(conversationId: string): Promise<OpeningInvitation | undefined> {
@@ -274,10 +325,14 @@ function toLog(r: Selectable<ConversationLogsTable>): ConversationLog {
   }
 }
 
-function toEntry(r: Selectable<ConversationLogEntriesTable>): LogEntry {
+type EntryRow = Omit<Selectable<ConversationLogEntriesTable>, 'log_id' | 'entry_key'> & {
+  entry_key: string | null
+}
+
+function toEntry(logId: string, r: EntryRow): LogEntry {
   return {
-    logId: r.log_id,
-    key: r.entry_key,
+    logId,
+    key: r.entry_key ?? `m${r.ord}`,
     ord: Number(r.ord),
     senderUserId: r.sender_user_id === null ? null : asUserId(r.sender_user_id),
     sender: { uri: r.sender_uri, name: r.sender_name },

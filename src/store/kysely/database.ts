@@ -211,6 +211,12 @@ export interface ConversationLogEntriesTable {
   created_at: number
 }
 
+/** A message in a conversation log's transcript: a reference to the stored message. */
+export interface ConversationLogMessagesTable {
+  log_id: string
+  seq: number
+}
+
 /** Policy and configuration objects (docs/policies.md): complete settings as JSON. */
 export interface PoliciesTable {
   /** mobility-policy | mcx-config | push-config */
@@ -262,6 +268,7 @@ export interface Database {
   audit_log: AuditLogTable
   conversation_logs: ConversationLogsTable
   conversation_log_entries: ConversationLogEntriesTable
+  conversation_log_messages: ConversationLogMessagesTable
   conversation_members: ConversationMembersTable
   conversation_views: ConversationViewsTable
   conversations: ConversationsTable

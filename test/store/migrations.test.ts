@@ -1,0 +1,103 @@
+// Migrations that move data: a file written by an earlier version opens with nothing lost.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { after, describe, it } from 'node:test'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { id, seedConversation, T0 } from './contract-fixtures.ts'
+
+describe('migrations (SQLite)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-migrate-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('0010: transcript copies of stored messages become references; other entries stay', async () => {
+    const file = join(dir, 'transcripts.db')
+    const store = await openSqliteStore(file)
+    const { conversation, user, app } = await seedConversation(store)
+    await store.messaging.upsertMember({
+      conversationId: conversation,
+      userId: user,
+      uri: 'sip:m@x',
+      name: 'M',
+      state: 'connected',
+      joinedAt: T0,
+    })
+    const message = await store.messaging.addMessage({
+      conversationId: conversation,
+      senderUserId: user,
+      senderAppId: app,
+      contentType: 'text/plain',
+      body: 'kept once',
+      operationId: null,
+      createdAt: T0 + 1,
+    })
+    const logId = id('log')
+    await store.conversationLogs.insert({
+      id: logId,
+      userId: user,
+      conversationId: conversation,
+      threadId: 't',
+      subject: '',
+      importance: 'Normal',
+      direction: 'Outgoing',
+      status: 'Archived',
+      unread: false,
+      preview: '',
+      recipients: [],
+      startedAt: T0,
+      lastAt: T0,
+      endedAt: null,
+    })
+    const entry = {
+      logId,
+      senderUserId: user,
+      sender: { uri: 'sip:m@x', name: 'M' },
+      contentType: 'text/plain',
+    } as const
+    await store.conversationLogs.addEntries([
+      { ...entry, key: 'i-opening', ord: 0, body: 'first message', createdAt: T0 },
+      // A copy whose message row is gone (nothing to refer to): stays a copy.
+      { ...entry, key: 'm999999', ord: 999_999, body: 'orphan', createdAt: T0 + 2 },
+    ])
+    await store.close()
+
+    // The file as 0009 left it: the message copied into the transcript, no reference table.
+    const raw = new DatabaseSync(file)
+    raw.exec(`drop table conversation_log_messages;
+      delete from kysely_migration where name = '0010_transcript_references';`)
+    raw
+      .prepare(
+        `insert into conversation_log_entries (log_id, entry_key, ord, sender_user_id, sender_uri,
+          sender_name, content_type, body, created_at) values (?, ?, ?, ?, 'sip:m@x', 'M', 'text/plain', ?, ?)`,
+      )
+      .run(logId, `m${message.seq}`, message.seq, user, 'kept once', T0 + 1)
+    raw.close()
+
+    const reopened = await openSqliteStore(file)
+    try {
+      const transcript = await reopened.conversationLogs.entries(logId, 0, 10)
+      assert.deepEqual(
+        transcript.map((e) => [e.key, e.body]),
+        [
+          ['i-opening', 'first message'],
+          [`m${message.seq}`, 'kept once'],
+          ['m999999', 'orphan'],
+        ],
+      )
+    } finally {
+      await reopened.close()
+    }
+    const after10 = new DatabaseSync(file)
+    try {
+      const copies = after10.prepare('select entry_key from conversation_log_entries order by ord').all()
+      assert.deepEqual(
+        copies.map((r) => r.entry_key),
+        ['i-opening', 'm999999'],
+      )
+    } finally {
+      after10.close()
+    }
+  })
+})
