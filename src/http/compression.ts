@@ -1,25 +1,27 @@
 // gzip when the client accepts it (ucwa-protocol §12 item 17: one real client gunzips every
 // response unconditionally, as IIS compressed dynamic JSON). Done in onSend on the finished
 // body rather than with a streaming plugin, so every response keeps its Content-Length.
-import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 
-const gzipAsync = promisify(gzip)
-
 export function installCompression(app: FastifyInstance): void {
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
-    if (reply.statusCode === 204 || reply.statusCode === 304 || req.method === 'HEAD') return payload
+  // Callback style: most responses are not compressed, and an async hook would cost each a
+  // promise and a microtask turn.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload)
+    if (reply.statusCode === 204 || reply.statusCode === 304 || req.method === 'HEAD')
+      return done(null, payload)
     const vary = reply.getHeader('vary')
     reply.header('vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding')
     if (!acceptsGzip(req.headers['accept-encoding']) || reply.hasHeader('content-encoding')) {
-      return payload
+      return done(null, payload)
     }
-    const compressed = await gzipAsync(payload)
-    reply.header('content-encoding', 'gzip')
-    reply.header('content-length', compressed.length)
-    return compressed
+    gzip(payload, (error, compressed) => {
+      if (error) return done(error)
+      reply.header('content-encoding', 'gzip')
+      reply.header('content-length', compressed.length)
+      done(null, compressed)
+    })
   })
 }
 

@@ -50,19 +50,23 @@ export function buildHttpServer(deps: HttpDeps, listener: Listener): FastifyInst
   app.addHook('preClose', async () => {
     closing = true
   })
-  app.addHook('onRequest', async (_req, reply) => {
-    if (!closing) return
-    reply.header('connection', 'close')
-    throw new UcwaError('ServiceUnavailable', {
-      message: 'The server is shutting down; retry.',
-      retryAfterSeconds: 5,
-    })
-  })
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', (req, reply, done) => {
+    if (closing) {
+      reply.header('connection', 'close')
+      done(
+        new UcwaError('ServiceUnavailable', {
+          message: 'The server is shutting down; retry.',
+          retryAfterSeconds: 5,
+        }),
+      )
+      return
+    }
     const wanted = req.headers['x-ms-requiresminresourceversion']
     if (typeof wanted === 'string' && Number.parseFloat(wanted) > MAX_RESOURCE_VERSION) {
-      throw new UcwaError('APIVersionNotSupported')
+      done(new UcwaError('APIVersionNotSupported'))
+      return
     }
+    done()
   })
   registerRoutes(app, deps, listener.kind)
   return app
