@@ -5,9 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { ChannelEvent } from '../../src/domain/events/channel-event.ts'
 import type { SipUri, UserId } from '../../src/domain/ids.ts'
 import type { Store } from '../../src/domain/ports.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { addUser, newApp } from '../store/contract-fixtures.ts'
 
 const NOW = Date.UTC(2026, 10, 22)
 
@@ -69,6 +71,28 @@ describe('group commit (SQLite)', () => {
     } finally {
       reader.close()
     }
+  })
+
+  it('runs prepared statements on the held connection, in their savepoint (rolled back with it)', async () => {
+    const app = (await store.applications.insert(newApp(await addUser(store, 'fay')))).id
+    const event = { type: 'updated', priority: 'medium' } as unknown as ChannelEvent
+    const [kept, failed, after] = await Promise.allSettled([
+      store.transaction((tx) => tx.events.append([[app, [event]]], NOW)),
+      store.transaction(async (tx) => {
+        await tx.events.append([[app, [event, event]]], NOW)
+        throw new Error('rolled back')
+      }),
+      // Outside any transaction while the group may still hold the connection: Kysely's queue.
+      store.events.queue(app, 10),
+    ])
+    assert.equal(failed.status, 'rejected')
+    assert.equal(kept.status, 'fulfilled')
+    assert.equal(after.status, 'fulfilled')
+    const queue = await store.events.queue(app, 10)
+    assert.deepEqual(
+      queue?.pending.map((q) => q.seq),
+      (kept as PromiseFulfilledResult<number[]>).value,
+    )
   })
 
   it('runs transactions asked for while a group runs, and many at once', async () => {

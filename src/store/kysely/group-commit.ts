@@ -9,6 +9,7 @@
 // so nothing is answered or published before it is durable. A failed COMMIT rejects them all.
 import { CompiledQuery, type Kysely } from 'kysely'
 import type { Database } from './database.ts'
+import { type DirectExecutor, runDirectly } from './prepared.ts'
 
 interface Pending<R> {
   readonly work: (trx: Kysely<Database>) => Promise<R>
@@ -33,9 +34,17 @@ export class GroupCommit {
    * rest of it and commit together: at a steady rate each COMMIT then carries several (the WAL
    * grows by their shared pages once), at the cost of at most that much latency.
    */
-  constructor(db: Kysely<Database>, pacingMs = 0) {
+  readonly #direct: DirectExecutor | undefined
+
+  /**
+   * `direct`: runs a statement on the connection at once; given, the group's own statements and
+   * the transactions' prepared ones (prepared.ts) skip Kysely's executor while the group holds
+   * the connection.
+   */
+  constructor(db: Kysely<Database>, pacingMs = 0, direct?: DirectExecutor) {
     this.#db = db
     this.#pacingMs = pacingMs
+    this.#direct = direct
   }
 
   run<R>(work: (trx: Kysely<Database>) => Promise<R>): Promise<R> {
@@ -70,16 +79,28 @@ export class GroupCommit {
   }
 
   async #drain(): Promise<void> {
+    const direct = this.#direct
     while (this.#queue.length > 0) {
-      await this.#db.connection().execute((conn) => this.#group(conn))
+      await this.#db
+        .connection()
+        .execute((conn) =>
+          direct ? runDirectly(conn, direct, () => this.#group(conn, direct)) : this.#group(conn, undefined),
+        )
     }
   }
 
   // One database transaction: BEGIN, each queued transaction in the savepoint `tx`, COMMIT.
-  async #group(conn: Kysely<Database>): Promise<void> {
+  async #group(conn: Kysely<Database>, direct: DirectExecutor | undefined): Promise<void> {
     const group: { pending: Pending<unknown>; value: unknown }[] = []
+    const execute = direct
+      ? async (query: CompiledQuery) => {
+          direct(query.sql, query.parameters)
+        }
+      : async (query: CompiledQuery) => {
+          await conn.executeQuery(query)
+        }
     try {
-      await conn.executeQuery(BEGIN)
+      await execute(BEGIN)
     } catch (error) {
       for (const pending of this.#queue.splice(0)) pending.reject(error)
       return
@@ -88,24 +109,24 @@ export class GroupCommit {
       // Transactions asked for while this group runs join it (up to MAX_GROUP).
       while (this.#queue.length > 0 && group.length < MAX_GROUP) {
         const pending = this.#queue.shift() as Pending<unknown>
-        await conn.executeQuery(SAVEPOINT)
+        await execute(SAVEPOINT)
         let value: unknown
         try {
           value = await pending.work(conn)
         } catch (error) {
-          await conn.executeQuery(ROLLBACK_TO)
-          await conn.executeQuery(RELEASE)
+          await execute(ROLLBACK_TO)
+          await execute(RELEASE)
           pending.reject(error)
           continue
         }
-        await conn.executeQuery(RELEASE)
+        await execute(RELEASE)
         group.push({ pending, value })
       }
-      await conn.executeQuery(COMMIT)
+      await execute(COMMIT)
       this.#lastCommit = performance.now()
     } catch (error) {
       // The connection failed under the group (a savepoint or the COMMIT): nothing of it stays.
-      await conn.executeQuery(ROLLBACK).catch(() => undefined)
+      await execute(ROLLBACK).catch(() => undefined)
       for (const { pending } of group) pending.reject(error)
       return
     }

@@ -15,6 +15,7 @@ import { GroupCommit } from './group-commit.ts'
 import { advisoryLock, type EntityLock, NO_LOCK } from './locks.ts'
 import { KyselyMessagingStore } from './messaging-repository.ts'
 import { KyselyAdminStore, KyselyAuditStore, KyselyPolicyStore } from './policy-repository.ts'
+import type { DirectExecutor } from './prepared.ts'
 import { KyselyPresenceStore } from './presence-repository.ts'
 import { KyselyPrivacyStore } from './privacy-repository.ts'
 import { KyselySubscriptionStore } from './subscription-repository.ts'
@@ -75,12 +76,20 @@ export class KyselyStore implements Store {
   constructor(
     db: Kysely<Database>,
     onClose: () => Promise<void> = async () => undefined,
-    options: { dialect: Dialect; groupCommit?: boolean; commitPacingMs?: number } = { dialect: 'sqlite' },
+    options: {
+      dialect: Dialect
+      groupCommit?: boolean
+      commitPacingMs?: number
+      /** Runs a statement on the single connection at once (group-commit.ts). */
+      direct?: DirectExecutor
+    } = { dialect: 'sqlite' },
   ) {
     this.#db = db
     this.#onClose = onClose
     this.dialect = options.dialect
-    this.#group = options.groupCommit ? new GroupCommit(db, options.commitPacingMs) : undefined
+    this.#group = options.groupCommit
+      ? new GroupCommit(db, options.commitPacingMs, options.direct)
+      : undefined
     const repos = repositories(db)
     this.users = repos.users
     this.tokens = repos.tokens

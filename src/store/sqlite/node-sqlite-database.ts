@@ -1,7 +1,7 @@
 // node:sqlite seen through the small structural interface Kysely's SQLite dialect expects
 // (the better-sqlite3 subset). Kysely never imports node:sqlite; this file is the only bridge.
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
-import type { SqliteDatabase, SqliteStatement } from 'kysely'
+import type { QueryResult, SqliteDatabase, SqliteStatement } from 'kysely'
 
 const STATEMENT_CACHE_SIZE = 200
 
@@ -24,6 +24,21 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       if (oldest !== undefined) this.#statements.delete(oldest)
     }
     return statement
+  }
+
+  /**
+   * Runs one statement at once, answering as Kysely's SQLite driver does. Only for a caller that
+   * holds the connection already (group-commit.ts): it skips Kysely's connection queue.
+   */
+  execute(sql: string, parameters: ReadonlyArray<unknown>): QueryResult<unknown> {
+    const statement = this.prepare(sql)
+    if (statement.reader) return { rows: statement.all(parameters) as unknown[] }
+    const { changes, lastInsertRowid } = statement.run(parameters)
+    return {
+      insertId: lastInsertRowid == null ? undefined : BigInt(lastInsertRowid),
+      numAffectedRows: changes == null ? undefined : BigInt(changes),
+      rows: [],
+    }
   }
 
   close(): void {

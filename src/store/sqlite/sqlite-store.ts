@@ -25,7 +25,8 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
   const checkpointer = path === ':memory:' ? undefined : startCheckpointer(path)
   // Checkpoints run on their own thread (checkpoint-worker.ts), not inside commits.
   if (checkpointer) raw.exec('PRAGMA wal_autocheckpoint = 0')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(raw) }) })
+  const database = new NodeSqliteDatabase(raw)
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
   let stopping: Promise<void> | undefined
   const stopCheckpointer = () => {
     stopping ??= checkpointer ? stopWorker(checkpointer) : Promise.resolve()
@@ -42,6 +43,7 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
     dialect: 'sqlite',
     groupCommit: true,
     commitPacingMs: COMMIT_PACING_MS,
+    direct: (sql, parameters) => database.execute(sql, parameters),
   })
 }
 
