@@ -101,3 +101,15 @@ export async function seedConversation(
   })
   return { conversation, invitation, app, user }
 }
+
+/** `user` as a connected member of `conversation` (sip:m@x, "M"). */
+export async function connectMember(store: Store, conversation: string, user: UserId): Promise<void> {
+  await store.messaging.upsertMember({
+    conversationId: conversation,
+    userId: user,
+    uri: 'sip:m@x',
+    name: 'M',
+    state: 'connected',
+    joinedAt: T0,
+  })
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { after, describe, it } from 'node:test'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { id, seedConversation, T0 } from './contract-fixtures.ts'
+import { connectMember, id, seedConversation, T0 } from './contract-fixtures.ts'
 
 describe('migrations (SQLite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-migrate-'))
@@ -16,14 +16,7 @@ describe('migrations (SQLite)', () => {
     const file = join(dir, 'transcripts.db')
     const store = await openSqliteStore(file)
     const { conversation, user, app } = await seedConversation(store)
-    await store.messaging.upsertMember({
-      conversationId: conversation,
-      userId: user,
-      uri: 'sip:m@x',
-      name: 'M',
-      state: 'connected',
-      joinedAt: T0,
-    })
+    await connectMember(store, conversation, user)
     const message = await store.messaging.addMessage({
       conversationId: conversation,
       senderUserId: user,

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test'
 import { asApplicationId, type SipUri } from '../../src/domain/ids.ts'
 import {
   addUser,
+  connectMember,
   event,
   id,
   newApp,
@@ -285,14 +286,7 @@ export function storeContract(name: string, open: OpenStore): void {
     it('messaging: conversations, members, views, invitations, messages with increasing seq', async () => {
       await withStore(open, async (store) => {
         const { conversation, invitation, app, user } = await seedConversation(store)
-        await store.messaging.upsertMember({
-          conversationId: conversation,
-          userId: user,
-          uri: 'sip:m@x',
-          name: 'M',
-          state: 'connected',
-          joinedAt: T0,
-        })
+        await connectMember(store, conversation, user)
         await store.messaging.upsertMember({
           conversationId: conversation,
           userId: user,
@@ -387,14 +381,7 @@ export function storeContract(name: string, open: OpenStore): void {
         )
         // Messages are stored once and referred to: they sort with the copies by time, then seq,
         // and name their sender as the conversation member.
-        await store.messaging.upsertMember({
-          conversationId: conversation,
-          userId: user,
-          uri: 'sip:m@x',
-          name: 'M',
-          state: 'connected',
-          joinedAt: T0,
-        })
+        await connectMember(store, conversation, user)
         const message = (at: number, body: string) =>
           store.messaging.addMessage({
             conversationId: conversation,
