@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net'
 import { getHeapStatistics, writeHeapSnapshot } from 'node:v8'
 import { Argon2PasswordHasher } from '../src/platform/argon2-password-hasher.ts'
 import { type Handlers, serveParent } from './ipc.ts'
-import { eventUsers, imUsers, startParley } from './targets.ts'
+import { eventUsers, imUsers, type ParleyTarget, startParley } from './targets.ts'
 
 /** Memory after a full garbage collection, in bytes. */
 export interface MemorySample {
@@ -150,15 +150,9 @@ async function parley(ports: number, users: number): Promise<void> {
     extraYaml: 'events:\n  maxTimeoutSeconds: 1800\n',
     listeners: ports,
   })
-  const { server } = target
-  const handlers: Handlers = {
-    ...profiling,
-    memory,
-    cpu,
-    parked: () => server.channel.parkedCount,
-  }
-  serveParent(handlers, { urls: server.listeners.map((l) => l.url) } satisfies ServerReady, () =>
-    target.stop(),
+  serveParley(
+    target,
+    target.server.listeners.map((l) => l.url),
   )
 }
 
@@ -172,14 +166,18 @@ async function im(users: number): Promise<void> {
     extraYaml: 'events:\n  maxTimeoutSeconds: 1800\n',
     hasher: new Argon2PasswordHasher({ memory: 256, passes: 1, parallelism: 1 }),
   })
-  const { server } = target
+  serveParley(target, [target.server.url])
+}
+
+/** Answers the parent's commands for a Parley under test listening at `urls`. */
+function serveParley(target: ParleyTarget, urls: readonly string[]): void {
   const handlers: Handlers = {
     ...profiling,
     memory,
     cpu,
-    parked: () => server.channel.parkedCount,
+    parked: () => target.server.channel.parkedCount,
   }
-  serveParent(handlers, { urls: [server.url] } satisfies ServerReady, () => target.stop())
+  serveParent(handlers, { urls } satisfies ServerReady, () => target.stop())
 }
 
 /** A pair's hrefs on the relay, as the load generator uses them. */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { MemorySample, ServerReady } from './event-server.ts'
-import { type Child, startChild } from './ipc.ts'
+import { type Child, startChild, waitParked } from './ipc.ts'
 import { percentile } from './stats.ts'
 import { eventUsers } from './targets.ts'
 
@@ -179,17 +179,6 @@ async function child<R>(
   const c = await startChild<R>(script, args, execArgv)
   cleanups.push(() => c.stop())
   return c
-}
-
-async function waitParked(server: Server, count: number, seconds = 30): Promise<number> {
-  const deadline = performance.now() + seconds * 1000
-  let parked = await server.call<number>('parked')
-  while (parked !== count && performance.now() < deadline) {
-    await sleep(20)
-    parked = await server.call<number>('parked')
-  }
-  if (parked !== count) throw new Error(`server holds ${parked} P-GETs, expected ${count}`)
-  return parked
 }
 
 /**

@@ -3,9 +3,8 @@
 // and latency at a fixed rate. Parley, the relay and the load generator each run in their own
 // child process (bench/ipc.ts), see docs/benchmarks.md.
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { RelayPair, ServerReady } from './event-server.ts'
-import { type Child, startChild } from './ipc.ts'
+import { type Child, startChild, waitParked } from './ipc.ts'
 import { percentile } from './stats.ts'
 import { imUsers } from './targets.ts'
 
@@ -125,16 +124,6 @@ export interface ImResults {
 }
 
 type Server = Child<ServerReady>
-
-async function waitParked(server: Server, count: number, seconds = 30): Promise<void> {
-  const deadline = performance.now() + seconds * 1000
-  let parked = await server.call<number>('parked')
-  while (parked !== count && performance.now() < deadline) {
-    await sleep(20)
-    parked = await server.call<number>('parked')
-  }
-  if (parked !== count) throw new Error(`server holds ${parked} P-GETs, expected ${count}`)
-}
 
 const cpuMs = (server: Server) => server.call<number>('cpu')
 

@@ -2,6 +2,7 @@
 // each run in their own process, so each has its own file-descriptor budget (20,000 sockets
 // need 20,000 fds on each side) and its own memory, measured in isolation.
 import { type ChildProcess, fork } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 interface Request {
   readonly id: number
@@ -69,6 +70,17 @@ export interface Child<R> {
   call<T = unknown>(cmd: string, args?: unknown): Promise<T>
   /** Asks the child to clean up and exit; kills it (this pid only) if it does not within 10 s. */
   stop(): Promise<void>
+}
+
+/** Waits until a server child (bench/event-server.ts) holds `count` P-GETs parked. */
+export async function waitParked(server: Child<unknown>, count: number, seconds = 30): Promise<void> {
+  const deadline = performance.now() + seconds * 1000
+  let parked = await server.call<number>('parked')
+  while (parked !== count && performance.now() < deadline) {
+    await sleep(20)
+    parked = await server.call<number>('parked')
+  }
+  if (parked !== count) throw new Error(`server holds ${parked} P-GETs, expected ${count}`)
 }
 
 /** Starts `script` as a child process (same Node, `execArgv` added) and waits until it is ready. */
