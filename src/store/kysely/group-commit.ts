@@ -9,7 +9,7 @@
 // so nothing is answered or published before it is durable. A failed COMMIT rejects them all.
 import { CompiledQuery, type Kysely } from 'kysely'
 import type { Database } from './database.ts'
-import { type DirectExecutor, runDirectly } from './prepared.ts'
+import { type DirectExecutor, executeCompiled, runDirectly } from './prepared.ts'
 
 interface Pending<R> {
   readonly work: (trx: Kysely<Database>) => Promise<R>
@@ -28,15 +28,12 @@ export class GroupCommit {
 
   readonly #pacingMs: number
   #lastCommit = Number.NEGATIVE_INFINITY
+  readonly #direct: DirectExecutor | undefined
 
   /**
    * `pacingMs`: the least time between two COMMITs. Transactions asked for sooner wait for the
    * rest of it and commit together: at a steady rate each COMMIT then carries several (the WAL
    * grows by their shared pages once), at the cost of at most that much latency.
-   */
-  readonly #direct: DirectExecutor | undefined
-
-  /**
    * `direct`: runs a statement on the connection at once; given, the group's own statements and
    * the transactions' prepared ones (prepared.ts) skip Kysely's executor while the group holds
    * the connection.
@@ -83,22 +80,14 @@ export class GroupCommit {
     while (this.#queue.length > 0) {
       await this.#db
         .connection()
-        .execute((conn) =>
-          direct ? runDirectly(conn, direct, () => this.#group(conn, direct)) : this.#group(conn, undefined),
-        )
+        .execute((conn) => (direct ? runDirectly(conn, direct, () => this.#group(conn)) : this.#group(conn)))
     }
   }
 
   // One database transaction: BEGIN, each queued transaction in the savepoint `tx`, COMMIT.
-  async #group(conn: Kysely<Database>, direct: DirectExecutor | undefined): Promise<void> {
+  async #group(conn: Kysely<Database>): Promise<void> {
     const group: { pending: Pending<unknown>; value: unknown }[] = []
-    const execute = direct
-      ? async (query: CompiledQuery) => {
-          direct(query.sql, query.parameters)
-        }
-      : async (query: CompiledQuery) => {
-          await conn.executeQuery(query)
-        }
+    const execute = (query: CompiledQuery) => executeCompiled(conn, query)
     try {
       await execute(BEGIN)
     } catch (error) {

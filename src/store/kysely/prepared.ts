@@ -35,6 +35,17 @@ export async function runDirectly<T>(
   }
 }
 
+/** Runs a compiled query on `db`: directly while `runDirectly` holds it, else through Kysely. */
+export function executeCompiled<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<QueryResult<R>> {
+  const executor = direct.get(db)
+  if (!executor) return db.executeQuery<R>(query)
+  try {
+    return Promise.resolve(executor(query.sql, query.parameters) as QueryResult<R>)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
 export interface Prepared<P extends readonly unknown[], R> {
   run(db: Kysely<Database>, ...params: P): Promise<QueryResult<R>>
 }
@@ -68,15 +79,7 @@ export function prepare<P extends readonly unknown[], R>(
       }
       const { query, slots } = compiled
       const parameters = slots.map((slot) => ('param' in slot ? params[slot.param] : slot.constant))
-      const executor = direct.get(db)
-      if (executor) {
-        try {
-          return Promise.resolve(executor(query.sql, parameters) as QueryResult<R>)
-        } catch (error) {
-          return Promise.reject(error)
-        }
-      }
-      return db.executeQuery<R>({ ...query, parameters })
+      return executeCompiled(db, { ...query, parameters })
     },
   }
 }
