@@ -243,7 +243,6 @@ export async function start(config: Config, options: StartOptions = {}): Promise
           subscriptions.tick(),
           messaging.expireInvitations(),
           messaging.dropExpiredEndpoints(),
-          channel.sweep(),
         ]),
       )(),
       // Every node: its copy of the policies (and, above, its memory of the queues).

@@ -126,9 +126,9 @@ export interface EventStore {
    * in one read; undefined when the app is gone. */
   queue(app: ApplicationId, limit: number): Promise<{ current: number; pending: QueuedEvent[] } | undefined>
   /**
-   * Forms batch `batch` (= current + 1): deletes `dropped` (coalesced away), puts `seqs` into it
-   * and records it as current. Asking for it acknowledged the batches before it; they are
-   * deleted later, in bulk, by `deleteAcknowledged`. Call inside a transaction.
+   * Forms batch `batch` (= current + 1): deletes the batches before it (asking for it
+   * acknowledged them) and `dropped` (coalesced away), puts `seqs` into it and records it as
+   * current. Call inside a transaction.
    */
   formBatch(
     app: ApplicationId,
@@ -136,8 +136,6 @@ export interface EventStore {
     seqs: readonly number[],
     dropped: readonly number[],
   ): Promise<void>
-  /** Deletes every application's acknowledged batches (those before its current one). */
-  deleteAcknowledged(): Promise<number>
 }
 
 /**

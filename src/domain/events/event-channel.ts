@@ -109,11 +109,6 @@ export class EventChannel {
     this.#bus.publish([app])
   }
 
-  /** Housekeeping for the store (one node of a cluster is enough): deletes acknowledged batches. */
-  sweep(): Promise<number> {
-    return this.#store.events.deleteAcknowledged()
-  }
-
   /** Housekeeping for this node: forgets queues not used for a while (an expired app says nothing). */
   forgetUnused(): void {
     this.#mirror.prune(this.#clock.now() - IDLE_MEMORY_MS)

@@ -38,11 +38,15 @@ const batchOne = prepare<[number, string, number], never>((db, batch, app, seq) 
 const recordBatch = prepare<[number, string], never>((db, batch, app) =>
   db.updateTable('applications').set({ event_batch: batch }).where('id', '=', app),
 )
+// Asking for a batch acknowledges every one before it: a range of the (app_id, batch, seq) index,
+// usually one or two rows. (Queued events have no batch: NULL is never < anything.)
+const deleteAcknowledgedOf = prepare<[string, number], never>((db, app, batch) =>
+  db.deleteFrom('events').where('app_id', '=', app).where('batch', '<', batch),
+)
 
 // Most actions queue an event for one or two applications: such rows go in one by one through a
 // precompiled INSERT, their seqs read as rowidIsSeq (prepared.ts) says.
 const SMALL_APPEND_ROWS = 4
-const ACKNOWLEDGED_SLICE = 500
 type NewRow = { app_id: string; batch: null; priority: string; payload: string; created_at: number }
 const insertOne = prepare<[string, string, string, number], never>((db, app, priority, payload, at) =>
   db.insertInto('events').values({ app_id: app, batch: null, priority, payload, created_at: at }),
@@ -140,6 +144,7 @@ export class KyselyEventStore implements EventStore {
     dropped: readonly number[],
   ): Promise<void> {
     if (this.#lock !== NO_LOCK) await this.#ensureNext(app, batch)
+    await deleteAcknowledgedOf.run(this.#db, app, batch)
     if (dropped.length > 0) {
       await this.#db.deleteFrom('events').where('app_id', '=', app).where('seq', 'in', dropped).execute()
     }
@@ -153,35 +158,6 @@ export class KyselyEventStore implements EventStore {
         .execute()
     }
     await recordBatch.run(this.#db, batch, app)
-  }
-
-  async deleteAcknowledged(): Promise<number> {
-    // In slices, yielding between them: at 1,000 messages/s, 5 s of acknowledged events are
-    // ~10,000 rows, and one statement deleting them all would hold the event loop for a while.
-    let deleted = 0
-    for (;;) {
-      const result = await this.#db
-        .deleteFrom('events')
-        .where('seq', 'in', (qb) =>
-          qb
-            .selectFrom('events as e')
-            .select('e.seq')
-            .where('e.batch', 'is not', null)
-            .where(({ eb, selectFrom }) =>
-              eb(
-                'e.batch',
-                '<',
-                selectFrom('applications').select('event_batch').whereRef('applications.id', '=', 'e.app_id'),
-              ),
-            )
-            .limit(ACKNOWLEDGED_SLICE),
-        )
-        .executeTakeFirst()
-      const count = Number(result.numDeletedRows)
-      deleted += count
-      if (count < ACKNOWLEDGED_SLICE) return deleted
-      await new Promise((resolve) => setImmediate(resolve))
-    }
   }
 
   // Two P-GETs of one application parked on two nodes may both try to form the same batch; the
