@@ -223,10 +223,10 @@ export interface MessagingStore {
   endConversation(id: string, at: number): Promise<void>
   setConversationMode(id: string, mode: Conversation['mode']): Promise<void>
   upsertMember(member: Member): Promise<void>
-  members(conversationId: string): Promise<Member[]>
+  members(conversationId: string): Promise<readonly Member[]>
   upsertView(view: View): Promise<void>
   view(conversationId: string, app: ApplicationId): Promise<View | undefined>
-  views(conversationId: string): Promise<View[]>
+  views(conversationId: string): Promise<readonly View[]>
   /** The conversations an application has in view (its `conversations` list). */
   viewsOfApp(app: ApplicationId): Promise<View[]>
   /** Views held by applications that expired by `now` (their endpoints must leave). */
@@ -258,7 +258,7 @@ export interface ConversationLogStore {
   /** The user's log, or undefined (also when it is another user's). */
   find(userId: UserId, id: string): Promise<ConversationLog | undefined>
   /** Every log of a conversation (one per user who keeps it). */
-  ofConversation(conversationId: string): Promise<ConversationLog[]>
+  ofConversation(conversationId: string): Promise<readonly ConversationLog[]>
   /** The user's logs, newest first, at most `limit`. */
   list(userId: UserId, limit: number): Promise<ConversationLog[]>
   counts(userId: UserId): Promise<MissedCounts>

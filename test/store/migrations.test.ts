@@ -8,6 +8,13 @@ import { after, describe, it } from 'node:test'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
 import { connectMember, id, seedConversation, T0 } from './contract-fixtures.ts'
 
+// 0011_conversation_versions taken back: its triggers, its column, its record.
+const UNDO_0011 = `${['conversation_members', 'conversation_views', 'conversation_logs']
+  .flatMap((t) => ['inserted', 'updated', 'deleted'].map((op) => `drop trigger ${t}_${op};`))
+  .join('\n')}
+  alter table conversations drop column version;
+  delete from kysely_migration where name = '0011_conversation_versions';`
+
 describe('migrations (SQLite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-migrate-'))
   after(() => rmSync(dir, { recursive: true, force: true }))
@@ -58,6 +65,7 @@ describe('migrations (SQLite)', () => {
 
     // The file as 0009 left it: the message copied into the transcript, no reference table.
     const raw = new DatabaseSync(file)
+    raw.exec(UNDO_0011)
     raw.exec(`drop table conversation_log_messages;
       delete from kysely_migration where name = '0010_transcript_references';`)
     raw
@@ -91,6 +99,26 @@ describe('migrations (SQLite)', () => {
       )
     } finally {
       after10.close()
+    }
+  })
+  it('0011: existing conversations get a version, which changes to their scenes bump', async () => {
+    const file = join(dir, 'versions.db')
+    const store = await openSqliteStore(file)
+    const { conversation, user } = await seedConversation(store)
+    await store.close()
+    const raw = new DatabaseSync(file)
+    raw.exec(UNDO_0011)
+    raw.close()
+
+    const reopened = await openSqliteStore(file)
+    await connectMember(reopened, conversation, user)
+    await reopened.close()
+    const after11 = new DatabaseSync(file)
+    try {
+      const row = after11.prepare('select version from conversations where id = ?').get(conversation)
+      assert.equal(row?.version, 1, 'a member joined')
+    } finally {
+      after11.close()
     }
   })
 })

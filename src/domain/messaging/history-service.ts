@@ -310,10 +310,11 @@ export class ConversationLogService implements MessagingObserver {
     members: readonly Member[],
     who: readonly Member[],
     current: Message | undefined,
-  ): Promise<ConversationLog[]> {
-    const logs = await tx.conversationLogs.ofConversation(conversation.id)
-    const missing = who.filter((m) => !logs.some((l) => l.userId === m.userId))
-    if (missing.length === 0) return logs
+  ): Promise<readonly ConversationLog[]> {
+    const found = await tx.conversationLogs.ofConversation(conversation.id)
+    const missing = who.filter((m) => !found.some((l) => l.userId === m.userId))
+    if (missing.length === 0) return found
+    const logs = [...found]
     const opening = await tx.conversationLogs.openingInvitation(conversation.id)
     const accepted = opening?.state === 'Connected' ? opening : undefined
     // Nothing said at all (no first message, no message): nothing to keep.

@@ -11,6 +11,7 @@ import type { ApplicationStore } from '../../domain/ports.ts'
 import type { ApplicationsTable, Database } from './database.ts'
 import { type EntityLock, NO_LOCK } from './locks.ts'
 import { prepare } from './prepared.ts'
+import type { SceneScope } from './scene-cache.ts'
 
 const findOne = prepare<[string], Selectable<ApplicationsTable>>((db, id) =>
   db.selectFrom('applications').selectAll().where('id', '=', id),
@@ -22,10 +23,13 @@ const available = prepare<[string], Selectable<ApplicationsTable>>((db, userId) 
 export class KyselyApplicationStore implements ApplicationStore {
   readonly #db: Kysely<Database>
   readonly #lock: EntityLock
+  readonly #scenes: SceneScope | undefined
 
-  constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
+  /** `scenes`: removing an application removes its conversation views (scene-cache.ts). */
+  constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK, scenes?: SceneScope) {
     this.#db = db
     this.#lock = lock
+    this.#scenes = scenes
   }
 
   async insert(app: NewApplication): Promise<Application> {
@@ -98,16 +102,19 @@ export class KyselyApplicationStore implements ApplicationStore {
   }
 
   async remove(id: ApplicationId): Promise<boolean> {
+    this.#scenes?.changed()
     const result = await this.#db.deleteFrom('applications').where('id', '=', id).executeTakeFirst()
     return Number(result.numDeletedRows) > 0
   }
 
   async removeByUser(userId: UserId): Promise<number> {
+    this.#scenes?.changed()
     const result = await this.#db.deleteFrom('applications').where('user_id', '=', userId).executeTakeFirst()
     return Number(result.numDeletedRows)
   }
 
   async removeExpired(before: number): Promise<number> {
+    this.#scenes?.changed()
     const result = await this.#db
       .deleteFrom('applications')
       .where('expires_at', '<', before)

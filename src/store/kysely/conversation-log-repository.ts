@@ -15,6 +15,7 @@ import type { ContentType, Importance } from '../../domain/messaging/messaging-t
 import type { ConversationLogStore } from '../../domain/ports.ts'
 import type { ConversationLogEntriesTable, ConversationLogsTable, Database } from './database.ts'
 import { prepare } from './prepared.ts'
+import type { SceneScope } from './scene-cache.ts'
 
 // The statements every message runs (prepared.ts): its conversation's logs and one transcript
 // reference per log (the message itself is stored once, in messages).
@@ -53,12 +54,16 @@ const insertReference = prepare<[string, number], never>((db, log, seq) =>
 
 export class KyselyConversationLogStore implements ConversationLogStore {
   readonly #db: Kysely<Database>
+  readonly #scenes: SceneScope | undefined
 
-  constructor(db: Kysely<Database>) {
+  /** `scenes`: the transaction's window on the scene cache (scene-cache.ts), where there is one. */
+  constructor(db: Kysely<Database>, scenes?: SceneScope) {
     this.#db = db
+    this.#scenes = scenes
   }
 
   async insert(log: ConversationLog): Promise<void> {
+    this.#scenes?.changed()
     await this.#db
       .insertInto('conversation_logs')
       .values({
@@ -90,8 +95,12 @@ export class KyselyConversationLogStore implements ConversationLogStore {
     return row && toLog(row)
   }
 
-  async ofConversation(conversationId: string): Promise<ConversationLog[]> {
-    return (await logsOf.run(this.#db, conversationId)).rows.map(toLog)
+  async ofConversation(conversationId: string): Promise<readonly ConversationLog[]> {
+    const cached = this.#scenes?.get(conversationId, 'logs')
+    if (cached) return cached
+    const logs = (await logsOf.run(this.#db, conversationId)).rows.map(toLog)
+    this.#scenes?.keep(conversationId, 'logs', logs)
+    return logs
   }
 
   async list(userId: UserId, limit: number): Promise<ConversationLog[]> {
@@ -133,6 +142,7 @@ export class KyselyConversationLogStore implements ConversationLogStore {
   }
 
   async markRead(userId: UserId, id: string): Promise<boolean> {
+    this.#scenes?.changed()
     const result = await this.#db
       .updateTable('conversation_logs')
       .set({ unread: 0 })
@@ -144,10 +154,12 @@ export class KyselyConversationLogStore implements ConversationLogStore {
   }
 
   async touch(ids: readonly string[], at: number): Promise<void> {
+    this.#scenes?.changed()
     for (const id of ids) await touchOne.run(this.#db, at, id, at)
   }
 
   async setRecipients(id: string, recipients: readonly LogParty[]): Promise<void> {
+    this.#scenes?.changed()
     await this.#db
       .updateTable('conversation_logs')
       .set({ recipients: JSON.stringify(recipients) })
@@ -156,6 +168,7 @@ export class KyselyConversationLogStore implements ConversationLogStore {
   }
 
   async endConversation(conversationId: string, at: number): Promise<void> {
+    this.#scenes?.changed()
     await this.#db
       .updateTable('conversation_logs')
       .set({ ended_at: at })
@@ -165,6 +178,7 @@ export class KyselyConversationLogStore implements ConversationLogStore {
   }
 
   async remove(userId: UserId, id: string): Promise<ConversationLog | undefined> {
+    this.#scenes?.changed()
     const log = await this.find(userId, id)
     if (!log) return undefined
     await this.#db.deleteFrom('conversation_log_entries').where('log_id', '=', id).execute()
@@ -174,6 +188,7 @@ export class KyselyConversationLogStore implements ConversationLogStore {
   }
 
   async removeOlderThan(before: number, limit: number): Promise<ConversationLog[]> {
+    this.#scenes?.changed()
     const rows = await this.#db
       .selectFrom('conversation_logs')
       .selectAll()

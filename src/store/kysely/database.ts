@@ -120,6 +120,8 @@ export interface ConversationsTable {
   mode: Generated<string>
   created_at: number
   ended_at: number | null
+  /** Bumped by triggers on any change to its members, views or logs (scene-cache.ts). */
+  version: Generated<number>
 }
 
 export interface ConversationMembersTable {

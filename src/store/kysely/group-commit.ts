@@ -29,6 +29,7 @@ export class GroupCommit {
   readonly #pacingMs: number
   #lastCommit = Number.NEGATIVE_INFINITY
   readonly #direct: DirectExecutor | undefined
+  readonly #onRollback: () => void
 
   /**
    * `pacingMs`: the least time between two COMMITs. Transactions asked for sooner wait for the
@@ -37,11 +38,19 @@ export class GroupCommit {
    * `direct`: runs a statement on the connection at once; given, the group's own statements and
    * the transactions' prepared ones (prepared.ts) skip Kysely's executor while the group holds
    * the connection.
+   * `onRollback`: called whenever a transaction or a whole group is rolled back (what was read
+   * in memory during it may never have committed).
    */
-  constructor(db: Kysely<Database>, pacingMs = 0, direct?: DirectExecutor) {
+  constructor(
+    db: Kysely<Database>,
+    pacingMs = 0,
+    direct?: DirectExecutor,
+    onRollback: () => void = () => undefined,
+  ) {
     this.#db = db
     this.#pacingMs = pacingMs
     this.#direct = direct
+    this.#onRollback = onRollback
   }
 
   run<R>(work: (trx: Kysely<Database>) => Promise<R>): Promise<R> {
@@ -105,6 +114,7 @@ export class GroupCommit {
         } catch (error) {
           await execute(ROLLBACK_TO)
           await execute(RELEASE)
+          this.#onRollback()
           pending.reject(error)
           continue
         }
@@ -116,6 +126,7 @@ export class GroupCommit {
     } catch (error) {
       // The connection failed under the group (a savepoint or the COMMIT): nothing of it stays.
       await execute(ROLLBACK).catch(() => undefined)
+      this.#onRollback()
       for (const { pending } of group) pending.reject(error)
       return
     }

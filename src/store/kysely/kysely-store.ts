@@ -18,6 +18,7 @@ import { KyselyAdminStore, KyselyAuditStore, KyselyPolicyStore } from './policy-
 import type { DirectExecutor } from './prepared.ts'
 import { KyselyPresenceStore } from './presence-repository.ts'
 import { KyselyPrivacyStore } from './privacy-repository.ts'
+import { SceneCache, type SceneScope } from './scene-cache.ts'
 import { KyselySubscriptionStore } from './subscription-repository.ts'
 import { KyselyTokenStore } from './token-repository.ts'
 import { KyselyUserStore } from './user-repository.ts'
@@ -29,18 +30,23 @@ const PENDING_CHUNK = 500
 
 export type Dialect = 'sqlite' | 'postgres'
 
-// `lock` is NO_LOCK outside transactions and on SQLite (see locks.ts).
-function repositories(db: Kysely<Database>, lock: EntityLock = NO_LOCK): Omit<Repositories, 'ping'> {
+// `lock` is NO_LOCK outside transactions and on SQLite (see locks.ts); `scenes` is a
+// transaction's window on the scene cache, on a store that keeps one.
+function repositories(
+  db: Kysely<Database>,
+  lock: EntityLock = NO_LOCK,
+  scenes?: SceneScope,
+): Omit<Repositories, 'ping'> {
   return {
-    users: new KyselyUserStore(db),
+    users: new KyselyUserStore(db, scenes),
     tokens: new KyselyTokenStore(db),
-    applications: new KyselyApplicationStore(db, lock),
+    applications: new KyselyApplicationStore(db, lock, scenes),
     events: new KyselyEventStore(db, lock),
     presence: new KyselyPresenceStore(db, lock),
     subscriptions: new KyselySubscriptionStore(db),
     privacy: new KyselyPrivacyStore(db),
-    messaging: new KyselyMessagingStore(db, lock),
-    conversationLogs: new KyselyConversationLogStore(db),
+    messaging: new KyselyMessagingStore(db, lock, scenes),
+    conversationLogs: new KyselyConversationLogStore(db, scenes),
     contacts: new KyselyContactStore(db, lock),
     policies: new KyselyPolicyStore(db),
     audit: new KyselyAuditStore(db),
@@ -66,12 +72,14 @@ export class KyselyStore implements Store {
 
   readonly #onClose: () => Promise<void>
   readonly #group: GroupCommit | undefined
+  readonly #scenes: SceneCache | undefined
   readonly dialect: Dialect
 
   /**
    * `onClose` releases what the adapter opened beside the connection (e.g. SQLite's
    * checkpointer); `groupCommit` shares COMMITs between the transactions of one event-loop turn
-   * (for a single-connection database, see group-commit.ts).
+   * (for a single-connection database, see group-commit.ts). Its transactions also share a scene
+   * cache (scene-cache.ts): with one connection, a rollback is always seen here to clear it.
    */
   constructor(
     db: Kysely<Database>,
@@ -87,8 +95,10 @@ export class KyselyStore implements Store {
     this.#db = db
     this.#onClose = onClose
     this.dialect = options.dialect
+    const scenes = options.groupCommit ? new SceneCache() : undefined
+    this.#scenes = scenes
     this.#group = options.groupCommit
-      ? new GroupCommit(db, options.commitPacingMs, options.direct)
+      ? new GroupCommit(db, options.commitPacingMs, options.direct, () => scenes?.clear())
       : undefined
     const repos = repositories(db)
     this.users = repos.users
@@ -109,7 +119,10 @@ export class KyselyStore implements Store {
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
     const locking = this.dialect === 'postgres'
     const run = (trx: Kysely<Database>) =>
-      work({ ...repositories(trx, locking ? advisoryLock(trx) : NO_LOCK), ping: () => this.ping() })
+      work({
+        ...repositories(trx, locking ? advisoryLock(trx) : NO_LOCK, this.#scenes?.open()),
+        ping: () => this.ping(),
+      })
     return this.#group ? this.#group.run(run) : this.#db.transaction().execute(run)
   }
 

@@ -26,6 +26,7 @@ import type {
 } from './database.ts'
 import { type EntityLock, NO_LOCK } from './locks.ts'
 import { prepare, rowidIsSeq } from './prepared.ts'
+import type { SceneScope } from './scene-cache.ts'
 
 const viewOf = prepare<[string, string], Selectable<ConversationViewsTable>>((db, conversation, app) =>
   db
@@ -75,11 +76,14 @@ export class KyselyMessagingStore implements MessagingStore {
   readonly #lock: EntityLock
 
   readonly #rowidSeqs: boolean
+  readonly #scenes: SceneScope | undefined
 
-  constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK) {
+  /** `scenes`: the transaction's window on the scene cache (scene-cache.ts), where there is one. */
+  constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK, scenes?: SceneScope) {
     this.#db = db
     this.#lock = lock
     this.#rowidSeqs = rowidIsSeq(db)
+    this.#scenes = scenes
   }
 
   async createConversation(c: Conversation): Promise<void> {
@@ -102,6 +106,7 @@ export class KyselyMessagingStore implements MessagingStore {
     // that serializes one conversation's changes, as SQLite's single writer does.
     await this.#lock(`conversation:${id}`)
     const row = (await conversationById.run(this.#db, id)).rows[0]
+    if (row) this.#scenes?.validate(id, Number(row.version))
     return (
       row && {
         id: row.id,
@@ -124,6 +129,7 @@ export class KyselyMessagingStore implements MessagingStore {
   }
 
   async upsertMember(m: Member): Promise<void> {
+    this.#scenes?.changed()
     const values = {
       conversation_id: m.conversationId,
       user_id: m.userId,
@@ -141,11 +147,16 @@ export class KyselyMessagingStore implements MessagingStore {
       .execute()
   }
 
-  async members(conversationId: string): Promise<Member[]> {
-    return (await membersOf.run(this.#db, conversationId)).rows.map(toMember)
+  async members(conversationId: string): Promise<readonly Member[]> {
+    const cached = this.#scenes?.get(conversationId, 'members')
+    if (cached) return cached
+    const members = (await membersOf.run(this.#db, conversationId)).rows.map(toMember)
+    this.#scenes?.keep(conversationId, 'members', members)
+    return members
   }
 
   async upsertView(v: View): Promise<void> {
+    this.#scenes?.changed()
     await this.#db
       .insertInto('conversation_views')
       .values({
@@ -170,8 +181,12 @@ export class KyselyMessagingStore implements MessagingStore {
     return row && toView(row)
   }
 
-  async views(conversationId: string): Promise<View[]> {
-    return (await viewsOf.run(this.#db, conversationId)).rows.map(toView)
+  async views(conversationId: string): Promise<readonly View[]> {
+    const cached = this.#scenes?.get(conversationId, 'views')
+    if (cached) return cached
+    const views = (await viewsOf.run(this.#db, conversationId)).rows.map(toView)
+    this.#scenes?.keep(conversationId, 'views', views)
+    return views
   }
 
   async viewsOfExpiredApps(now: number, limit: number): Promise<View[]> {
@@ -196,6 +211,7 @@ export class KyselyMessagingStore implements MessagingStore {
   }
 
   async removeView(conversationId: string, app: ApplicationId): Promise<void> {
+    this.#scenes?.changed()
     await this.#db
       .deleteFrom('conversation_views')
       .where('conversation_id', '=', conversationId)

@@ -4,6 +4,7 @@ import { asUserId, type SipUri, type UserId } from '../../domain/ids.ts'
 import type { UserStore } from '../../domain/ports.ts'
 import type { NewUser, PhoneNumbers, User, UserPatch } from '../../domain/users/user-types.ts'
 import type { Database, UsersTable } from './database.ts'
+import type { SceneScope } from './scene-cache.ts'
 
 const PUBLIC_COLUMNS = [
   'id',
@@ -26,9 +27,12 @@ type UserRow = Pick<Selectable<UsersTable>, (typeof PUBLIC_COLUMNS)[number]>
 
 export class KyselyUserStore implements UserStore {
   readonly #db: Kysely<Database>
+  readonly #scenes: SceneScope | undefined
 
-  constructor(db: Kysely<Database>) {
+  /** `scenes`: removing a user removes their applications' views and their logs (scene-cache.ts). */
+  constructor(db: Kysely<Database>, scenes?: SceneScope) {
     this.#db = db
+    this.#scenes = scenes
   }
 
   async insert(user: NewUser & { id: UserId; passwordHash: string | null }, now: number): Promise<User> {
@@ -115,6 +119,7 @@ export class KyselyUserStore implements UserStore {
   }
 
   async remove(id: UserId): Promise<boolean> {
+    this.#scenes?.changed()
     const result = await this.#db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
     return Number(result.numDeletedRows) > 0
   }
