@@ -115,7 +115,19 @@ export function storeContract(name: string, open: OpenStore): void {
         await store.transaction((tx) => tx.events.formBatch(app, 2, [], []))
         assert.deepEqual(await store.events.batch(app, 1), [], 'asking for batch 2 acknowledged batch 1')
         assert.deepEqual(await store.events.batch(app, 2), [], 'an empty batch')
-        assert.equal((await store.events.queue(app, 10))?.pending.length, 1, 'unbatched events stay queued')
+        const queued4 = await store.events.queue(app, 10)
+        assert.equal(queued4?.current, 2, 'an empty batch counts')
+        assert.equal(queued4?.pending.length, 1, 'unbatched events stay queued')
+        // The last batch formed, whether it carries events or not.
+        const [seq4] = queued4?.pending.map((q) => q.seq) ?? []
+        await store.transaction((tx) => tx.events.formBatch(app, 3, [seq4 as number], []))
+        assert.equal((await store.events.queue(app, 10))?.current, 3)
+        await store.transaction((tx) => tx.events.formBatch(app, 4, [], []))
+        assert.deepEqual(await store.events.queue(app, 10), { current: 4, pending: [] })
+        assert.deepEqual(await store.events.batch(app, 3), [], 'acknowledged by asking for 4')
+        // Events already gone (the queue changed under a stale view of it): the batch still counts.
+        await store.transaction((tx) => tx.events.formBatch(app, 5, [seq4 as number], []))
+        assert.equal((await store.events.queue(app, 10))?.current, 5)
         await store.applications.remove(app)
         assert.equal(await store.events.queue(app, 10), undefined)
       })

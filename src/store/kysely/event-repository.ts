@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { ChannelEvent, QueuedEvent } from '../../domain/events/channel-event.ts'
 import type { ApplicationId } from '../../domain/ids.ts'
 import { type EventStore, StoreUnavailableError } from '../../domain/ports.ts'
@@ -19,14 +19,22 @@ const batchEvents = prepare<[string, number], Row>((db, app, batch) =>
     .where('batch', '=', batch)
     .orderBy('seq'),
 )
+// The last batch formed is the highest batch its events carry, or, after an empty batch (which
+// tags nothing), the one recorded on the application: so a batch with events costs no write to
+// the applications table (formBatch).
+type BatchNumbers = { recorded: number; tagged: number | null }
+const currentOf = (row: BatchNumbers) => Math.max(Number(row.recorded), Number(row.tagged ?? 0))
+// The highest batch of application `a`'s events: one step to the end of its index range.
+const TAGGED = sql<number | null>`(select max(t.batch) from events t where t.app_id = a.id)`.as('tagged')
+
 // The last batch formed and the queued events, in one read (a left join keeps the application
 // row when nothing is queued).
-const queueState = prepare<[string, number], { current: number; seq: number | null; payload: string | null }>(
+const queueState = prepare<[string, number], BatchNumbers & { seq: number | null; payload: string | null }>(
   (db, app, limit) =>
     db
       .selectFrom('applications as a')
       .leftJoin('events as e', (join) => join.onRef('e.app_id', '=', 'a.id').on('e.batch', 'is', null))
-      .select(['a.event_batch as current', 'e.seq as seq', 'e.payload as payload'])
+      .select(['a.event_batch as recorded', TAGGED, 'e.seq as seq', 'e.payload as payload'])
       .where('a.id', '=', app)
       .orderBy('e.seq')
       .limit(limit),
@@ -134,7 +142,7 @@ export class KyselyEventStore implements EventStore {
       if (row.seq !== null && row.payload !== null)
         pending.push(toQueued({ seq: row.seq, payload: row.payload }))
     }
-    return { current: Number(first.current), pending }
+    return { current: currentOf(first), pending }
   }
 
   async formBatch(
@@ -148,16 +156,20 @@ export class KyselyEventStore implements EventStore {
     if (dropped.length > 0) {
       await this.#db.deleteFrom('events').where('app_id', '=', app).where('seq', 'in', dropped).execute()
     }
-    if (seqs.length === 1) await batchOne.run(this.#db, batch, app, seqs[0] as number)
-    else if (seqs.length > 1) {
-      await this.#db
+    let tagged = 0
+    if (seqs.length === 1) {
+      tagged = Number((await batchOne.run(this.#db, batch, app, seqs[0] as number)).numAffectedRows ?? 0)
+    } else if (seqs.length > 1) {
+      const result = await this.#db
         .updateTable('events')
         .set({ batch })
         .where('app_id', '=', app)
         .where('seq', 'in', seqs)
-        .execute()
+        .executeTakeFirst()
+      tagged = Number(result.numUpdatedRows)
     }
-    await recordBatch.run(this.#db, batch, app)
+    // Events carrying the batch number say it was formed; an empty batch must say so itself.
+    if (tagged === 0) await recordBatch.run(this.#db, batch, app)
   }
 
   // Two P-GETs of one application parked on two nodes may both try to form the same batch; the
@@ -166,11 +178,11 @@ export class KyselyEventStore implements EventStore {
   async #ensureNext(app: ApplicationId, batch: number): Promise<void> {
     await this.#lock(`events:${app}`)
     const row = await this.#db
-      .selectFrom('applications')
-      .select('event_batch')
-      .where('id', '=', app)
+      .selectFrom('applications as a')
+      .select(['a.event_batch as recorded', TAGGED])
+      .where('a.id', '=', app)
       .executeTakeFirst()
-    if (row && Number(row.event_batch) !== batch - 1) {
+    if (row && currentOf(row) !== batch - 1) {
       throw new StoreUnavailableError(`event batch ${batch} was formed concurrently; retry`)
     }
   }
