@@ -1,6 +1,7 @@
 // The event channel over real HTTP: holds, batches, repeats, resyncs, replacement, restarts.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { waitFor } from '../helpers/nodes.ts'
 import { request, startTestServer, type TestServer } from '../helpers/server.ts'
 import { eventsOf, HOME, signedInApp } from '../helpers/ucwa-client.ts'
 
@@ -76,6 +77,25 @@ describe('event channel', () => {
     )
     const repeat = await a.get(first.json._links.next.href)
     assert.deepEqual(repeat.json, second.json, 'the current batch still repeats')
+  })
+
+  it('lets go of a parked P-GET whose client went away, and delivers to the next one', async () => {
+    const a = await signedInApp(t, 'alice', 'gone')
+    const { request: httpRequest } = await import('node:http')
+    const parked = () => t.server.channel.parkedCount
+    const before = parked()
+    const pget = httpRequest(new URL(`${a.next}&timeout=60`, t.internal), {
+      headers: { host: HOST, authorization: `Bearer ${a.token}` },
+    })
+    pget.on('error', () => undefined)
+    pget.end()
+    await waitFor(async () => parked() === before + 1, 5_000, 10)
+    pget.destroy()
+    await waitFor(async () => parked() === before, 5_000, 10)
+    // Nothing was formed for the client that left: the next P-GET gets the change.
+    assert.equal((await a.post(`${a.self}/me/makeMeAvailable`, {})).status, 204)
+    const next = await a.get(`${a.next}&timeout=1`)
+    assert.ok(eventsOf(next.json).includes('me:me:updated'), JSON.stringify(eventsOf(next.json)))
   })
 
   it('reads the store when a hold ends: an event written without a wake-up still arrives', async () => {

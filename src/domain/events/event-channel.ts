@@ -21,8 +21,11 @@ export interface PollRequest {
   readonly timeoutMs: number
   /** UCWA's `priority`: which of two crossing P-GETs wins (higher wins; a tie goes to the newer). */
   readonly priority: number
-  /** Aborted when the client goes away. */
-  readonly signal: AbortSignal
+  /**
+   * Calls `abandon` if the client goes away while the poll is held, until the returned function
+   * is called. (A listener, not an AbortSignal: a P-GET per message makes its weight count.)
+   */
+  readonly whenAbandoned: (abandon: () => void) => () => void
 }
 
 export type PollResult =
@@ -144,15 +147,14 @@ export class EventChannel {
         settled = true
         clearTimeout(timer)
         unsubscribe()
-        request.signal.removeEventListener('abort', onAbort)
+        stopWatching()
         if (this.#parked.get(app) === parked) this.#parked.delete(app)
         if (result instanceof Error) reject(result)
         else resolve(result)
       }
       const parked: Parked = { priority: request.priority, ack: batch, end: (result) => finish(result) }
       this.#parked.set(app, parked)
-      const onAbort = () => finish({ kind: 'aborted' })
-      request.signal.addEventListener('abort', onAbort)
+      const stopWatching = request.whenAbandoned(() => finish({ kind: 'aborted' }))
       // Look at the queue: answer a repeat or a resync at once, form the batch when something is
       // queued (or, on timeout, even when nothing is), else keep waiting.
       const check = async (force: boolean) => {

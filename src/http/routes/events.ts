@@ -50,15 +50,17 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
     const priority = queryInt(query, 'priority') ?? 0
 
     const application = requireApp(req)
-    const abort = new AbortController()
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort()
-    })
     const result: PollResult = await deps.channel.poll(application.id, {
       ack,
       timeoutMs: timeoutSeconds * 1000,
       priority,
-      signal: abort.signal,
+      whenAbandoned: (abandon) => {
+        const closed = () => {
+          if (!reply.raw.writableFinished) abandon()
+        }
+        reply.raw.once('close', closed)
+        return () => reply.raw.off('close', closed)
+      },
     })
     const paths = pathsOf(req)
     reply.header('cache-control', 'no-cache, no-store').type('application/json; charset=utf-8')
