@@ -30,27 +30,105 @@ const PENDING_CHUNK = 500
 
 export type Dialect = 'sqlite' | 'postgres'
 
-// `lock` is NO_LOCK outside transactions and on SQLite (see locks.ts); `scenes` is a
-// transaction's window on the scene cache, on a store that keeps one.
-function repositories(
-  db: Kysely<Database>,
-  lock: EntityLock = NO_LOCK,
-  scenes?: SceneScope,
-): Omit<Repositories, 'ping'> {
-  return {
-    users: new KyselyUserStore(db, scenes),
-    tokens: new KyselyTokenStore(db),
-    applications: new KyselyApplicationStore(db, lock, scenes),
-    events: new KyselyEventStore(db, lock),
-    presence: new KyselyPresenceStore(db, lock),
-    subscriptions: new KyselySubscriptionStore(db),
-    privacy: new KyselyPrivacyStore(db),
-    messaging: new KyselyMessagingStore(db, lock, scenes),
-    conversationLogs: new KyselyConversationLogStore(db, scenes),
-    contacts: new KyselyContactStore(db, lock),
-    policies: new KyselyPolicyStore(db),
-    audit: new KyselyAuditStore(db),
-    admins: new KyselyAdminStore(db),
+/**
+ * The repositories over `db`, each made when first used: a transaction uses two or three of the
+ * thirteen, and the message path runs several transactions per message. `lock` is NO_LOCK
+ * outside transactions and on SQLite (see locks.ts); `scenes`, on a store that keeps a scene
+ * cache, gives a transaction its window on it (one per transaction, shared by its repositories).
+ */
+class LazyRepositories implements Repositories {
+  readonly #db: Kysely<Database>
+  readonly #lock: EntityLock
+  readonly #scenes: SceneCache | undefined
+  readonly #ping: () => Promise<boolean>
+  #scope: SceneScope | undefined
+  #users: KyselyUserStore | undefined
+  #tokens: KyselyTokenStore | undefined
+  #applications: KyselyApplicationStore | undefined
+  #events: KyselyEventStore | undefined
+  #presence: KyselyPresenceStore | undefined
+  #subscriptions: KyselySubscriptionStore | undefined
+  #privacy: KyselyPrivacyStore | undefined
+  #messaging: KyselyMessagingStore | undefined
+  #conversationLogs: KyselyConversationLogStore | undefined
+  #contacts: KyselyContactStore | undefined
+  #policies: KyselyPolicyStore | undefined
+  #audit: KyselyAuditStore | undefined
+  #admins: KyselyAdminStore | undefined
+
+  constructor(
+    db: Kysely<Database>,
+    ping: () => Promise<boolean>,
+    lock: EntityLock = NO_LOCK,
+    scenes?: SceneCache,
+  ) {
+    this.#db = db
+    this.#ping = ping
+    this.#lock = lock
+    this.#scenes = scenes
+  }
+
+  get #scenesScope(): SceneScope | undefined {
+    if (!this.#scenes) return undefined
+    this.#scope ??= this.#scenes.open()
+    return this.#scope
+  }
+
+  get users() {
+    this.#users ??= new KyselyUserStore(this.#db, this.#scenesScope)
+    return this.#users
+  }
+  get tokens() {
+    this.#tokens ??= new KyselyTokenStore(this.#db)
+    return this.#tokens
+  }
+  get applications() {
+    this.#applications ??= new KyselyApplicationStore(this.#db, this.#lock, this.#scenesScope)
+    return this.#applications
+  }
+  get events() {
+    this.#events ??= new KyselyEventStore(this.#db, this.#lock)
+    return this.#events
+  }
+  get presence() {
+    this.#presence ??= new KyselyPresenceStore(this.#db, this.#lock)
+    return this.#presence
+  }
+  get subscriptions() {
+    this.#subscriptions ??= new KyselySubscriptionStore(this.#db)
+    return this.#subscriptions
+  }
+  get privacy() {
+    this.#privacy ??= new KyselyPrivacyStore(this.#db)
+    return this.#privacy
+  }
+  get messaging() {
+    this.#messaging ??= new KyselyMessagingStore(this.#db, this.#lock, this.#scenesScope)
+    return this.#messaging
+  }
+  get conversationLogs() {
+    this.#conversationLogs ??= new KyselyConversationLogStore(this.#db, this.#scenesScope)
+    return this.#conversationLogs
+  }
+  get contacts() {
+    this.#contacts ??= new KyselyContactStore(this.#db, this.#lock)
+    return this.#contacts
+  }
+  get policies() {
+    this.#policies ??= new KyselyPolicyStore(this.#db)
+    return this.#policies
+  }
+  get audit() {
+    this.#audit ??= new KyselyAuditStore(this.#db)
+    return this.#audit
+  }
+  get admins() {
+    this.#admins ??= new KyselyAdminStore(this.#db)
+    return this.#admins
+  }
+
+  ping(): Promise<boolean> {
+    return this.#ping()
   }
 }
 
@@ -73,6 +151,7 @@ export class KyselyStore implements Store {
   readonly #onClose: () => Promise<void>
   readonly #group: GroupCommit | undefined
   readonly #scenes: SceneCache | undefined
+  readonly #ping = () => this.ping()
   readonly dialect: Dialect
 
   /**
@@ -100,7 +179,7 @@ export class KyselyStore implements Store {
     this.#group = options.groupCommit
       ? new GroupCommit(db, options.commitPacingMs, options.direct, () => scenes?.clear())
       : undefined
-    const repos = repositories(db)
+    const repos = new LazyRepositories(db, this.#ping)
     this.users = repos.users
     this.tokens = repos.tokens
     this.applications = repos.applications
@@ -119,10 +198,7 @@ export class KyselyStore implements Store {
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
     const locking = this.dialect === 'postgres'
     const run = (trx: Kysely<Database>) =>
-      work({
-        ...repositories(trx, locking ? advisoryLock(trx) : NO_LOCK, this.#scenes?.open()),
-        ping: () => this.ping(),
-      })
+      work(new LazyRepositories(trx, this.#ping, locking ? advisoryLock(trx) : NO_LOCK, this.#scenes))
     return this.#group ? this.#group.run(run) : this.#db.transaction().execute(run)
   }
 

@@ -8,7 +8,8 @@ const SENTINEL = '\u0000parley-parameter-'
 
 interface Compiled<R> {
   readonly query: CompiledQuery<R>
-  readonly slots: readonly ({ param: number } | { constant: unknown })[]
+  /** For each bound value: the index of the parameter it stands for, or -1 for a constant. */
+  readonly slots: readonly number[]
 }
 
 /** Runs a compiled statement at once on a connection its caller holds (see `runDirectly`). */
@@ -35,12 +36,19 @@ export async function runDirectly<T>(
   }
 }
 
-/** Runs a compiled query on `db`: directly while `runDirectly` holds it, else through Kysely. */
-export function executeCompiled<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<QueryResult<R>> {
+/**
+ * Runs a compiled query on `db` (with `parameters` in place of its own, when given): directly
+ * while `runDirectly` holds it, else through Kysely.
+ */
+export function executeCompiled<R>(
+  db: Kysely<Database>,
+  query: CompiledQuery<R>,
+  parameters: readonly unknown[] = query.parameters,
+): Promise<QueryResult<R>> {
   const executor = direct.get(db)
-  if (!executor) return db.executeQuery<R>(query)
+  if (!executor) return db.executeQuery<R>(parameters === query.parameters ? query : { ...query, parameters })
   try {
-    return Promise.resolve(executor(query.sql, query.parameters) as QueryResult<R>)
+    return Promise.resolve(executor(query.sql, parameters) as QueryResult<R>)
   } catch (error) {
     return Promise.reject(error)
   }
@@ -70,16 +78,18 @@ export function prepare<P extends readonly unknown[], R>(
         const placeholders = params.map((_, i) => `${SENTINEL}${i}`) as never
         const query = build(db, ...(placeholders as { [K in keyof P]: never })).compile()
         const slots = query.parameters.map((value) =>
-          typeof value === 'string' && value.startsWith(SENTINEL)
-            ? { param: Number(value.slice(SENTINEL.length)) }
-            : { constant: value },
+          typeof value === 'string' && value.startsWith(SENTINEL) ? Number(value.slice(SENTINEL.length)) : -1,
         )
         compiled = { query, slots }
         byDialect.set(dialect, compiled)
       }
       const { query, slots } = compiled
-      const parameters = slots.map((slot) => ('param' in slot ? params[slot.param] : slot.constant))
-      return executeCompiled(db, { ...query, parameters })
+      const parameters = new Array<unknown>(slots.length)
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i] as number
+        parameters[i] = slot < 0 ? query.parameters[i] : params[slot]
+      }
+      return executeCompiled(db, query, parameters)
     },
   }
 }
