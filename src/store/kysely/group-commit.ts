@@ -30,6 +30,7 @@ export class GroupCommit {
   #lastCommit = Number.NEGATIVE_INFINITY
   readonly #direct: DirectExecutor | undefined
   readonly #onRollback: () => void
+  #held = false
 
   /**
    * `pacingMs`: the least time between two COMMITs. Transactions asked for sooner wait for the
@@ -60,6 +61,23 @@ export class GroupCommit {
     })
   }
 
+  /**
+   * Starts no new group until the returned `release` is called; resolves once the running group
+   * (if any) has committed. Transactions asked for meanwhile wait in the queue. For SQLite's WAL
+   * restart (sqlite-store.ts): the checkpointer needs a moment with no writer.
+   */
+  async hold(): Promise<() => void> {
+    this.#held = true
+    await this.#running
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.#held = false
+      if (this.#queue.length > 0) this.#schedule()
+    }
+  }
+
   /** Settles once nothing is queued or running (before the connection closes). */
   async idle(): Promise<void> {
     while (this.#running || this.#queue.length > 0) {
@@ -70,7 +88,7 @@ export class GroupCommit {
   // After the I/O callbacks of this turn (setImmediate), so the transactions they ask for group;
   // later when the last COMMIT was less than `pacingMs` ago.
   #schedule(): void {
-    if (this.#scheduled || this.#running) return
+    if (this.#scheduled || this.#running || this.#held) return
     this.#scheduled = true
     const start = () => {
       this.#scheduled = false
@@ -86,7 +104,7 @@ export class GroupCommit {
 
   async #drain(): Promise<void> {
     const direct = this.#direct
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 && !this.#held) {
       await this.#db
         .connection()
         .execute((conn) => (direct ? runDirectly(conn, direct, () => this.#group(conn)) : this.#group(conn)))

@@ -203,6 +203,15 @@ export class KyselyStore implements Store {
   }
 
   /**
+   * Lets no new write transaction start until the returned `release` is called; resolves once
+   * the one running (if any) has committed. Only a group-commit store holds anything (SQLite's
+   * checkpointer uses it to restart the WAL, sqlite-store.ts).
+   */
+  holdWrites(): Promise<() => void> {
+    return this.#group ? this.#group.hold() : Promise.resolve(() => undefined)
+  }
+
+  /**
    * Which of `apps` have events not yet in a batch: the cluster bus's sweep wakes only those
    * (a parked P-GET with nothing queued has nothing to gain from looking).
    */

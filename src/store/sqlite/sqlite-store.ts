@@ -8,8 +8,17 @@ import type { Database } from '../kysely/database.ts'
 import { KyselyStore, migrateToLatest } from '../kysely/kysely-store.ts'
 import { NodeSqliteDatabase } from './node-sqlite-database.ts'
 
+export interface SqliteStoreOptions {
+  /** How often the checkpointer copies the WAL into the database. */
+  readonly checkpointIntervalMs?: number
+  /** WAL size (frames, one per page written) past which the checkpointer restarts the WAL. */
+  readonly walRestartFrames?: number
+  /** Told the WAL's size in frames after each checkpoint (tests, diagnostics). */
+  readonly onCheckpoint?: (frames: number) => void
+}
+
 /** Opens (creating if needed) the SQLite file at `path` — or `:memory:` — and migrates it. */
-export async function openSqliteStore(path: string): Promise<KyselyStore> {
+export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<KyselyStore> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const raw = new DatabaseSync(path)
   // WAL lets readers run while a write commits; NORMAL sync is durable across process crashes
@@ -23,7 +32,9 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
   raw.exec('PRAGMA synchronous = NORMAL')
   raw.exec('PRAGMA busy_timeout = 5000')
   raw.exec('PRAGMA foreign_keys = ON')
-  const checkpointer = path === ':memory:' ? undefined : startCheckpointer(path)
+  // When the WAL restarts, a file grown past this in a burst is cut back to it.
+  raw.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)
+  const checkpointer = path === ':memory:' ? undefined : startCheckpointer(path, options)
   // Checkpoints run on their own thread (checkpoint-worker.ts), not inside commits.
   if (checkpointer) raw.exec('PRAGMA wal_autocheckpoint = 0')
   const database = new NodeSqliteDatabase(raw)
@@ -40,34 +51,79 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
     await stopCheckpointer()
     throw error
   }
-  return new KyselyStore(db, stopCheckpointer, {
+  const store = new KyselyStore(db, stopCheckpointer, {
     dialect: 'sqlite',
     groupCommit: true,
     commitPacingMs: COMMIT_PACING_MS,
     direct: (sql, parameters) => database.execute(sql, parameters),
   })
+  if (checkpointer) answerCheckpointer(checkpointer, store, options.onCheckpoint)
+  return store
 }
 
 const CHECKPOINT_INTERVAL_MS = 1_000
+// ≈ 64 MiB of 4 KiB pages: a few seconds of the IM bench at full speed. Restarting costs the
+// writes a pause of one small checkpoint (the frames written since the last round).
+const WAL_RESTART_FRAMES = 16_384
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+/** Writes resume after this even if the checkpointer never says it is done. */
+const HOLD_LIMIT_MS = 250
 // At most one COMMIT per 2 ms (group-commit.ts): at 1,000 IMs/s (3,000 transactions/s) each
 // COMMIT carries several, which cut CPU per message by ~15% and IM p99 latency from 20–58 ms to
 // 15–26 ms in the benchmark (docs/benchmarks.md), for ~2 ms more at the median.
 const COMMIT_PACING_MS = 2
 
-function startCheckpointer(path: string): Worker {
+function startCheckpointer(path: string, options: SqliteStoreOptions): Worker {
   const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), {
-    workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS },
+    workerData: {
+      path,
+      intervalMs: options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS,
+      restartFrames: options.walRestartFrames ?? WAL_RESTART_FRAMES,
+    },
   })
   worker.unref()
   return worker
+}
+
+type CheckpointerMessage =
+  | { kind: 'checkpointed'; frames: number }
+  | { kind: 'hold' }
+  | { kind: 'restartable'; frames: number }
+  | { kind: 'stopped' }
+
+// The checkpointer's side of a WAL restart (checkpoint-worker.ts): hold the writes, say so, let
+// go when it has copied the rest (or after HOLD_LIMIT_MS, whatever happened to it).
+function answerCheckpointer(
+  worker: Worker,
+  store: KyselyStore,
+  onCheckpoint?: (frames: number) => void,
+): void {
+  let release: (() => void) | undefined
+  worker.on('message', (message: CheckpointerMessage) => {
+    if (message.kind === 'checkpointed') onCheckpoint?.(message.frames)
+    if (message.kind === 'hold') {
+      void store.holdWrites().then((letGo) => {
+        const limit = setTimeout(letGo, HOLD_LIMIT_MS)
+        release = () => {
+          clearTimeout(limit)
+          letGo()
+        }
+        worker.postMessage('held')
+      })
+    }
+    if (message.kind === 'restartable') {
+      release?.()
+      release = undefined
+    }
+  })
 }
 
 function stopWorker(worker: Worker): Promise<void> {
   return new Promise((resolve) => {
     const done = () => resolve()
     worker.once('exit', done)
-    worker.once('message', () => {
-      worker.terminate().then(done, done)
+    worker.on('message', (message: CheckpointerMessage) => {
+      if (message.kind === 'stopped') worker.terminate().then(done, done)
     })
     worker.postMessage('stop')
     setTimeout(() => worker.terminate().then(done, done), 2_000).unref()
