@@ -6,9 +6,9 @@
 // A PASSIVE checkpoint copies the frames that existed when it began; the WAL starts over from
 // its beginning only when a write begins with every frame copied. Under steady writes that moment
 // never comes (frames keep arriving while the copy runs) and the WAL grows without bound (the IM
-// bench: 500 MB in 15 s). So once it holds `restartFrames` frames, the worker asks the main
-// thread to hold its writes (`hold`), copies the few frames written since, and lets go
-// (`restartable`): the next write restarts the WAL. Messages to the parent: `checkpointed` after
+// bench: 500 MB in 15 s). So once it holds `restartFrames` frames, the worker catches up once
+// more, asks the main thread to hold its writes (`hold`), copies the few frames written since,
+// and lets go (`restartable`): the next write restarts the WAL. Messages to the parent: `checkpointed` after
 // each round (the WAL's size in frames), `hold`, `restartable`, `stopped`.
 import { DatabaseSync } from 'node:sqlite'
 import { parentPort, workerData } from 'node:worker_threads'
@@ -40,6 +40,8 @@ const round = () => {
   if (frames === undefined) return
   parentPort?.postMessage({ kind: 'checkpointed', frames })
   if (frames >= restartFrames) {
+    // Catch up first, writes going on, so that the held copy is of a few milliseconds' frames.
+    checkpoint()
     holding = true
     parentPort?.postMessage({ kind: 'hold' })
   }
