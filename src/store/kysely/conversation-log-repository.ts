@@ -15,7 +15,7 @@ import type { ContentType, Importance } from '../../domain/messaging/messaging-t
 import type { ConversationLogStore } from '../../domain/ports.ts'
 import type { ConversationLogEntriesTable, ConversationLogsTable, Database } from './database.ts'
 import { prepare } from './prepared.ts'
-import type { SceneScope } from './scene-cache.ts'
+import { type SceneScope, sceneRead } from './scene-cache.ts'
 
 // The statements every message runs (prepared.ts): its conversation's logs and one transcript
 // reference per log (the message itself is stored once, in messages).
@@ -96,11 +96,9 @@ export class KyselyConversationLogStore implements ConversationLogStore {
   }
 
   async ofConversation(conversationId: string): Promise<readonly ConversationLog[]> {
-    const cached = this.#scenes?.get(conversationId, 'logs')
-    if (cached) return cached
-    const logs = (await logsOf.run(this.#db, conversationId)).rows.map(toLog)
-    this.#scenes?.keep(conversationId, 'logs', logs)
-    return logs
+    return sceneRead(this.#scenes, conversationId, 'logs', async () =>
+      (await logsOf.run(this.#db, conversationId)).rows.map(toLog),
+    )
   }
 
   async list(userId: UserId, limit: number): Promise<ConversationLog[]> {

@@ -26,7 +26,7 @@ import type {
 } from './database.ts'
 import { type EntityLock, NO_LOCK } from './locks.ts'
 import { prepare, rowidIsSeq } from './prepared.ts'
-import type { SceneScope } from './scene-cache.ts'
+import { type SceneScope, sceneRead } from './scene-cache.ts'
 
 const viewOf = prepare<[string, string], Selectable<ConversationViewsTable>>((db, conversation, app) =>
   db
@@ -148,11 +148,9 @@ export class KyselyMessagingStore implements MessagingStore {
   }
 
   async members(conversationId: string): Promise<readonly Member[]> {
-    const cached = this.#scenes?.get(conversationId, 'members')
-    if (cached) return cached
-    const members = (await membersOf.run(this.#db, conversationId)).rows.map(toMember)
-    this.#scenes?.keep(conversationId, 'members', members)
-    return members
+    return sceneRead(this.#scenes, conversationId, 'members', async () =>
+      (await membersOf.run(this.#db, conversationId)).rows.map(toMember),
+    )
   }
 
   async upsertView(v: View): Promise<void> {
@@ -182,11 +180,9 @@ export class KyselyMessagingStore implements MessagingStore {
   }
 
   async views(conversationId: string): Promise<readonly View[]> {
-    const cached = this.#scenes?.get(conversationId, 'views')
-    if (cached) return cached
-    const views = (await viewsOf.run(this.#db, conversationId)).rows.map(toView)
-    this.#scenes?.keep(conversationId, 'views', views)
-    return views
+    return sceneRead(this.#scenes, conversationId, 'views', async () =>
+      (await viewsOf.run(this.#db, conversationId)).rows.map(toView),
+    )
   }
 
   async viewsOfExpiredApps(now: number, limit: number): Promise<View[]> {

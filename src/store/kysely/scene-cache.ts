@@ -24,15 +24,10 @@ interface Entry extends Scene {
 }
 
 /** Conversations kept at most; past it, the oldest entry goes. */
-const DEFAULT_CAPACITY = 10_000
+const CAPACITY = 10_000
 
 export class SceneCache {
   readonly #entries = new Map<string, Entry>()
-  readonly #capacity: number
-
-  constructor(capacity = DEFAULT_CAPACITY) {
-    this.#capacity = capacity
-  }
 
   /** A transaction's window on the cache (see SceneScope). */
   open(): SceneScope {
@@ -44,17 +39,13 @@ export class SceneCache {
     this.#entries.clear()
   }
 
-  get size(): number {
-    return this.#entries.size
-  }
-
   entry(conversationId: string, version: number): Entry {
     const found = this.#entries.get(conversationId)
     if (found?.version === version) return found
     const fresh: Entry = { version }
     this.#entries.delete(conversationId)
     this.#entries.set(conversationId, fresh)
-    if (this.#entries.size > this.#capacity) {
+    if (this.#entries.size > CAPACITY) {
       const oldest = this.#entries.keys().next().value
       if (oldest !== undefined) this.#entries.delete(oldest)
     }
@@ -95,4 +86,21 @@ export class SceneScope {
   changed(): void {
     this.#validated.clear()
   }
+}
+
+/**
+ * A part of a conversation's scene: from the transaction's window on the cache when it has it,
+ * else `load`ed (and kept there, when the conversation is validated).
+ */
+export async function sceneRead<K extends Kind>(
+  scenes: SceneScope | undefined,
+  conversationId: string,
+  kind: K,
+  load: () => Promise<NonNullable<Scene[K]>>,
+): Promise<NonNullable<Scene[K]>> {
+  const cached = scenes?.get(conversationId, kind)
+  if (cached) return cached
+  const loaded = await load()
+  scenes?.keep(conversationId, kind, loaded)
+  return loaded
 }
