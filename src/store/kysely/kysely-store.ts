@@ -30,128 +30,108 @@ const PENDING_CHUNK = 500
 
 export type Dialect = 'sqlite' | 'postgres'
 
+type Parts = { -readonly [K in keyof Omit<Repositories, 'ping'>]?: Repositories[K] }
+
 /**
  * The repositories over `db`, each made when first used: a transaction uses two or three of the
  * thirteen, and the message path runs several transactions per message. `lock` is NO_LOCK
  * outside transactions and on SQLite (see locks.ts); `scenes`, on a store that keeps a scene
  * cache, gives a transaction its window on it (one per transaction, shared by its repositories).
  */
-class LazyRepositories implements Repositories {
+abstract class LazyRepositories implements Repositories {
   readonly #db: Kysely<Database>
   readonly #lock: EntityLock
   readonly #scenes: SceneCache | undefined
-  readonly #ping: () => Promise<boolean>
-  #scope: SceneScope | undefined
-  #users: KyselyUserStore | undefined
-  #tokens: KyselyTokenStore | undefined
-  #applications: KyselyApplicationStore | undefined
-  #events: KyselyEventStore | undefined
-  #presence: KyselyPresenceStore | undefined
-  #subscriptions: KyselySubscriptionStore | undefined
-  #privacy: KyselyPrivacyStore | undefined
-  #messaging: KyselyMessagingStore | undefined
-  #conversationLogs: KyselyConversationLogStore | undefined
-  #contacts: KyselyContactStore | undefined
-  #policies: KyselyPolicyStore | undefined
-  #audit: KyselyAuditStore | undefined
-  #admins: KyselyAdminStore | undefined
+  #window: SceneScope | undefined
+  readonly #made: Parts = {}
 
-  constructor(
-    db: Kysely<Database>,
-    ping: () => Promise<boolean>,
-    lock: EntityLock = NO_LOCK,
-    scenes?: SceneCache,
-  ) {
+  constructor(db: Kysely<Database>, lock: EntityLock = NO_LOCK, scenes?: SceneCache) {
     this.#db = db
-    this.#ping = ping
     this.#lock = lock
     this.#scenes = scenes
   }
 
-  get #scenesScope(): SceneScope | undefined {
-    if (!this.#scenes) return undefined
-    this.#scope ??= this.#scenes.open()
-    return this.#scope
+  get #scope(): SceneScope | undefined {
+    if (this.#scenes) this.#window ??= this.#scenes.open()
+    return this.#window
   }
 
   get users() {
-    this.#users ??= new KyselyUserStore(this.#db, this.#scenesScope)
-    return this.#users
+    this.#made.users ??= new KyselyUserStore(this.#db, this.#scope)
+    return this.#made.users
   }
   get tokens() {
-    this.#tokens ??= new KyselyTokenStore(this.#db)
-    return this.#tokens
+    this.#made.tokens ??= new KyselyTokenStore(this.#db)
+    return this.#made.tokens
   }
   get applications() {
-    this.#applications ??= new KyselyApplicationStore(this.#db, this.#lock, this.#scenesScope)
-    return this.#applications
+    this.#made.applications ??= new KyselyApplicationStore(this.#db, this.#lock, this.#scope)
+    return this.#made.applications
   }
   get events() {
-    this.#events ??= new KyselyEventStore(this.#db, this.#lock)
-    return this.#events
+    this.#made.events ??= new KyselyEventStore(this.#db, this.#lock)
+    return this.#made.events
   }
   get presence() {
-    this.#presence ??= new KyselyPresenceStore(this.#db, this.#lock)
-    return this.#presence
+    this.#made.presence ??= new KyselyPresenceStore(this.#db, this.#lock)
+    return this.#made.presence
   }
   get subscriptions() {
-    this.#subscriptions ??= new KyselySubscriptionStore(this.#db)
-    return this.#subscriptions
+    this.#made.subscriptions ??= new KyselySubscriptionStore(this.#db)
+    return this.#made.subscriptions
   }
   get privacy() {
-    this.#privacy ??= new KyselyPrivacyStore(this.#db)
-    return this.#privacy
+    this.#made.privacy ??= new KyselyPrivacyStore(this.#db)
+    return this.#made.privacy
   }
   get messaging() {
-    this.#messaging ??= new KyselyMessagingStore(this.#db, this.#lock, this.#scenesScope)
-    return this.#messaging
+    this.#made.messaging ??= new KyselyMessagingStore(this.#db, this.#lock, this.#scope)
+    return this.#made.messaging
   }
   get conversationLogs() {
-    this.#conversationLogs ??= new KyselyConversationLogStore(this.#db, this.#scenesScope)
-    return this.#conversationLogs
+    this.#made.conversationLogs ??= new KyselyConversationLogStore(this.#db, this.#scope)
+    return this.#made.conversationLogs
   }
   get contacts() {
-    this.#contacts ??= new KyselyContactStore(this.#db, this.#lock)
-    return this.#contacts
+    this.#made.contacts ??= new KyselyContactStore(this.#db, this.#lock)
+    return this.#made.contacts
   }
   get policies() {
-    this.#policies ??= new KyselyPolicyStore(this.#db)
-    return this.#policies
+    this.#made.policies ??= new KyselyPolicyStore(this.#db)
+    return this.#made.policies
   }
   get audit() {
-    this.#audit ??= new KyselyAuditStore(this.#db)
-    return this.#audit
+    this.#made.audit ??= new KyselyAuditStore(this.#db)
+    return this.#made.audit
   }
   get admins() {
-    this.#admins ??= new KyselyAdminStore(this.#db)
-    return this.#admins
+    this.#made.admins ??= new KyselyAdminStore(this.#db)
+    return this.#made.admins
+  }
+
+  abstract ping(): Promise<boolean>
+}
+
+/** What `KyselyStore.transaction` hands its work: repositories bound to the transaction. */
+class TransactionRepositories extends LazyRepositories {
+  readonly #store: Store
+
+  constructor(trx: Kysely<Database>, store: Store, lock: EntityLock, scenes: SceneCache | undefined) {
+    super(trx, lock, scenes)
+    this.#store = store
   }
 
   ping(): Promise<boolean> {
-    return this.#ping()
+    return this.#store.ping()
   }
 }
 
-export class KyselyStore implements Store {
+/** The store: its repositories outside any transaction, and transactions. */
+export class KyselyStore extends LazyRepositories implements Store {
   readonly #db: Kysely<Database>
-  readonly users
-  readonly tokens
-  readonly applications
-  readonly events
-  readonly presence
-  readonly subscriptions
-  readonly privacy
-  readonly messaging
-  readonly conversationLogs
-  readonly contacts
-  readonly policies
-  readonly audit
-  readonly admins
-
   readonly #onClose: () => Promise<void>
   readonly #group: GroupCommit | undefined
   readonly #scenes: SceneCache | undefined
-  readonly #ping = () => this.ping()
   readonly dialect: Dialect
 
   /**
@@ -171,6 +151,7 @@ export class KyselyStore implements Store {
       direct?: DirectExecutor
     } = { dialect: 'sqlite' },
   ) {
+    super(db)
     this.#db = db
     this.#onClose = onClose
     this.dialect = options.dialect
@@ -179,26 +160,12 @@ export class KyselyStore implements Store {
     this.#group = options.groupCommit
       ? new GroupCommit(db, options.commitPacingMs, options.direct, () => scenes?.clear())
       : undefined
-    const repos = new LazyRepositories(db, this.#ping)
-    this.users = repos.users
-    this.tokens = repos.tokens
-    this.applications = repos.applications
-    this.events = repos.events
-    this.presence = repos.presence
-    this.subscriptions = repos.subscriptions
-    this.privacy = repos.privacy
-    this.messaging = repos.messaging
-    this.conversationLogs = repos.conversationLogs
-    this.contacts = repos.contacts
-    this.policies = repos.policies
-    this.audit = repos.audit
-    this.admins = repos.admins
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
     const locking = this.dialect === 'postgres'
     const run = (trx: Kysely<Database>) =>
-      work(new LazyRepositories(trx, this.#ping, locking ? advisoryLock(trx) : NO_LOCK, this.#scenes))
+      work(new TransactionRepositories(trx, this, locking ? advisoryLock(trx) : NO_LOCK, this.#scenes))
     return this.#group ? this.#group.run(run) : this.#db.transaction().execute(run)
   }
 
