@@ -179,8 +179,7 @@ export class KyselyConversationLogStore implements ConversationLogStore {
     this.#scenes?.changed()
     const log = await this.find(userId, id)
     if (!log) return undefined
-    await this.#db.deleteFrom('conversation_log_entries').where('log_id', '=', id).execute()
-    await this.#db.deleteFrom('conversation_log_messages').where('log_id', '=', id).execute()
+    // Its transcript (entries and references) goes with it: ON DELETE CASCADE.
     await this.#db.deleteFrom('conversation_logs').where('id', '=', id).execute()
     return log
   }
@@ -196,8 +195,6 @@ export class KyselyConversationLogStore implements ConversationLogStore {
       .execute()
     if (rows.length === 0) return []
     const ids = rows.map((r) => r.id)
-    await this.#db.deleteFrom('conversation_log_entries').where('log_id', 'in', ids).execute()
-    await this.#db.deleteFrom('conversation_log_messages').where('log_id', 'in', ids).execute()
     await this.#db.deleteFrom('conversation_logs').where('id', 'in', ids).execute()
     return rows.map(toLog)
   }
