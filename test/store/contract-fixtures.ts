@@ -6,6 +6,7 @@ import {
 } from '../../src/domain/applications/application-types.ts'
 import type { ChannelEvent } from '../../src/domain/events/channel-event.ts'
 import { type ApplicationId, asApplicationId, type SipUri, type UserId } from '../../src/domain/ids.ts'
+import type { ConversationLog } from '../../src/domain/messaging/history-types.ts'
 import type { Store } from '../../src/domain/ports.ts'
 
 export type OpenStore = () => Promise<{ store: Store; close(): Promise<void> }>
@@ -112,4 +113,29 @@ export async function connectMember(store: Store, conversation: string, user: Us
     state: 'connected',
     joinedAt: T0,
   })
+}
+
+/** A conversation log of `user` for `conversation` (missed, read, nothing said), with `fields`. */
+export function newLog(
+  conversation: string,
+  user: UserId,
+  fields: Partial<ConversationLog> = {},
+): ConversationLog {
+  return {
+    id: id('log'),
+    userId: user,
+    conversationId: conversation,
+    threadId: 't',
+    subject: '',
+    importance: 'Normal',
+    direction: 'Incoming',
+    status: 'Missed',
+    unread: false,
+    preview: '',
+    recipients: [],
+    startedAt: T0,
+    lastAt: T0,
+    endedAt: null,
+    ...fields,
+  }
 }

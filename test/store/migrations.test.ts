@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { after, describe, it } from 'node:test'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { connectMember, id, seedConversation, T0 } from './contract-fixtures.ts'
+import { connectMember, newLog, seedConversation, T0 } from './contract-fixtures.ts'
 
 // 0011_conversation_versions taken back: its triggers, its column, its record.
 const UNDO_0011 = `${['conversation_members', 'conversation_views', 'conversation_logs']
@@ -33,23 +33,9 @@ describe('migrations (SQLite)', () => {
       operationId: null,
       createdAt: T0 + 1,
     })
-    const logId = id('log')
-    await store.conversationLogs.insert({
-      id: logId,
-      userId: user,
-      conversationId: conversation,
-      threadId: 't',
-      subject: '',
-      importance: 'Normal',
-      direction: 'Outgoing',
-      status: 'Archived',
-      unread: false,
-      preview: '',
-      recipients: [],
-      startedAt: T0,
-      lastAt: T0,
-      endedAt: null,
-    })
+    const log = newLog(conversation, user, { direction: 'Outgoing', status: 'Archived' })
+    const logId = log.id
+    await store.conversationLogs.insert(log)
     const entry = {
       logId,
       senderUserId: user,

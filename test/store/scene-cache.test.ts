@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test'
 import type { ApplicationId, UserId } from '../../src/domain/ids.ts'
 import type { Store } from '../../src/domain/ports.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { addUser, connectMember, id, newApp, seedConversation, T0 } from './contract-fixtures.ts'
+import { addUser, connectMember, id, newApp, newLog, seedConversation, T0 } from './contract-fixtures.ts'
 
 /** What a message's transaction reads: the conversation first, then the rest of its scene. */
 async function scene(store: Store, conversation: string) {
@@ -33,25 +33,6 @@ function view(conversation: string, app: ApplicationId, user: UserId, state: 'Co
     messaging: 'Connected',
     sinceSeq: 0,
     createdAt: T0,
-  } as const
-}
-
-function log(conversation: string, user: UserId, unread = false) {
-  return {
-    id: id('log'),
-    userId: user,
-    conversationId: conversation,
-    threadId: 't',
-    subject: '',
-    importance: 'Normal',
-    direction: 'Incoming',
-    status: 'Missed',
-    unread,
-    preview: '',
-    recipients: [],
-    startedAt: T0,
-    lastAt: T0,
-    endedAt: null,
   } as const
 }
 
@@ -79,7 +60,7 @@ describe('scene cache (SQLite)', () => {
 
       await store.messaging.upsertMember({ ...member(conversation, other), state: 'connected' })
       await store.messaging.upsertView(view(conversation, otherApp, other, 'Incoming'))
-      await store.conversationLogs.insert(log(conversation, other, true))
+      await store.conversationLogs.insert(newLog(conversation, other, { unread: true }))
       assert.deepEqual(await scene(store, conversation), {
         members: [`${user}:connected`, `${other}:connected`],
         views: [`${app}:Connected`, `${otherApp}:Incoming`],
@@ -110,7 +91,7 @@ describe('scene cache (SQLite)', () => {
         assert.equal((await tx.messaging.views(conversation)).length, 1)
         await tx.messaging.upsertView(view(conversation, app, user, 'Incoming'))
         await tx.messaging.upsertView(view(conversation, otherApp, other, 'Connected'))
-        await tx.conversationLogs.insert(log(conversation, other))
+        await tx.conversationLogs.insert(newLog(conversation, other))
         return {
           views: (await tx.messaging.views(conversation)).map((v) => `${v.appId}:${v.state}`),
           logs: (await tx.conversationLogs.ofConversation(conversation)).length,
@@ -129,7 +110,7 @@ describe('scene cache (SQLite)', () => {
       await assert.rejects(
         store.transaction(async (tx) => {
           await tx.messaging.upsertMember({ ...member(conversation, other), state: 'connected' })
-          await tx.conversationLogs.insert(log(conversation, other))
+          await tx.conversationLogs.insert(newLog(conversation, other))
           await tx.messaging.conversation(conversation)
           assert.equal((await tx.messaging.members(conversation)).length, 2)
           assert.equal((await tx.conversationLogs.ofConversation(conversation)).length, 1)

@@ -10,6 +10,7 @@ import {
   event,
   id,
   newApp,
+  newLog,
   type OpenStore,
   seedConversation,
   T0,
@@ -350,22 +351,11 @@ export function storeContract(name: string, open: OpenStore): void {
     it('conversation logs: per-user logs, counts, transcript order, purge', async () => {
       await withStore(open, async (store) => {
         const { conversation, user, app } = await seedConversation(store)
-        const log = {
-          id: id('log'),
-          userId: user,
-          conversationId: conversation,
-          threadId: 't',
-          subject: '',
-          importance: 'Normal',
-          direction: 'Incoming',
-          status: 'Missed',
+        const log = newLog(conversation, user, {
           unread: true,
           preview: 'hi',
           recipients: [{ uri: 'sip:b@x', name: 'B' }],
-          startedAt: T0,
-          lastAt: T0,
-          endedAt: null,
-        } as const
+        })
         await store.conversationLogs.insert(log)
         assert.deepEqual(await store.conversationLogs.counts(user), {
           missedConversationsCount: 1,
