@@ -3,7 +3,7 @@
 //
 // A client asks `events?ack=N`. With K the last batch formed for its application:
 //  - N = K+1: batch K+1 is formed from the queued events — at once if there are any, else when one
-//    arrives or the timeout passes (then empty); batch K, acknowledged, is deleted in the same transaction;
+//    arrives or the timeout passes (then empty); batch K, acknowledged, is deleted as it is formed;
 //  - N = K (K ≥ 1): the client lost the response; batch K is returned again, unchanged;
 //  - anything else: `resync` to the oldest unacknowledged batch.
 // A newer P-GET for the same application ends a parked one with PGetReplaced.

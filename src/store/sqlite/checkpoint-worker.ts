@@ -8,8 +8,8 @@
 // never comes (frames keep arriving while the copy runs) and the WAL grows without bound (the IM
 // bench: 500 MB in 15 s). So once it holds `restartFrames` frames, the worker catches up once
 // more, asks the main thread to hold its writes (`hold`), copies the few frames written since,
-// and lets go (`restartable`): the next write restarts the WAL. Messages to the parent: `checkpointed` after
-// each round (the WAL's size in frames), `hold`, `restartable`, `stopped`.
+// and lets go (`restartable`): the next write restarts the WAL. Messages to the parent:
+// `checkpointed` after each round (the WAL's size in frames), `hold`, `restartable`, `stopped`.
 import { DatabaseSync } from 'node:sqlite'
 import { parentPort, workerData } from 'node:worker_threads'
 
@@ -51,9 +51,9 @@ const timer = setInterval(round, intervalMs)
 parentPort?.on('message', (message) => {
   if (message === 'held') {
     // No writer now: this copies what was written since the round, and the WAL can restart.
-    const frames = checkpoint()
+    checkpoint()
     holding = false
-    parentPort?.postMessage({ kind: 'restartable', frames })
+    parentPort?.postMessage({ kind: 'restartable' })
     return
   }
   if (message !== 'stop') return

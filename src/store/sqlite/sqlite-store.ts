@@ -62,9 +62,9 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 const CHECKPOINT_INTERVAL_MS = 1_000
 // 256 MiB of 4 KiB pages: ≈ 9 s of the IM bench at 1,000 messages/s. Restarting costs the
 // writes a pause of one small checkpoint and its fsync (2–16 ms measured), which at a high
-// steady rate lands in the latency tail: so not often. The file is
-// not cut back afterwards (journal_size_limit would truncate it inside a commit, on the event
-// loop): it keeps the largest size it reached, ≈ 300 MB under the heaviest load.
+// steady rate lands in the latency tail: so not often. The file is not cut back afterwards
+// (journal_size_limit would truncate it inside a commit, on the event loop): it keeps the
+// largest size it reached, ≈ 300 MB under the heaviest load.
 const WAL_RESTART_FRAMES = 65_536
 /** Writes resume after this even if the checkpointer never says it is done. */
 const HOLD_LIMIT_MS = 250
@@ -88,7 +88,7 @@ function startCheckpointer(path: string, options: SqliteStoreOptions): Worker {
 type CheckpointerMessage =
   | { kind: 'checkpointed'; frames: number }
   | { kind: 'hold' }
-  | { kind: 'restartable'; frames: number }
+  | { kind: 'restartable' }
   | { kind: 'stopped' }
 
 // The checkpointer's side of a WAL restart (checkpoint-worker.ts): hold the writes, say so, let
@@ -103,7 +103,7 @@ function answerCheckpointer(
     if (message.kind === 'checkpointed') onCheckpoint?.(message.frames)
     if (message.kind === 'hold') {
       void store.holdWrites().then((letGo) => {
-        const limit = setTimeout(letGo, HOLD_LIMIT_MS)
+        const limit = setTimeout(letGo, HOLD_LIMIT_MS).unref()
         release = () => {
           clearTimeout(limit)
           letGo()
