@@ -136,6 +136,18 @@ export interface EventStore {
     seqs: readonly number[],
     dropped: readonly number[],
   ): Promise<void>
+  /**
+   * Appends `events` to `app`'s queue as batch `batch` (= current + 1) at once, for a P-GET that
+   * waits for it with nothing else queued: deletes the batches before it, as formBatch does. Call
+   * inside the action's transaction. Returns their seqs, in order; undefined, having written
+   * nothing, when batch `batch - 1` is not the last formed (checked where nodes share the store).
+   */
+  appendBatch(
+    app: ApplicationId,
+    batch: number,
+    events: readonly ChannelEvent[],
+    now: number,
+  ): Promise<number[] | undefined>
 }
 
 /**

@@ -1,6 +1,11 @@
 // The event channel over real HTTP: holds, batches, repeats, resyncs, replacement, restarts.
 import assert from 'node:assert/strict'
+import { request as httpRequest } from 'node:http'
 import { after, before, describe, it } from 'node:test'
+import type { ChannelEvent } from '../../src/domain/events/channel-event.ts'
+import { commitWithEvents, nothingWritten } from '../../src/domain/events/event-channel.ts'
+import { Outbox } from '../../src/domain/events/outbox.ts'
+import type { ApplicationId } from '../../src/domain/ids.ts'
 import { waitFor } from '../helpers/nodes.ts'
 import { request, startTestServer, type TestServer } from '../helpers/server.ts'
 import { eventsOf, HOME, signedInApp } from '../helpers/ucwa-client.ts'
@@ -81,7 +86,6 @@ describe('event channel', () => {
 
   it('lets go of a parked P-GET whose client went away, and delivers to the next one', async () => {
     const a = await signedInApp(t, 'alice', 'gone')
-    const { request: httpRequest } = await import('node:http')
     const parked = () => t.server.channel.parkedCount
     const before = parked()
     const pget = httpRequest(new URL(`${a.next}&timeout=60`, t.internal), {
@@ -153,6 +157,137 @@ describe('event channel', () => {
     assert.deepEqual(eventsOf(batch.json), ['me:presence:updated'])
     ack = batch.json._links.next.href
     assert.equal((await two.get(`${two.self}/me/presence`)).json.availability, 'Busy')
+  })
+})
+
+// An action whose events are all a parked P-GET waits for writes them as that P-GET's batch in
+// its own transaction (docs/events.md, "Formed at once"). These drive the channel's write and
+// publish directly, to hold a transaction open or roll it back at the moment that matters.
+describe('event channel: batches formed in the action’s transaction', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startTestServer()
+  })
+  after(() => t.stop())
+
+  const meEvent = (rel: string): ChannelEvent => ({
+    sender: { rel: 'me' },
+    link: { rel },
+    type: 'updated',
+    priority: 'high',
+  })
+  const outboxOf = (app: ApplicationId, ...events: ChannelEvent[]) => {
+    const outbox = new Outbox()
+    outbox.add(app, ...events)
+    return outbox
+  }
+  const appId = (self: string) => self.split('/').pop() as ApplicationId
+  /** Sends a P-GET and returns once it is parked and waiting (its first look done). */
+  const parkedPoll = async <T>(get: () => Promise<T>): Promise<{ response: Promise<T> }> => {
+    const before = t.server.channel.parkedCount
+    const response = get()
+    await waitFor(async () => t.server.channel.parkedCount === before + 1, 5_000, 10)
+    await new Promise((r) => setTimeout(r, 50))
+    return { response }
+  }
+  const gate = () => {
+    const { promise, resolve } = Promise.withResolvers<void>()
+    return { closed: promise, open: () => resolve() }
+  }
+
+  it('keeps a batch formed for a P-GET whose client left before the commit: the repeat gets it', async () => {
+    const a = await signedInApp(t, 'alice', 'left-mid-commit')
+    const app = appId(a.self)
+    const before = t.server.channel.parkedCount
+    const pget = httpRequest(new URL(`${a.next}&timeout=60`, t.internal), {
+      headers: { host: HOST, authorization: `Bearer ${a.token}` },
+    })
+    pget.on('error', () => undefined)
+    pget.end()
+    await waitFor(async () => t.server.channel.parkedCount === before + 1, 5_000, 10)
+    await new Promise((r) => setTimeout(r, 50))
+
+    const written = nothingWritten()
+    const held = gate()
+    const committed = t.server.store.transaction(async (tx) => {
+      await t.server.channel.write(tx, outboxOf(app, meEvent('note')), written)
+      await held.closed
+    })
+    await waitFor(async () => written.formed.length === 1, 5_000, 5)
+    pget.destroy()
+    await waitFor(async () => t.server.channel.parkedCount === before, 5_000, 10)
+    held.open()
+    await committed
+    t.server.channel.publish(written)
+
+    const repeat = await a.get(`${a.next}&timeout=1`)
+    assert.deepEqual(eventsOf(repeat.json), ['me:note:updated'], 'the lost batch, from the store')
+    assert.deepEqual((await a.get(a.next)).json, repeat.json, 'byte for byte on every repeat')
+    const next = await a.get(`${repeat.json._links.next.href}&timeout=1`)
+    assert.deepEqual(next.json.sender, [])
+  })
+
+  it('a transaction that rolls back after forming a batch leaves its P-GET waiting for the next event', async () => {
+    const a = await signedInApp(t, 'alice', 'rolled-back')
+    const app = appId(a.self)
+    const parked = await parkedPoll(() => a.get(`${a.next}&timeout=20`))
+
+    const written = nothingWritten()
+    await assert.rejects(
+      t.server.store.transaction(async (tx) => {
+        await t.server.channel.write(tx, outboxOf(app, meEvent('presence')), written)
+        throw new Error('the action failed after writing its events')
+      }),
+      /action failed/,
+    )
+    assert.equal(written.formed.length, 1, 'the batch was being formed for the parked P-GET')
+    t.server.channel.abandon(written)
+
+    await commitWithEvents(
+      t.server.store,
+      t.server.channel,
+      outboxOf(app, meEvent('note')),
+      async () => undefined,
+    )
+    const res = await parked.response
+    assert.deepEqual(eventsOf(res.json), ['me:note:updated'], 'only what committed')
+    assert.deepEqual(
+      (await t.server.store.events.batch(app, 1)).map((q) => q.event),
+      [meEvent('note')],
+    )
+  })
+
+  it('events written while a batch is being formed follow in the next batch, in order', async () => {
+    const a = await signedInApp(t, 'alice', 'meanwhile')
+    const app = appId(a.self)
+    const parked = await parkedPoll(() => a.get(`${a.next}&timeout=20`))
+
+    const written = nothingWritten()
+    const held = gate()
+    const first = t.server.store.transaction(async (tx) => {
+      await t.server.channel.write(tx, outboxOf(app, meEvent('presence')), written)
+      await held.closed
+    })
+    await waitFor(async () => written.formed.length === 1, 5_000, 5)
+    // Another action for the same application while the first is uncommitted.
+    const second = commitWithEvents(
+      t.server.store,
+      t.server.channel,
+      outboxOf(app, meEvent('note'), meEvent('location')),
+      async () => undefined,
+    )
+    await new Promise((r) => setTimeout(r, 20))
+    held.open()
+    await first
+    t.server.channel.publish(written)
+    await second
+
+    const one = await parked.response
+    assert.deepEqual(eventsOf(one.json), ['me:presence:updated'])
+    const two = await a.get(`${one.json._links.next.href}&timeout=5`)
+    assert.deepEqual(eventsOf(two.json), ['me:note:updated', 'me:location:updated'], 'none lost, in order')
+    const three = await a.get(`${two.json._links.next.href}&timeout=1`)
+    assert.deepEqual(three.json.sender, [])
   })
 })
 

@@ -12,6 +12,7 @@ import {
   postgresAnswers,
   SERVICES_REQUIRED,
 } from '../helpers/services.ts'
+import { addUser, event, newApp, T0 } from './contract-fixtures.ts'
 import { storeContract } from './store-contract.ts'
 
 if (await postgresAnswers()) {
@@ -24,6 +25,27 @@ if (await postgresAnswers()) {
         await store.close()
         await dropDatabase(name)
       },
+    }
+  })
+
+  it('PostgreSQL: appendBatch writes nothing when another node formed that batch', async () => {
+    const name = await createDatabase()
+    const store = await openPostgresStore({ url: databaseUrl(name), maxConnections: 2 })
+    try {
+      const uid = await addUser(store, 'pgb')
+      const app = (await store.applications.insert(newApp(uid))).id
+      await store.transaction((tx) => tx.events.formBatch(app, 1, [], []))
+      // This node still thinks batch 1 is next: too late, refused.
+      assert.equal(await store.transaction((tx) => tx.events.appendBatch(app, 1, [event(1)], T0)), undefined)
+      assert.deepEqual(await store.events.queue(app, 10), { current: 1, pending: [] }, 'nothing written')
+      assert.equal(
+        (await store.transaction((tx) => tx.events.appendBatch(app, 2, [event(2)], T0)))?.length,
+        1,
+      )
+      assert.equal((await store.events.queue(app, 10))?.current, 2)
+    } finally {
+      await store.close()
+      await dropDatabase(name)
     }
   })
 

@@ -134,6 +134,42 @@ export function storeContract(name: string, open: OpenStore): void {
       })
     })
 
+    it('events: appendBatch writes a waiting P-GET’s batch at once, acknowledging the one before', async () => {
+      await withStore(open, async (store) => {
+        const uid = await addUser(store, 'evb')
+        const app = (await store.applications.insert(newApp(uid))).id
+        await store.events.append([[app, [event(1)]]], T0)
+        const [first] = (await store.events.queue(app, 10))?.pending ?? []
+        await store.transaction((tx) => tx.events.formBatch(app, 1, [first?.seq as number], []))
+        const seqs = await store.transaction((tx) => tx.events.appendBatch(app, 2, [event(2), event(3)], T0))
+        assert.equal(seqs?.length, 2)
+        assert.ok(
+          (seqs?.[0] ?? 0) > (first?.seq ?? 0) && (seqs?.[1] ?? 0) > (seqs?.[0] ?? 0),
+          'seqs in order',
+        )
+        assert.deepEqual(
+          (await store.events.batch(app, 2)).map((q) => [q.seq, q.event.link.ids?.[0]]),
+          [
+            [seqs?.[0], '2'],
+            [seqs?.[1], '3'],
+          ],
+          'the batch, as a repeat reads it',
+        )
+        assert.deepEqual(await store.events.batch(app, 1), [], 'batch 1 acknowledged')
+        assert.deepEqual(
+          await store.events.queue(app, 10),
+          { current: 2, pending: [] },
+          'nothing left queued',
+        )
+        await store.events.append([[app, [event(4)]]], T0)
+        assert.deepEqual(
+          (await store.events.queue(app, 10))?.pending.map((q) => q.event.link.ids?.[0]),
+          ['4'],
+          'later events queue after it',
+        )
+      })
+    })
+
     it('events: appends from concurrent transactions all arrive, each once', async () => {
       await withStore(open, async (store) => {
         const uid = await addUser(store, 'evc')

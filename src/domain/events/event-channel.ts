@@ -7,10 +7,14 @@
 //  - N = K (K ≥ 1): the client lost the response; batch K is returned again, unchanged;
 //  - anything else: `resync` to the oldest unacknowledged batch.
 // A newer P-GET for the same application ends a parked one with PGetReplaced.
+//
+// The usual case — a P-GET parked with nothing queued, then one action's events for it — takes
+// no second transaction: the action's own transaction writes them as the batch the P-GET waits
+// for, and the commit answers it (`write`, `publish`; see docs/events.md, "Formed at once").
 import { UcwaError } from '../errors.ts'
 import type { ApplicationId } from '../ids.ts'
 import type { Clock, EventBus, Store } from '../ports.ts'
-import { coalesce, type QueuedEvent } from './channel-event.ts'
+import { type ChannelEvent, coalesce, type QueuedEvent } from './channel-event.ts'
 import type { Outbox } from './outbox.ts'
 import { type Known, QueueMirror } from './queue-mirror.ts'
 
@@ -50,7 +54,33 @@ interface Parked {
   readonly priority: number
   readonly ack: number
   end(result: PollResult): void
+  /** True while it waits for events with no look at the queue running. */
+  waiting(): boolean
 }
+
+/** A batch an action's transaction forms at once for a parked P-GET (see `write`). */
+interface Formed {
+  readonly app: ApplicationId
+  readonly parked: Parked
+  /** What the mirror knew when the batch was claimed: nothing queued after batch `batch - 1`. */
+  readonly known: Known
+  readonly batch: number
+  events: QueuedEvent[]
+  /** Lets the application's next look or formation run (they wait for this one). */
+  readonly release: () => void
+}
+
+/** What one transaction wrote to the queues: `publish` it after the commit, else `abandon` it. */
+export interface Written {
+  /** Every application written to (for the channel's count of writes in flight). */
+  readonly apps: ApplicationId[]
+  /** Events queued for a P-GET to form into a batch. */
+  readonly queued: Map<ApplicationId, QueuedEvent[]>
+  /** Batches formed at once, answered on publish. */
+  readonly formed: Formed[]
+}
+
+export const nothingWritten = (): Written => ({ apps: [], queued: new Map(), formed: [] })
 
 export class EventChannel {
   readonly #store: Store
@@ -63,6 +93,10 @@ export class EventChannel {
   // own publishes, which it records there, from everything else on the bus, which forgets.
   readonly #mirror = new QueueMirror()
   #publishing = false
+  // Transactions that wrote events for an application and have not published or abandoned them
+  // yet: a batch is formed at once only when no other write is in flight for it, so that no
+  // earlier event can land outside the batch (in a later one, out of order).
+  readonly #writing = new Map<ApplicationId, number>()
 
   constructor(deps: { store: Store; bus: EventBus; clock: Clock; settings?: ChannelSettings }) {
     this.#store = deps.store
@@ -76,35 +110,104 @@ export class EventChannel {
   }
 
   /**
-   * Writes an action's events inside its transaction (one insert for every recipient); returns
-   * them as queued, for `publish`.
+   * Writes an action's events inside its transaction, into `written`. An application whose P-GET
+   * is parked here with nothing queued gets its events as the batch that P-GET waits for
+   * (`appendBatch`); the others' are queued (one insert for all of them).
    */
-  async write(tx: Pick<Store, 'events'>, outbox: Outbox): Promise<Map<ApplicationId, QueuedEvent[]>> {
-    const queued = new Map<ApplicationId, QueuedEvent[]>()
-    if (outbox.size === 0) return queued
-    const entries = [...outbox.entries()]
-    const seqs = await tx.events.append(entries, this.#clock.now())
+  async write(tx: Pick<Store, 'events'>, outbox: Outbox, written: Written): Promise<void> {
+    if (outbox.size === 0) return
+    const now = this.#clock.now()
+    const rest: [ApplicationId, ChannelEvent[]][] = []
+    const forming: Formed[] = []
+    // Decided and counted before anything is awaited: concurrent transactions see one another.
+    for (const [app, events] of outbox.entries()) {
+      const formed = this.#formable(app, events)
+      this.#writing.set(app, (this.#writing.get(app) ?? 0) + 1)
+      written.apps.push(app)
+      if (formed) forming.push(formed)
+      else rest.push([app, events])
+    }
+    // Recorded first: if a write below fails, `abandon` releases every claim.
+    written.formed.push(...forming)
+    for (const formed of forming) {
+      const seqs = await tx.events.appendBatch(
+        formed.app,
+        formed.batch,
+        formed.events.map((q) => q.event),
+        now,
+      )
+      if (seqs === undefined) {
+        // Another node formed that batch meanwhile: queue them as usual.
+        formed.release()
+        written.formed.splice(written.formed.indexOf(formed), 1)
+        rest.push([formed.app, outbox.eventsOf(formed.app)])
+        continue
+      }
+      formed.events = formed.events.map((q, i) => ({ seq: seqs[i] as number, event: q.event }))
+    }
+    if (rest.length === 0) return
+    const seqs = await tx.events.append(rest, now)
     let i = 0
-    for (const [app, events] of entries) {
-      queued.set(
+    for (const [app, events] of rest) {
+      written.queued.set(
         app,
         events.map((event) => ({ seq: seqs[i++] as number, event })),
       )
     }
-    return queued
   }
 
-  /** Wakes the recipients of an action's events; call once its transaction committed. */
-  publish(queued: ReadonlyMap<ApplicationId, readonly QueuedEvent[]>): void {
-    if (queued.size === 0) return
+  /** After the commit: answers the P-GETs whose batch was formed, wakes the other recipients. */
+  publish(written: Written): void {
+    if (written.apps.length === 0) return
     const now = this.#clock.now()
-    for (const [app, events] of queued) this.#mirror.queued(app, events, now)
+    for (const formed of written.formed) {
+      this.#mirror.settle(formed.app, formed.known, formed.batch, formed.known.pending)
+      // Ended meanwhile (client gone, replaced, shutdown)? The batch stays: the client's repeat
+      // of the same ack gets it from the store.
+      formed.parked.end({ kind: 'batch', ack: formed.batch, events: formed.events })
+      formed.release()
+    }
+    for (const [app, events] of written.queued) this.#mirror.queued(app, events, now)
+    this.#doneWriting(written)
     this.#publishing = true
     try {
-      this.#bus.publish([...queued.keys()])
+      this.#bus.publish(written.apps)
     } finally {
       this.#publishing = false
     }
+  }
+
+  /** The transaction rolled back: nothing it wrote exists; its P-GETs go on waiting. */
+  abandon(written: Written): void {
+    for (const formed of written.formed) formed.release()
+    this.#doneWriting(written)
+  }
+
+  #doneWriting(written: Written): void {
+    for (const app of written.apps) {
+      const count = (this.#writing.get(app) ?? 1) - 1
+      if (count > 0) this.#writing.set(app, count)
+      else this.#writing.delete(app)
+    }
+  }
+
+  // Claims the batch a parked P-GET of `app` waits for, when this action's events can be all of
+  // it: the P-GET waits with no look running, this node knows nothing is queued, and no other
+  // write for `app` is in flight. The claim holds the application's lock until it is released.
+  #formable(app: ApplicationId, events: readonly ChannelEvent[]): Formed | undefined {
+    const parked = this.#parked.get(app)
+    if (!parked?.waiting() || this.#locks.has(app) || this.#writing.has(app)) return undefined
+    const known = this.#mirror.get(app, parked.ack)
+    if (!known || known.pending.length > 0) return undefined
+    // Folded before writing, so that a repeat of the batch reads exactly what was answered.
+    const { keep } = coalesce(events.map((event, seq) => ({ seq, event })))
+    if (keep.length > this.#settings.maxBatchEvents) return undefined
+    const { promise: done, resolve: release } = Promise.withResolvers<void>()
+    this.#locks.set(app, done)
+    void done.then(() => {
+      if (this.#locks.get(app) === done) this.#locks.delete(app)
+    })
+    return { app, parked, known, batch: parked.ack, events: keep, release }
   }
 
   /** Ends a parked P-GET of an application that no longer exists (its next poll gets 404). */
@@ -152,7 +255,12 @@ export class EventChannel {
         if (result instanceof Error) reject(result)
         else resolve(result)
       }
-      const parked: Parked = { priority: request.priority, ack: batch, end: (result) => finish(result) }
+      const parked: Parked = {
+        priority: request.priority,
+        ack: batch,
+        end: (result) => finish(result),
+        waiting: () => !settled && !checking,
+      }
       this.#parked.set(app, parked)
       const stopWatching = request.whenAbandoned(() => finish({ kind: 'aborted' }))
       // Look at the queue: answer a repeat or a resync at once, form the batch when something is
@@ -165,7 +273,10 @@ export class EventChannel {
         }
         checking = true
         try {
-          const formed = await this.#locked(app, () => this.#form(app, batch, force))
+          // Settled while it waited for the lock (a batch formed at once answered it): no look.
+          const formed = await this.#locked(app, () =>
+            settled ? Promise.resolve(undefined) : this.#form(app, batch, force),
+          )
           if (formed) finish(formed)
         } catch (error) {
           finish(error as Error)
@@ -272,12 +383,18 @@ export async function commitWithEvents<T>(
   outbox: Outbox,
   work: (tx: Omit<Store, 'transaction' | 'close'>) => Promise<T>,
 ): Promise<T> {
-  let queued: Map<ApplicationId, QueuedEvent[]> = new Map()
-  const result = await store.transaction(async (tx) => {
-    const value = await work(tx)
-    queued = await channel.write(tx, outbox)
-    return value
-  })
-  channel.publish(queued)
+  const written = nothingWritten()
+  let result: T
+  try {
+    result = await store.transaction(async (tx) => {
+      const value = await work(tx)
+      await channel.write(tx, outbox, written)
+      return value
+    })
+  } catch (error) {
+    channel.abandon(written)
+    throw error
+  }
+  channel.publish(written)
   return result
 }

@@ -16,6 +16,11 @@ export class Outbox {
     for (const app of apps) this.add(app, ...events)
   }
 
+  /** The events for `app`, in order (none: empty). */
+  eventsOf(app: ApplicationId): ChannelEvent[] {
+    return this.#byApp.get(app) ?? []
+  }
+
   entries(): IterableIterator<[ApplicationId, ChannelEvent[]]> {
     return this.#byApp.entries()
   }

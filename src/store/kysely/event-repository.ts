@@ -55,17 +55,26 @@ const deleteAcknowledgedOf = prepare<[string, number], never>((db, app, batch) =
 // Most actions queue an event for one or two applications: such rows go in one by one through a
 // precompiled INSERT, their seqs read as rowidIsSeq (prepared.ts) says.
 const SMALL_APPEND_ROWS = 4
-type NewRow = { app_id: string; batch: null; priority: string; payload: string; created_at: number }
-const insertOne = prepare<[string, string, string, number], never>((db, app, priority, payload, at) =>
-  db.insertInto('events').values({ app_id: app, batch: null, priority, payload, created_at: at }),
+type NewRow = { app_id: string; batch: number | null; priority: string; payload: string; created_at: number }
+const insertOne = prepare<[string, number | null, string, string, number], never>(
+  (db, app, batch, priority, payload, at) =>
+    db.insertInto('events').values({ app_id: app, batch, priority, payload, created_at: at }),
 )
-const insertOneReturning = prepare<[string, string, string, number], { seq: number }>(
-  (db, app, priority, payload, at) =>
+const insertOneReturning = prepare<[string, number | null, string, string, number], { seq: number }>(
+  (db, app, batch, priority, payload, at) =>
     db
       .insertInto('events')
-      .values({ app_id: app, batch: null, priority, payload, created_at: at })
+      .values({ app_id: app, batch, priority, payload, created_at: at })
       .returning('seq'),
 )
+
+const newRow = (app: ApplicationId, batch: number | null, event: ChannelEvent, now: number): NewRow => ({
+  app_id: app,
+  batch,
+  priority: event.priority,
+  payload: JSON.stringify(event),
+  created_at: now,
+})
 
 export class KyselyEventStore implements EventStore {
   readonly #db: Kysely<Database>
@@ -82,16 +91,24 @@ export class KyselyEventStore implements EventStore {
     entries: readonly (readonly [ApplicationId, readonly ChannelEvent[]])[],
     now: number,
   ): Promise<number[]> {
-    const rows: NewRow[] = entries.flatMap(([app, events]) =>
-      events.map((event) => ({
-        app_id: app,
-        batch: null,
-        priority: event.priority,
-        payload: JSON.stringify(event),
-        created_at: now,
-      })),
+    return this.#insert(
+      entries.flatMap(([app, events]) => events.map((event) => newRow(app, null, event, now))),
     )
-    if (rows.length <= SMALL_APPEND_ROWS) return this.#appendEach(rows)
+  }
+
+  async appendBatch(
+    app: ApplicationId,
+    batch: number,
+    events: readonly ChannelEvent[],
+    now: number,
+  ): Promise<number[] | undefined> {
+    if (this.#lock !== NO_LOCK && !(await this.#isNext(app, batch))) return undefined
+    await deleteAcknowledgedOf.run(this.#db, app, batch)
+    return this.#insert(events.map((event) => newRow(app, batch, event, now)))
+  }
+
+  async #insert(rows: readonly NewRow[]): Promise<number[]> {
+    if (rows.length <= SMALL_APPEND_ROWS) return this.#insertEach(rows)
     const seqs: number[] = []
     for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
       const inserted = await this.#db
@@ -106,16 +123,24 @@ export class KyselyEventStore implements EventStore {
     return seqs
   }
 
-  async #appendEach(rows: readonly NewRow[]): Promise<number[]> {
+  async #insertEach(rows: readonly NewRow[]): Promise<number[]> {
     const seqs: number[] = []
     for (const r of rows) {
       if (this.#rowidSeqs) {
-        const { insertId } = await insertOne.run(this.#db, r.app_id, r.priority, r.payload, r.created_at)
+        const { insertId } = await insertOne.run(
+          this.#db,
+          r.app_id,
+          r.batch,
+          r.priority,
+          r.payload,
+          r.created_at,
+        )
         seqs.push(Number(insertId))
       } else {
         const { rows: inserted } = await insertOneReturning.run(
           this.#db,
           r.app_id,
+          r.batch,
           r.priority,
           r.payload,
           r.created_at,
@@ -176,15 +201,21 @@ export class KyselyEventStore implements EventStore {
   // second must not re-tag events the first already answered with. It fails as "retry": the
   // client asks again and gets the formed batch as a repeat.
   async #ensureNext(app: ApplicationId, batch: number): Promise<void> {
+    if (!(await this.#isNext(app, batch))) {
+      throw new StoreUnavailableError(`event batch ${batch} was formed concurrently; retry`)
+    }
+  }
+
+  // Whether `batch` follows the last batch formed (or the application is gone: nothing to
+  // conflict with), under the application's event lock, held to the end of the transaction.
+  async #isNext(app: ApplicationId, batch: number): Promise<boolean> {
     await this.#lock(`events:${app}`)
     const row = await this.#db
       .selectFrom('applications as a')
       .select(['a.event_batch as recorded', TAGGED])
       .where('a.id', '=', app)
       .executeTakeFirst()
-    if (row && currentOf(row) !== batch - 1) {
-      throw new StoreUnavailableError(`event batch ${batch} was formed concurrently; retry`)
-    }
+    return row === undefined || currentOf(row) === batch - 1
   }
 }
 
