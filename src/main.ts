@@ -229,7 +229,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     const now = clock.now()
     throttle.prune(now)
     asLeader(() =>
-      Promise.all([applications.sweep(), store.tokens.deleteExpired(now), conversationLogs.purge()]),
+      Promise.all([
+        applications.sweep(),
+        store.tokens.deleteExpired(now),
+        // Logs first: a conversation whose last log just went can go in the same round.
+        conversationLogs.purge().then(() => messaging.purgeEnded()),
+      ]),
     )().catch((error: unknown) => logger.error({ err: error }, 'maintenance failed'))
   }, MAINTENANCE_INTERVAL_MS)
   maintenance.unref()

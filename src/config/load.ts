@@ -154,6 +154,7 @@ function build(raw: RawConfig, options: { file: string; baseDir: string; env: En
         maxMessagesPerWindow: raw.messaging?.maxMessagesPerWindow,
         rateWindowSeconds: raw.messaging?.rateWindowSeconds,
         maxParticipants: raw.messaging?.maxParticipants,
+        endedRetentionMinutes: raw.messaging?.endedRetentionMinutes,
       }),
       historyRetentionDays: raw.messaging?.historyRetentionDays ?? DEFAULT_HISTORY.retentionDays,
     },

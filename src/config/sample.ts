@@ -94,6 +94,7 @@ users:
 #   maxMessagesPerWindow: 100          # per sender, per rateWindowSeconds
 #   rateWindowSeconds: 10
 #   maxParticipants: 100
+#   endedRetentionMinutes: 60          # an ended conversation in nobody's history, with its messages
 # admin:
 #   exposeOnExternal: false            # the admin API (/admin/v1) on external listeners too
 # logging:

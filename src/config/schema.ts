@@ -207,6 +207,8 @@ export const ConfigSchema = Type.Object(
           rateWindowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
           /** Participants of one conversation, the invited included. */
           maxParticipants: Type.Optional(Type.Integer({ minimum: 2, maximum: 1000 })),
+          /** Minutes an ended conversation no log keeps is kept, its messages with it. */
+          endedRetentionMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 525_600 })),
         },
         { additionalProperties: false },
       ),

@@ -258,6 +258,11 @@ export interface MessagingStore {
   message(conversationId: string, seq: number): Promise<Message | undefined>
   /** The highest message seq stored so far (0 when none): a view connected now reads above it. */
   lastMessageSeq(): Promise<number>
+  /**
+   * Deletes (at most `limit`) conversations that ended before `before` and that no conversation
+   * log refers to, with their members, views, invitations and messages; returns how many.
+   */
+  removeEnded(before: number, limit: number): Promise<number>
 }
 
 /**

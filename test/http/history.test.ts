@@ -363,3 +363,47 @@ describe('conversation history retention', () => {
     assert.equal(await t.server.conversationLogs.purge(), 0)
   })
 })
+
+describe('ended conversations', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startTestServer()
+  })
+  after(() => t.stop())
+
+  const conversationOf = (messaging: any): string => {
+    const m = /\/conversations\/([^/]+)\/messaging$/.exec(messaging._links.self.href)
+    assert.ok(m, messaging._links.self.href)
+    return m[1] as string
+  }
+
+  it('are deleted with their messages an hour after the end, once nobody’s history keeps them', async () => {
+    const { alice, bob } = await availablePair(t)
+    const kept = await connect(alice, bob, 'Keep this')
+    await say(alice, kept.a, 'kept text')
+    const keptSeq = await t.server.store.messaging.lastMessageSeq()
+    assert.equal((await alice.post(kept.a._links.stopMessaging.href)).status, 204)
+    const dropped = await connect(alice, bob, 'Drop this')
+    await say(alice, dropped.a, 'dropped text')
+    const droppedSeq = await t.server.store.messaging.lastMessageSeq()
+    assert.equal((await alice.post(dropped.a._links.stopMessaging.href)).status, 204)
+    await alice.events()
+    await bob.events()
+    // Both users delete the second conversation from their history; the first stays in it.
+    for (const c of [alice, bob]) {
+      const log = (await logs(c)).find((l) => l.previewMessage === 'Drop this')
+      assert.equal((await c.del(log._links.self.href)).status, 204)
+    }
+    const message = (messaging: any, seq: number) =>
+      t.server.store.messaging.message(conversationOf(messaging), seq)
+    assert.equal(await t.server.messaging.purgeEnded(), 0, 'ended just now')
+    assert.equal((await message(dropped.a, droppedSeq))?.body, 'dropped text')
+
+    t.clock.advance(61 * 60_000)
+    assert.equal(await t.server.messaging.purgeEnded(), 1)
+    assert.equal(await message(dropped.a, droppedSeq), undefined, 'the text is gone')
+    assert.equal(await t.server.store.messaging.conversation(conversationOf(dropped.a)), undefined)
+    assert.equal((await message(kept.a, keptSeq))?.body, 'kept text', 'history keeps the other')
+    assert.equal(await t.server.messaging.purgeEnded(), 0)
+  })
+})

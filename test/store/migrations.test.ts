@@ -8,10 +8,16 @@ import { after, describe, it } from 'node:test'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
 import { connectMember, newLog, seedConversation, T0 } from './contract-fixtures.ts'
 
-// 0011_conversation_versions taken back: its triggers, its column, its record.
-const UNDO_0011 = `${['conversation_members', 'conversation_views', 'conversation_logs']
-  .flatMap((t) => ['inserted', 'updated', 'deleted'].map((op) => `drop trigger ${t}_${op};`))
-  .join('\n')}
+// Migrations after 0011 taken back (each older test file predates them).
+const UNDO_AFTER_0011 = `drop index conversations_ended;
+  delete from kysely_migration where name = '0012_conversations_ended';`
+
+// 0011_conversation_versions taken back (and what came after it): its triggers, its column, its
+// record.
+const UNDO_0011 = `${UNDO_AFTER_0011}
+  ${['conversation_members', 'conversation_views', 'conversation_logs']
+    .flatMap((t) => ['inserted', 'updated', 'deleted'].map((op) => `drop trigger ${t}_${op};`))
+    .join('\n')}
   alter table conversations drop column version;
   delete from kysely_migration where name = '0011_conversation_versions';`
 

@@ -331,6 +331,65 @@ export function storeContract(name: string, open: OpenStore): void {
       })
     })
 
+    it('messaging: removeEnded deletes ended conversations no log keeps, with everything in them', async () => {
+      await withStore(open, async (store) => {
+        // Four conversations, each with a member, a view and a message: ended long ago and kept
+        // by nobody; ended long ago but in someone's history; ended just now; still going.
+        const seeded = []
+        for (const endedAt of [T0, T0, T0 + 50, null]) {
+          const { conversation, invitation, app, user } = await seedConversation(store)
+          await connectMember(store, conversation, user)
+          await store.messaging.upsertView({
+            conversationId: conversation,
+            appId: app,
+            userId: user,
+            state: 'Connected',
+            messaging: 'Connected',
+            sinceSeq: 0,
+            createdAt: T0,
+          })
+          const message = await store.messaging.addMessage({
+            conversationId: conversation,
+            senderUserId: user,
+            senderAppId: app,
+            contentType: 'text/plain',
+            body: 'forget me',
+            operationId: null,
+            createdAt: T0,
+          })
+          if (endedAt !== null) await store.messaging.endConversation(conversation, endedAt)
+          seeded.push({ conversation, invitation, user, seq: message.seq })
+        }
+        const [gone, logged, recent, live] = seeded as [
+          (typeof seeded)[0],
+          (typeof seeded)[0],
+          (typeof seeded)[0],
+          (typeof seeded)[0],
+        ]
+        const log = newLog(logged.conversation, logged.user)
+        await store.conversationLogs.insert(log)
+        await store.conversationLogs.addMessage([log.id], logged.seq)
+
+        assert.equal(await store.messaging.removeEnded(T0 + 10, 100), 1)
+        assert.equal(await store.messaging.conversation(gone.conversation), undefined)
+        assert.equal(await store.messaging.message(gone.conversation, gone.seq), undefined, 'its messages go')
+        assert.equal(await store.messaging.invitation(gone.invitation), undefined)
+        assert.deepEqual(await store.messaging.members(gone.conversation), [])
+        assert.deepEqual(await store.messaging.views(gone.conversation), [])
+        for (const kept of [logged, recent, live]) {
+          assert.equal((await store.messaging.message(kept.conversation, kept.seq))?.body, 'forget me')
+        }
+        assert.equal(await store.messaging.removeEnded(T0 + 10, 100), 0, 'nothing more is due')
+
+        // Once the last log goes, so can the conversation.
+        await store.conversationLogs.remove(logged.user, log.id)
+        assert.equal(await store.messaging.removeEnded(T0 + 100, 1), 1, 'at most `limit`')
+        assert.equal(await store.messaging.removeEnded(T0 + 100, 1), 1)
+        assert.equal(await store.messaging.removeEnded(T0 + 100, 1), 0, 'a live conversation stays')
+        assert.equal((await store.messaging.conversation(live.conversation))?.endedAt, null)
+      })
+    })
+
     it('messaging: conversations, members, views, invitations, messages with increasing seq', async () => {
       await withStore(open, async (store) => {
         const { conversation, invitation, app, user } = await seedConversation(store)

@@ -55,6 +55,11 @@ export interface MessagingSettings {
   readonly typingSeconds: number
   /** Participants of one conversation, the invited included. */
   readonly maxParticipants: number
+  /**
+   * An ended conversation that nobody's history keeps is deleted, its messages with it, this long
+   * after it ended (its invitation stays GET-able until then).
+   */
+  readonly endedRetentionMinutes: number
 }
 
 export const DEFAULT_MESSAGING: MessagingSettings = {
@@ -64,7 +69,11 @@ export const DEFAULT_MESSAGING: MessagingSettings = {
   rateWindowSeconds: 10,
   typingSeconds: 5,
   maxParticipants: 100,
+  endedRetentionMinutes: 60,
 }
+
+/** Conversations the purge deletes per statement. */
+const PURGE_BATCH = 200
 
 export interface StartMessagingInput {
   readonly to: string
@@ -356,6 +365,21 @@ export class MessagingService {
     }
     await this.#expireTyping(now)
     return expired.length
+  }
+
+  /**
+   * Deletes conversations that ended over `endedRetentionMinutes` ago and that no conversation
+   * log keeps, with their messages: the text of a conversation outlives it only in someone's
+   * history or missed conversations (docs/messaging.md, "Retention"). Maintenance timer.
+   */
+  async purgeEnded(): Promise<number> {
+    const before = this.#clock.now() - this.#settings.endedRetentionMinutes * 60_000
+    let total = 0
+    for (;;) {
+      const removed = await this.#store.messaging.removeEnded(before, PURGE_BATCH)
+      total += removed
+      if (removed < PURGE_BATCH) return total
+    }
   }
 
   /** sendMessage: stored before the response, delivered to every connected endpoint in order. */

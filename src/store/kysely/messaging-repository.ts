@@ -316,6 +316,29 @@ export class KyselyMessagingStore implements MessagingStore {
     return row && toMessage(row)
   }
 
+  async removeEnded(before: number, limit: number): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('conversations')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('conversations as c')
+          .select('c.id')
+          .where('c.ended_at', '<', before)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('conversation_logs as l')
+                  .select('l.id')
+                  .whereRef('l.conversation_id', '=', 'c.id'),
+              ),
+            ),
+          )
+          .limit(limit),
+      )
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+
   async lastMessageSeq(): Promise<number> {
     const row = await this.#db
       .selectFrom('messages')

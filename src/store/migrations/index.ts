@@ -452,6 +452,14 @@ const conversationVersions: Migration = {
   },
 }
 
+// Ended conversations are purged once no conversation log keeps them (MessagingService.purgeEnded):
+// the purge finds them by their end time.
+const conversationsEnded: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('conversations_ended').on('conversations').column('ended_at').execute()
+  },
+}
+
 /** Every migration by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
@@ -464,4 +472,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0009_policies': policies,
   '0010_transcript_references': transcriptReferences,
   '0011_conversation_versions': conversationVersions,
+  '0012_conversations_ended': conversationsEnded,
 }
