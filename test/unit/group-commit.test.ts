@@ -53,6 +53,32 @@ describe('group commit (SQLite)', () => {
     assert.deepEqual(names, ['ann', 'cat'])
   })
 
+  it('gives the event loop a turn while transactions keep coming from commit continuations', async () => {
+    // A writer asking for its next transaction from the last one's continuation never lets the
+    // queue run dry: without a turn now and then, no timer or I/O would run until it stopped.
+    let writes = 0
+    let writesWhenAsked: number | undefined
+    let writesWhenTurned: number | undefined
+    const writer = async () => {
+      for (let i = 0; i < 2_000; i++) {
+        await store.transaction((tx) => tx.users.findBySipUri('nobody@example.test' as SipUri))
+        writes++
+        if (writes === 200) {
+          writesWhenAsked = writes
+          setImmediate(() => {
+            writesWhenTurned = writes
+          })
+        }
+      }
+    }
+    await Promise.all([writer(), writer()])
+    assert.equal(writesWhenAsked, 200)
+    assert.ok(
+      writesWhenTurned !== undefined && writesWhenTurned < writes,
+      `the loop turned after ${writesWhenTurned} of ${writes} transactions`,
+    )
+  })
+
   it('lets a later transaction of the group see what an earlier one wrote', async () => {
     const [, seen] = await Promise.all([
       store.transaction((tx) => tx.users.insert(user('dan'), NOW)),

@@ -19,6 +19,12 @@ interface Pending<R> {
 
 /** Most transactions sharing one COMMIT: bounds how long the first of them waits for it. */
 const MAX_GROUP = 64
+/**
+ * Longest run of back-to-back groups before the event loop gets a turn. Transactions asked for
+ * from a commit's continuation join the queue before the next group starts, so a caller that
+ * always asks again would otherwise keep timers and I/O waiting for as long as it goes on.
+ */
+const MAX_DRAIN_MS = 10
 
 export class GroupCommit {
   readonly #db: Kysely<Database>
@@ -102,9 +108,12 @@ export class GroupCommit {
     else setImmediate(start)
   }
 
+  // Groups back to back while transactions wait, for at most MAX_DRAIN_MS; what is still queued
+  // then is scheduled again (#schedule), after the event loop's turn.
   async #drain(): Promise<void> {
     const direct = this.#direct
-    while (this.#queue.length > 0 && !this.#held) {
+    const until = performance.now() + MAX_DRAIN_MS
+    while (this.#queue.length > 0 && !this.#held && performance.now() < until) {
       await this.#db
         .connection()
         .execute((conn) => (direct ? runDirectly(conn, direct, () => this.#group(conn)) : this.#group(conn)))
