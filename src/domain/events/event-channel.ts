@@ -230,70 +230,26 @@ export class EventChannel {
     for (const parked of [...this.#parked.values()]) parked.end({ kind: 'closing', ack: parked.ack })
   }
 
-  async poll(app: ApplicationId, request: PollRequest): Promise<PollResult> {
+  poll(app: ApplicationId, request: PollRequest): Promise<PollResult> {
     const previous = this.#parked.get(app)
-    if (previous && previous.priority > request.priority) return { kind: 'replaced' }
-    previous?.end({ kind: 'replaced' })
-
-    return this.#wait(app, request)
+    if (previous && previous.priority > request.priority) return Promise.resolve(REPLACED)
+    previous?.end(REPLACED)
+    const poll = new Poll(app, request, this.#pollHooks)
+    this.#parked.set(app, poll)
+    return poll.start(this.#bus, request)
   }
 
-  #wait(app: ApplicationId, request: PollRequest): Promise<PollResult> {
-    const batch = request.ack
-    return new Promise<PollResult>((resolve, reject) => {
-      let settled = false
-      let checking = false
-      // A look asked for while one runs; `true` once the hold time ended meanwhile (it must read).
-      let again: boolean | undefined
-      const finish = (result: PollResult | Error) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        unsubscribe()
-        stopWatching()
-        if (this.#parked.get(app) === parked) this.#parked.delete(app)
-        if (result instanceof Error) reject(result)
-        else resolve(result)
-      }
-      const parked: Parked = {
-        priority: request.priority,
-        ack: batch,
-        end: (result) => finish(result),
-        waiting: () => !settled && !checking,
-      }
-      this.#parked.set(app, parked)
-      const stopWatching = request.whenAbandoned(() => finish({ kind: 'aborted' }))
-      // Look at the queue: answer a repeat or a resync at once, form the batch when something is
-      // queued (or, on timeout, even when nothing is), else keep waiting.
-      const check = async (force: boolean) => {
-        if (settled) return
-        if (checking) {
-          again = (again ?? false) || force
-          return
-        }
-        checking = true
-        try {
-          // Settled while it waited for the lock (a batch formed at once answered it): no look.
-          const formed = await this.#locked(app, () =>
-            settled ? Promise.resolve(undefined) : this.#form(app, batch, force),
-          )
-          if (formed) finish(formed)
-        } catch (error) {
-          finish(error as Error)
-        } finally {
-          checking = false
-        }
-        if (again !== undefined && !settled) {
-          const force = again
-          again = undefined
-          void check(force)
-        }
-      }
-      // Subscribe before the first look, so an event committed in between still wakes us.
-      const unsubscribe = this.#bus.subscribe(app, () => void check(false))
-      const timer = setTimeout(() => void check(true), request.timeoutMs)
-      void check(false)
-    })
+  // What a parked P-GET asks of the channel: a look at its queue (one at a time per application)
+  // and letting go of its place. Made once, shared by every Poll.
+  readonly #pollHooks: PollHooks = {
+    look: (poll, force) =>
+      this.#locked(poll.app, () =>
+        // Settled while it waited for the lock (a batch formed at once answered it): no look.
+        poll.settled ? Promise.resolve(undefined) : this.#form(poll.app, poll.ack, force),
+      ),
+    gone: (poll) => {
+      if (this.#parked.get(poll.app) === poll) this.#parked.delete(poll.app)
+    },
   }
 
   // One look at the queue for a P-GET asking for batch `batch` (its ack), with K the last batch
@@ -374,6 +330,100 @@ export class EventChannel {
     })
     return run
   }
+}
+
+const REPLACED: PollResult = { kind: 'replaced' }
+const ABORTED: PollResult = { kind: 'aborted' }
+
+interface PollHooks {
+  /** One look at the queue: the answer, or undefined to keep waiting. */
+  look(poll: Poll, force: boolean): Promise<PollResult | undefined>
+  /** The poll settled: it no longer holds the application's place. */
+  gone(poll: Poll): void
+}
+
+// A parked P-GET: its hold, its looks at the queue and its one answer. The state lives in one
+// object's fields rather than in a dozen closures and their contexts: a parked request is what
+// every young-generation collection copies, once per P-GET (docs/benchmarks.md).
+class Poll implements Parked {
+  readonly app: ApplicationId
+  readonly ack: number
+  readonly priority: number
+  readonly #hooks: PollHooks
+  readonly #answer = Promise.withResolvers<PollResult>()
+  settled = false
+  #checking = false
+  // A look asked for while one runs; `true` once the hold time ended meanwhile (it must read).
+  #again: boolean | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #unsubscribe: (() => void) | undefined
+  #stopWatching: (() => void) | undefined
+
+  constructor(app: ApplicationId, request: PollRequest, hooks: PollHooks) {
+    this.app = app
+    this.ack = request.ack
+    this.priority = request.priority
+    this.#hooks = hooks
+  }
+
+  /** Starts holding; the promise settles with the answer (or an error from the store). */
+  start(bus: EventBus, request: PollRequest): Promise<PollResult> {
+    this.#stopWatching = request.whenAbandoned(() => this.end(ABORTED))
+    // Subscribe before the first look, so an event committed in between still wakes us.
+    this.#unsubscribe = bus.subscribe(this.app, () => void this.#check(false))
+    this.#timer = setTimeout(holdEnded, request.timeoutMs, this)
+    void this.#check(false)
+    return this.#answer.promise
+  }
+
+  end(result: PollResult | Error): void {
+    if (this.settled) return
+    this.settled = true
+    clearTimeout(this.#timer)
+    this.#unsubscribe?.()
+    this.#stopWatching?.()
+    this.#hooks.gone(this)
+    if (result instanceof Error) this.#answer.reject(result)
+    else this.#answer.resolve(result)
+  }
+
+  waiting(): boolean {
+    return !this.settled && !this.#checking
+  }
+
+  /** The hold time ended: a look that reads the store, and answers even with nothing queued. */
+  holdEnded(): void {
+    void this.#check(true)
+  }
+
+  // Look at the queue: answer a repeat or a resync at once, form the batch when something is
+  // queued (or, on timeout, even when nothing is), else keep waiting.
+  async #check(force: boolean): Promise<void> {
+    if (this.settled) return
+    if (this.#checking) {
+      this.#again = (this.#again ?? false) || force
+      return
+    }
+    this.#checking = true
+    try {
+      const formed = await this.#hooks.look(this, force)
+      if (formed) this.end(formed)
+    } catch (error) {
+      this.end(error as Error)
+    } finally {
+      this.#checking = false
+    }
+    if (this.#again !== undefined && !this.settled) {
+      const again = this.#again
+      this.#again = undefined
+      void this.#check(again)
+    }
+  }
+}
+
+// A timer callback that closes over nothing (setTimeout passes the poll).
+function holdEnded(poll: Poll): void {
+  poll.holdEnded()
 }
 
 /** Runs an action's transaction with its events, then wakes their recipients. */

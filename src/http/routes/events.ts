@@ -58,7 +58,8 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
         const closed = () => {
           if (!reply.raw.writableFinished) abandon()
         }
-        reply.raw.once('close', closed)
+        // `on`, not `once` (which wraps the listener): the poll takes it off when it settles.
+        reply.raw.on('close', closed)
         return () => reply.raw.off('close', closed)
       },
     })
