@@ -155,6 +155,20 @@ export class ApplicationService {
   }
 
   /**
+   * What `use` answers when this node's cached copy settles it with no write due: the caller's
+   * live application; undefined otherwise (then `use` decides, errors included). Lets the
+   * per-request path skip its promises when the store has nothing to say.
+   */
+  cachedUse(session: Session, id: ApplicationId): Application | undefined {
+    const now = this.#clock.now()
+    const cached = this.#cache.get(id)
+    if (!cached || now - cached.checkedAt >= this.#settings.cacheSeconds * 1000) return undefined
+    const { app } = cached
+    if (app.userId !== session.user.id || isExpired(app, now)) return undefined
+    return now - app.lastActivityAt < this.#settings.activityWriteIntervalSeconds * 1000 ? app : undefined
+  }
+
+  /**
    * DELETE application: ends it at once. Its conversations hear it leave first (`leaving`), its
    * parked P-GET ends, and the user's presence follows when it was available (`gone`).
    */

@@ -42,9 +42,7 @@ const APP_ID = /^\d{1,20}$/
 /** Routes under one UCWA prefix; registered once per prefix. */
 export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
   app.decorateRequest('application', null)
-  app.addHook('onRequest', async (req) => {
-    await deps.authenticate(req)
-  })
+  app.addHook('onRequest', deps.authenticate.hook)
 
   app.post('/', async (req, reply) => {
     const session = requireSession(req)
@@ -64,10 +62,25 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
 
   app.register(
     async (scoped) => {
-      scoped.addHook('preHandler', async (req) => {
+      // Callback-style: on every request, and the cached application costs no promise.
+      scoped.addHook('preHandler', (req, _reply, done) => {
         const { appId } = req.params as { appId: string }
-        if (!APP_ID.test(appId)) throw new UcwaError('ApplicationNotFound')
-        req.application = await deps.applications.use(requireSession(req), asApplicationId(appId))
+        if (!APP_ID.test(appId)) {
+          done(new UcwaError('ApplicationNotFound'))
+          return
+        }
+        const session = requireSession(req)
+        const id = asApplicationId(appId)
+        const cached = deps.applications.cachedUse(session, id)
+        if (cached) {
+          req.application = cached
+          done()
+          return
+        }
+        deps.applications.use(session, id).then((app) => {
+          req.application = app
+          done()
+        }, done)
       })
       scoped.get('/', (req, reply) => {
         const paths = pathsOf(req)

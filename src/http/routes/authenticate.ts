@@ -2,17 +2,40 @@
 // as WebTicket clients present it. The session is bound to the pool the Host header chose.
 // On photo URLs only, the `cwt_ucwa` cookie set at application creation works too: browsers
 // cannot put a bearer token on <img> requests (ucwa-protocol §6).
-import type { FastifyRequest } from 'fastify'
+import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { AuthService, Session } from '../../domain/auth/auth-service.ts'
 
-export type Authenticate = (req: FastifyRequest) => Promise<Session>
+export interface Authenticate {
+  /** The caller's session (also set as `req.session`), or AuthenticationRequired. */
+  (req: FastifyRequest): Promise<Session>
+  /**
+   * The session when this node checked the token moments ago (also set as `req.session`), with no
+   * promise; undefined when only the full check can tell.
+   */
+  readonly cached: (req: FastifyRequest) => Session | undefined
+  /** The same as a callback-style onRequest hook (it runs on every UCWA request). */
+  readonly hook: onRequestHookHandler
+}
 
 export function makeAuthenticate(auth: AuthService): Authenticate {
-  return async (req) => {
+  const authenticate = async (req: FastifyRequest) => {
     const session = await auth.authenticate(tokenOf(req), req.parley.match.pool.fqdn)
     req.session = session
     return session
   }
+  const cached = (req: FastifyRequest) => {
+    const session = auth.cachedSession(tokenOf(req), req.parley.match.pool.fqdn)
+    if (session) req.session = session
+    return session
+  }
+  const hook: onRequestHookHandler = (req, _reply, done) => {
+    if (cached(req)) {
+      done()
+      return
+    }
+    authenticate(req).then(() => done(), done)
+  }
+  return Object.assign(authenticate, { cached, hook })
 }
 
 function tokenOf(req: FastifyRequest): string | undefined {

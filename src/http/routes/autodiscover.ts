@@ -2,6 +2,7 @@
 // Paths match case-insensitively (the server is built with caseSensitive: false).
 // See docs/autodiscover.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Session } from '../../domain/auth/auth-service.ts'
 import {
   AUTODISCOVER_ROOT_PATH,
   type AutodiscoverService,
@@ -61,10 +62,11 @@ export function autodiscoverRoutes(
   // The port-80 first hop hands out HTTPS links only; credentials never travel over it.
   if (deps.discoveryOnly) return
 
-  const user = (flavour: 'oauth' | 'webticket') => async (req: FastifyRequest, reply: FastifyReply) => {
-    const session = await deps.authenticate(req)
-    const doc = autodiscover.user(req.parley.match.pool, req.parley.access, session.user)
-    return sendUser(req, reply, doc, flavour)
+  const user = (flavour: 'oauth' | 'webticket') => (req: FastifyRequest, reply: FastifyReply) => {
+    const respond = (session: Session) =>
+      sendUser(req, reply, autodiscover.user(req.parley.match.pool, req.parley.access, session.user), flavour)
+    const cached = deps.authenticate.cached(req)
+    return cached ? respond(cached) : deps.authenticate(req).then(respond)
   }
   app.get(`${AUTODISCOVER_ROOT_PATH}/oauth/user`, user('oauth'))
   app.get(`${AUTODISCOVER_ROOT_PATH}/user`, user('webticket'))
