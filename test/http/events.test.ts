@@ -114,6 +114,28 @@ describe('event channel', () => {
     assert.deepEqual(eventsOf(second.json), ['me:me:updated'])
   })
 
+  it('refuses a P-GET without a valid ack, timeout or priority with 400, forming nothing', async () => {
+    const a = await signedInApp(t, 'alice', 'bad-query')
+    const events = a.next.slice(0, a.next.indexOf('?'))
+    for (const query of [
+      '',
+      '?timeout=1',
+      '?ack=abc',
+      '?ack=-1',
+      '?ack=1&timeout=soon',
+      '?ack=1&priority=x',
+      '?ack=1&low=1.5',
+    ]) {
+      const res = await a.get(`${events}${query}`)
+      assert.equal(res.status, 400, query)
+      assert.equal(res.json.subcode, 'ParameterValidationFailure', query)
+    }
+    // Parameter names are case-insensitive, as on Lync; batch 1 is still the next one.
+    const first = await a.get(`${events}?ACK=1&Timeout=1`)
+    assert.equal(first.status, 200)
+    assert.match(first.json._links.next.href, /\?ack=2$/)
+  })
+
   it('ends a parked P-GET with 409 PGetReplaced when a newer one arrives', async () => {
     const a = await signedInApp(t, 'alice', 'replace')
     const first = a.get(`${a.next}&timeout=30`)
