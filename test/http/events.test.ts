@@ -212,9 +212,19 @@ describe('event channel: batches formed in the action’s transaction', () => {
     await new Promise((r) => setTimeout(r, 50))
     return { response }
   }
-  const gate = () => {
-    const { promise, resolve } = Promise.withResolvers<void>()
-    return { closed: promise, open: () => resolve() }
+  /**
+   * A transaction that writes `event` for `app` through the channel and stays open until `open()`
+   * is called; resolves `formed` once the write claimed the parked P-GET's batch.
+   */
+  const heldWrite = async (app: ApplicationId, event: ChannelEvent) => {
+    const written = nothingWritten()
+    const { promise: closed, resolve: open } = Promise.withResolvers<void>()
+    const committed = t.server.store.transaction(async (tx) => {
+      await t.server.channel.write(tx, outboxOf(app, event), written)
+      await closed
+    })
+    await waitFor(async () => written.formed.length === 1, 5_000, 5)
+    return { written, committed, open: () => open() }
   }
 
   it('keeps a batch formed for a P-GET whose client left before the commit: the repeat gets it', async () => {
@@ -229,18 +239,12 @@ describe('event channel: batches formed in the action’s transaction', () => {
     await waitFor(async () => t.server.channel.parkedCount === before + 1, 5_000, 10)
     await new Promise((r) => setTimeout(r, 50))
 
-    const written = nothingWritten()
-    const held = gate()
-    const committed = t.server.store.transaction(async (tx) => {
-      await t.server.channel.write(tx, outboxOf(app, meEvent('note')), written)
-      await held.closed
-    })
-    await waitFor(async () => written.formed.length === 1, 5_000, 5)
+    const held = await heldWrite(app, meEvent('note'))
     pget.destroy()
     await waitFor(async () => t.server.channel.parkedCount === before, 5_000, 10)
     held.open()
-    await committed
-    t.server.channel.publish(written)
+    await held.committed
+    t.server.channel.publish(held.written)
 
     const repeat = await a.get(`${a.next}&timeout=1`)
     assert.deepEqual(eventsOf(repeat.json), ['me:note:updated'], 'the lost batch, from the store')
@@ -284,13 +288,7 @@ describe('event channel: batches formed in the action’s transaction', () => {
     const app = appId(a.self)
     const parked = await parkedPoll(() => a.get(`${a.next}&timeout=20`))
 
-    const written = nothingWritten()
-    const held = gate()
-    const first = t.server.store.transaction(async (tx) => {
-      await t.server.channel.write(tx, outboxOf(app, meEvent('presence')), written)
-      await held.closed
-    })
-    await waitFor(async () => written.formed.length === 1, 5_000, 5)
+    const held = await heldWrite(app, meEvent('presence'))
     // Another action for the same application while the first is uncommitted.
     const second = commitWithEvents(
       t.server.store,
@@ -300,8 +298,8 @@ describe('event channel: batches formed in the action’s transaction', () => {
     )
     await new Promise((r) => setTimeout(r, 20))
     held.open()
-    await first
-    t.server.channel.publish(written)
+    await held.committed
+    t.server.channel.publish(held.written)
     await second
 
     const one = await parked.response

@@ -103,6 +103,19 @@ export async function seedConversation(
   return { conversation, invitation, app, user }
 }
 
+/** `app`'s view of `conversation`, connected, reading every message (sinceSeq 0). */
+export function connectedView(conversation: string, app: ApplicationId, user: UserId) {
+  return {
+    conversationId: conversation,
+    appId: app,
+    userId: user,
+    state: 'Connected',
+    messaging: 'Connected',
+    sinceSeq: 0,
+    createdAt: T0,
+  } as const
+}
+
 /** `user` as a connected member of `conversation` (sip:m@x, "M"). */
 export async function connectMember(store: Store, conversation: string, user: UserId): Promise<void> {
   await store.messaging.upsertMember({

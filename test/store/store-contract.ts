@@ -6,6 +6,7 @@ import { describe, it } from 'node:test'
 import { asApplicationId, type SipUri } from '../../src/domain/ids.ts'
 import {
   addUser,
+  connectedView,
   connectMember,
   event,
   id,
@@ -339,15 +340,7 @@ export function storeContract(name: string, open: OpenStore): void {
         for (const endedAt of [T0, T0, T0 + 50, null]) {
           const { conversation, invitation, app, user } = await seedConversation(store)
           await connectMember(store, conversation, user)
-          await store.messaging.upsertView({
-            conversationId: conversation,
-            appId: app,
-            userId: user,
-            state: 'Connected',
-            messaging: 'Connected',
-            sinceSeq: 0,
-            createdAt: T0,
-          })
+          await store.messaging.upsertView(connectedView(conversation, app, user))
           const message = await store.messaging.addMessage({
             conversationId: conversation,
             senderUserId: user,
@@ -406,15 +399,7 @@ export function storeContract(name: string, open: OpenStore): void {
           (await store.messaging.members(conversation)).map((m) => [m.name, m.state]),
           [['M2', 'left']],
         )
-        const view = {
-          conversationId: conversation,
-          appId: app,
-          userId: user,
-          state: 'Connected',
-          messaging: 'Connected',
-          sinceSeq: 0,
-          createdAt: T0,
-        } as const
+        const view = connectedView(conversation, app, user)
         await store.messaging.upsertView(view)
         await store.messaging.upsertView({ ...view, sinceSeq: 7 })
         assert.equal((await store.messaging.view(conversation, app))?.sinceSeq, 7)

@@ -126,27 +126,14 @@ export class KyselyEventStore implements EventStore {
   async #insertEach(rows: readonly NewRow[]): Promise<number[]> {
     const seqs: number[] = []
     for (const r of rows) {
-      if (this.#rowidSeqs) {
-        const { insertId } = await insertOne.run(
-          this.#db,
-          r.app_id,
-          r.batch,
-          r.priority,
-          r.payload,
-          r.created_at,
-        )
-        seqs.push(Number(insertId))
-      } else {
-        const { rows: inserted } = await insertOneReturning.run(
-          this.#db,
-          r.app_id,
-          r.batch,
-          r.priority,
-          r.payload,
-          r.created_at,
-        )
-        seqs.push(Number(inserted[0]?.seq))
-      }
+      const values = [r.app_id, r.batch, r.priority, r.payload, r.created_at] as const
+      seqs.push(
+        Number(
+          this.#rowidSeqs
+            ? (await insertOne.run(this.#db, ...values)).insertId
+            : (await insertOneReturning.run(this.#db, ...values)).rows[0]?.seq,
+        ),
+      )
     }
     return seqs
   }
