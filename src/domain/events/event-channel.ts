@@ -201,7 +201,8 @@ export class EventChannel {
     if (!known || known.pending.length > 0) return undefined
     // Folded before writing, so that a repeat of the batch reads exactly what was answered.
     const { keep } = coalesce(events.map((event, seq) => ({ seq, event })))
-    if (keep.length > this.#settings.maxBatchEvents) return undefined
+    // An empty batch is recorded on the application (formBatch), not by events: not here.
+    if (keep.length === 0 || keep.length > this.#settings.maxBatchEvents) return undefined
     const { promise: done, resolve: release } = Promise.withResolvers<void>()
     this.#locks.set(app, done)
     void done.then(() => {
