@@ -108,34 +108,36 @@ function sendUser(
   reply.header('vary', 'Accept')
   const format = autodiscoverFormat(req)
   const self = flavour === 'oauth' ? doc.urls.oauthUser : doc.urls.user
-  let tokens: [string, string][]
-  let links: Record<string, { href: string; revision?: string }>
-  if (doc.kind === 'redirect') {
-    tokens = [['Redirect', doc.redirect]]
-    links = { self: { href: self }, redirect: { href: doc.redirect } }
-  } else {
-    const ucwa = (u: PoolUrls) => (flavour === 'oauth' ? u.ucwaOAuth : u.ucwa)
-    tokens = [
-      ['Internal/Autodiscover', doc.internal.root],
-      ['Internal/Ucwa', ucwa(doc.internal)],
-      ['Internal/XFrame', doc.internal.xframe],
-      ['External/Autodiscover', doc.external.root],
-      ['External/Ucwa', ucwa(doc.external)],
-      ['External/XFrame', doc.external.xframe],
-      ['Ucwa', ucwa(doc.urls)],
-      ['XFrame', doc.urls.xframe],
-      ['Self', self],
-    ]
-    links = {
-      self: { href: self },
-      applications: { href: ucwa(doc.urls), revision: '2' },
-      xframe: { href: doc.urls.xframe },
-    }
-  }
+  const ucwa = (u: PoolUrls) => (flavour === 'oauth' ? u.ucwaOAuth : u.ucwa)
   reply.header('cache-control', 'no-cache')
-  if (format === 'xml') return reply.type(XML_TYPE).send(autodiscoverXml(doc.accessLocation, 'User', tokens))
-  if (format === 'vnd-json')
-    return reply.type(VND_JSON_TYPE).send(vndJson(doc.accessLocation, 'User', tokens))
+  if (format === 'xml' || format === 'vnd-json') {
+    const tokens: [string, string][] =
+      doc.kind === 'redirect'
+        ? [['Redirect', doc.redirect]]
+        : [
+            ['Internal/Autodiscover', doc.internal.root],
+            ['Internal/Ucwa', ucwa(doc.internal)],
+            ['Internal/XFrame', doc.internal.xframe],
+            ['External/Autodiscover', doc.external.root],
+            ['External/Ucwa', ucwa(doc.external)],
+            ['External/XFrame', doc.external.xframe],
+            ['Ucwa', ucwa(doc.urls)],
+            ['XFrame', doc.urls.xframe],
+            ['Self', self],
+          ]
+    return format === 'xml'
+      ? reply.type(XML_TYPE).send(autodiscoverXml(doc.accessLocation, 'User', tokens))
+      : reply.type(VND_JSON_TYPE).send(vndJson(doc.accessLocation, 'User', tokens))
+  }
+  // JSON (the default) names only these; the token list above is for the XML and vnd forms.
+  const links =
+    doc.kind === 'redirect'
+      ? { self: { href: self }, redirect: { href: doc.redirect } }
+      : {
+          self: { href: self },
+          applications: { href: ucwa(doc.urls), revision: '2' },
+          xframe: { href: doc.urls.xframe },
+        }
   return sendJson(reply, { _links: links })
 }
 
