@@ -271,6 +271,22 @@ describe('autodiscover', () => {
       )
     })
 
+    it('renders each hint into its own links, past the documents it keeps rendered', async () => {
+      // Documents are rendered once per pool origin and hint, at most 64 hints each: a hint
+      // beyond those, and the unhinted root between them, must still come out right.
+      const pool = internal('pool01.example.test')
+      for (let i = 0; i < 80; i++) {
+        const domain = `d${i}.other.test`
+        const hinted = await request(t.internal, `${ROOT}?originalDomain=${domain}`, {
+          host: 'pool01.example.test',
+        })
+        assert.equal(hinted.json._links.self.href, `${pool.root}?originalDomain=${domain}`)
+        assert.equal(hinted.json._links.user.href, `${pool.oauthUser}?originalDomain=${domain}`)
+        const plain = await request(t.internal, ROOT, { host: 'pool01.example.test' })
+        assert.equal(plain.json._links.self.href, pool.root)
+      }
+    })
+
     it('never echoes unsafe hints into links', async () => {
       const unsafe = [
         'ex"ample.test',

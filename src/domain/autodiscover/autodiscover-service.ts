@@ -64,6 +64,7 @@ export function poolUrls(origin: string): PoolUrls {
 
 export class AutodiscoverService {
   readonly #topology: Topology
+  readonly #urlsByOrigin = new Map<string, PoolUrls>()
 
   constructor(topology: Topology) {
     this.#topology = topology
@@ -105,8 +106,18 @@ export class AutodiscoverService {
     }
   }
 
+  /**
+   * The same object for the same origin, so renderers can key caches on it. Origins come from
+   * the topology alone (pools × access locations × how listeners are published): a few entries.
+   */
   urls(pool: Pool, access: AccessLocation): PoolUrls {
-    return poolUrls(this.#topology.origin(pool, access))
+    const origin = this.#topology.origin(pool, access)
+    let urls = this.#urlsByOrigin.get(origin)
+    if (!urls) {
+      urls = poolUrls(origin)
+      this.#urlsByOrigin.set(origin, urls)
+    }
+    return urls
   }
 
   // A bare lyncdiscover name or an unknown host answers for the hinted domain's discovery pool;

@@ -89,13 +89,16 @@ function sendRoot(req: FastifyRequest, reply: FastifyReply, doc: RootDocument): 
   ]
   if (format === 'xml') return reply.type(XML_TYPE).send(autodiscoverXml(accessLocation, 'Root', tokens))
   if (format === 'vnd-json') return reply.type(VND_JSON_TYPE).send(vndJson(accessLocation, 'Root', tokens))
-  return sendJson(reply, {
-    _links: {
-      self: { href: withDomain(urls.root, originalDomain) },
-      user: { href: withDomain(urls.oauthUser, originalDomain) },
-      xframe: { href: urls.xframe },
-    },
-  })
+  return sendJsonText(
+    reply,
+    renderedJson(urls, originalDomain ?? '', () => ({
+      _links: {
+        self: { href: withDomain(urls.root, originalDomain) },
+        user: { href: withDomain(urls.oauthUser, originalDomain) },
+        xframe: { href: urls.xframe },
+      },
+    })),
+  )
 }
 
 function sendUser(
@@ -130,15 +133,19 @@ function sendUser(
       : reply.type(VND_JSON_TYPE).send(vndJson(doc.accessLocation, 'User', tokens))
   }
   // JSON (the default) names only these; the token list above is for the XML and vnd forms.
-  const links =
+  const json =
     doc.kind === 'redirect'
-      ? { self: { href: self }, redirect: { href: doc.redirect } }
-      : {
-          self: { href: self },
-          applications: { href: ucwa(doc.urls), revision: '2' },
-          xframe: { href: doc.urls.xframe },
-        }
-  return sendJson(reply, { _links: links })
+      ? renderedJson(doc.urls, `${flavour} ${doc.redirect}`, () => ({
+          _links: { self: { href: self }, redirect: { href: doc.redirect } },
+        }))
+      : renderedJson(doc.urls, flavour, () => ({
+          _links: {
+            self: { href: self },
+            applications: { href: ucwa(doc.urls), revision: '2' },
+            xframe: { href: doc.urls.xframe },
+          },
+        }))
+  return sendJsonText(reply, json)
 }
 
 function sendDomain(
@@ -159,8 +166,31 @@ function sendDomain(
   return sendJson(reply, { _links: { self: { href: urls.domain }, xframe: { href: urls.xframe } } })
 }
 
-const sendJson = (reply: FastifyReply, body: unknown) =>
-  reply.type('application/json; charset=utf-8').send(JSON.stringify(body))
+const sendJson = (reply: FastifyReply, body: unknown) => sendJsonText(reply, JSON.stringify(body))
+
+const sendJsonText = (reply: FastifyReply, json: string) =>
+  reply.type('application/json; charset=utf-8').send(json)
+
+// A JSON document is a pure function of the pool's URLs (one PoolUrls object per origin) and a
+// key naming the rest (flavour, domain hint, redirect target): rendered once, not per request.
+// Hints are client input, so each PoolUrls keeps at most MAX_RENDERED of them; beyond that a
+// document is rendered every time.
+const MAX_RENDERED = 64
+const rendered = new WeakMap<PoolUrls, Map<string, string>>()
+
+function renderedJson(urls: PoolUrls, key: string, build: () => unknown): string {
+  let bodies = rendered.get(urls)
+  if (!bodies) {
+    bodies = new Map()
+    rendered.set(urls, bodies)
+  }
+  let json = bodies.get(key)
+  if (json === undefined) {
+    json = JSON.stringify(build())
+    if (bodies.size < MAX_RENDERED) bodies.set(key, json)
+  }
+  return json
+}
 
 function autodiscoverXml(access: AccessLocation, element: string, tokens: [string, string][]): string {
   const links = tokens.map(
