@@ -2,6 +2,7 @@
 // error shapes, token lifetime and revocation, sign-in throttling, and secrets kept out of logs.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { Agent, get as httpGet } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, beforeEach, describe, it } from 'node:test'
@@ -9,6 +10,7 @@ import { parseConfig } from '../../src/config/load.ts'
 import { type RunningServer, start } from '../../src/main.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import {
+  createApplication,
   DEFAULT_LISTENERS,
   type HttpResponse,
   ManualClock,
@@ -384,6 +386,40 @@ describe('token lifetime and revocation', () => {
     assert.equal(app.status, 401, 'UCWA refuses the expired token too')
     const fresh = await signIn(t.internal, POOL, 'alice@example.test', PASSWORDS.alice)
     assert.equal(await userStatus(t.internal, fresh), 200)
+  })
+
+  it('checks each token a keep-alive connection presents, not the first one it saw', async () => {
+    // The server remembers a connection's last token digest; switching tokens (or presenting a
+    // forged one) on the same socket must be checked afresh.
+    const alice = await signIn(t.internal, POOL, 'alice@example.test', PASSWORDS.alice)
+    const bob = await signIn(t.internal, POOL, 'bob@example.test', PASSWORDS.bob)
+    const created = await createApplication(t.internal, POOL, alice)
+    const aliceApp: string = created.json._links.self.href
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const ports = new Set<number>()
+      const get = (path: string, token: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpGet(
+            new URL(path, t.internal),
+            { agent, headers: { host: POOL, authorization: `Bearer ${token}` } },
+            (res) => {
+              ports.add(res.socket.localPort ?? 0)
+              res.resume()
+              res.on('end', () => resolve(res.statusCode ?? 0))
+            },
+          )
+          req.on('error', reject)
+        })
+      assert.equal(await get(OAUTH_USER, alice), 200)
+      assert.equal(await get(OAUTH_USER, 'cwt=forged'), 401)
+      assert.equal(await get(aliceApp, alice), 200)
+      assert.equal(await get(aliceApp, bob), 404, "bob's token on alice's connection is bob")
+      assert.equal(await get(aliceApp, alice), 200)
+      assert.equal(ports.size, 1, 'every request went over the same connection')
+    } finally {
+      agent.destroy()
+    }
   })
 
   it('ends existing tokens at once when the password changes', async () => {

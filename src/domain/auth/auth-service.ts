@@ -158,12 +158,13 @@ export class AuthService {
   /**
    * What `authenticate` answers when this node checked the token less than tokenCacheSeconds ago
    * and the session is good for `pool`; undefined otherwise (then `authenticate` decides). Lets
-   * the per-request path skip its promises when the store has nothing to say.
+   * the per-request path skip its promises when the store has nothing to say. `digest`, when
+   * given, is `digestOf(token)` computed earlier.
    */
-  cachedSession(token: string | undefined, pool: string): Session | undefined {
+  cachedSession(token: string | undefined, pool: string, digest?: string): Session | undefined {
     if (!token) return undefined
     const now = this.#clock.now()
-    const cached = this.#cache.get(digestOf(token))
+    const cached = this.#cache.get(digest ?? digestOf(token))
     if (!cached || !this.#fresh(cached, now)) return undefined
     const { session } = cached
     return session.expiresAt > now && session.pool === pool && session.user.enabled ? session : undefined

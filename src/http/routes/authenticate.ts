@@ -3,7 +3,7 @@
 // On photo URLs only, the `cwt_ucwa` cookie set at application creation works too: browsers
 // cannot put a bearer token on <img> requests (ucwa-protocol §6).
 import type { FastifyRequest, onRequestHookHandler } from 'fastify'
-import type { AuthService, Session } from '../../domain/auth/auth-service.ts'
+import { type AuthService, digestOf, type Session } from '../../domain/auth/auth-service.ts'
 
 export interface Authenticate {
   /** The caller's session (also set as `req.session`), or AuthenticationRequired. */
@@ -24,7 +24,9 @@ export function makeAuthenticate(auth: AuthService): Authenticate {
     return session
   }
   const cached = (req: FastifyRequest) => {
-    const session = auth.cachedSession(tokenOf(req), req.parley.match.pool.fqdn)
+    const token = tokenOf(req)
+    if (!token) return undefined
+    const session = auth.cachedSession(token, req.parley.match.pool.fqdn, digestOnSocket(req, token))
     if (session) req.session = session
     return session
   }
@@ -36,6 +38,18 @@ export function makeAuthenticate(auth: AuthService): Authenticate {
     authenticate(req).then(() => done(), done)
   }
   return Object.assign(authenticate, { cached, hook })
+}
+
+// A keep-alive connection presents the same token on every request: its SHA-256 digest (most
+// of the cached check's cost) is computed once per connection and token, not per request.
+const lastDigest = new WeakMap<object, { readonly token: string; readonly digest: string }>()
+
+function digestOnSocket(req: FastifyRequest, token: string): string {
+  const last = lastDigest.get(req.socket)
+  if (last?.token === token) return last.digest
+  const digest = digestOf(token)
+  lastDigest.set(req.socket, { token, digest })
+  return digest
 }
 
 function tokenOf(req: FastifyRequest): string | undefined {
