@@ -9,11 +9,9 @@ export interface Authenticate {
   /** The caller's session (also set as `req.session`), or AuthenticationRequired. */
   (req: FastifyRequest): Promise<Session>
   /**
-   * The session when this node checked the token moments ago (also set as `req.session`), with no
-   * promise; undefined when only the full check can tell.
+   * The same as a callback-style onRequest hook (it runs on every UCWA request): when this node
+   * checked the token moments ago, no promise at all.
    */
-  readonly cached: (req: FastifyRequest) => Session | undefined
-  /** The same as a callback-style onRequest hook (it runs on every UCWA request). */
   readonly hook: onRequestHookHandler
 }
 
@@ -37,7 +35,7 @@ export function makeAuthenticate(auth: AuthService): Authenticate {
     }
     authenticate(req).then(() => done(), done)
   }
-  return Object.assign(authenticate, { cached, hook })
+  return Object.assign(authenticate, { hook })
 }
 
 // A keep-alive connection presents the same token on every request: its SHA-256 digest (most

@@ -2,7 +2,6 @@
 // Paths match case-insensitively (the server is built with caseSensitive: false).
 // See docs/autodiscover.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Session } from '../../domain/auth/auth-service.ts'
 import {
   AUTODISCOVER_ROOT_PATH,
   type AutodiscoverService,
@@ -14,6 +13,7 @@ import {
 } from '../../domain/autodiscover/autodiscover-service.ts'
 import { UcwaError } from '../../domain/errors.ts'
 import type { AccessLocation } from '../../domain/topology/topology.ts'
+import { requireSession } from '../context.ts'
 import { escapeXml } from '../hal/xml.ts'
 import { autodiscoverFormat } from '../negotiation.ts'
 import { XFRAME_PAGE } from '../xframe-page.ts'
@@ -62,14 +62,14 @@ export function autodiscoverRoutes(
   // The port-80 first hop hands out HTTPS links only; credentials never travel over it.
   if (deps.discoveryOnly) return
 
+  // The same token check as every UCWA request (the onRequest hook), then a plain handler.
   const user = (flavour: 'oauth' | 'webticket') => (req: FastifyRequest, reply: FastifyReply) => {
-    const respond = (session: Session) =>
-      sendUser(req, reply, autodiscover.user(req.parley.match.pool, req.parley.access, session.user), flavour)
-    const cached = deps.authenticate.cached(req)
-    return cached ? respond(cached) : deps.authenticate(req).then(respond)
+    const doc = autodiscover.user(req.parley.match.pool, req.parley.access, requireSession(req).user)
+    return sendUser(req, reply, doc, flavour)
   }
-  app.get(`${AUTODISCOVER_ROOT_PATH}/oauth/user`, user('oauth'))
-  app.get(`${AUTODISCOVER_ROOT_PATH}/user`, user('webticket'))
+  const authenticated = { onRequest: deps.authenticate.hook }
+  app.get(`${AUTODISCOVER_ROOT_PATH}/oauth/user`, authenticated, user('oauth'))
+  app.get(`${AUTODISCOVER_ROOT_PATH}/user`, authenticated, user('webticket'))
 }
 
 const withDomain = (href: string, domain: string | undefined) =>
