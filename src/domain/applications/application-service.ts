@@ -141,7 +141,7 @@ export class ApplicationService {
     const app = await this.#read(id, now)
     if (!app || app.userId !== session.user.id) throw new UcwaError('ApplicationNotFound')
     if (isExpired(app, now)) throw new UcwaError('InactiveApplicationExpired')
-    if (now - app.lastActivityAt < this.#settings.activityWriteIntervalSeconds * 1000) return app
+    if (!this.#activityDue(app, now)) return app
     const touched = await this.#store.applications.update(id, {
       lastActivityAt: now,
       expiresAt: idleDeadline(app.kind, now, this.#settings),
@@ -161,11 +161,15 @@ export class ApplicationService {
    */
   cachedUse(session: Session, id: ApplicationId): Application | undefined {
     const now = this.#clock.now()
-    const cached = this.#cache.get(id)
-    if (!cached || now - cached.checkedAt >= this.#settings.cacheSeconds * 1000) return undefined
-    const { app } = cached
-    if (app.userId !== session.user.id || isExpired(app, now)) return undefined
-    return now - app.lastActivityAt < this.#settings.activityWriteIntervalSeconds * 1000 ? app : undefined
+    const app = this.#cached(id, now)
+    const settled =
+      app && app.userId === session.user.id && !isExpired(app, now) && !this.#activityDue(app, now)
+    return settled ? app : undefined
+  }
+
+  /** Whether this request's activity must be written (the last write is over the interval old). */
+  #activityDue(app: Application, now: number): boolean {
+    return now - app.lastActivityAt >= this.#settings.activityWriteIntervalSeconds * 1000
   }
 
   /**
@@ -230,9 +234,15 @@ export class ApplicationService {
     for (const [id, entry] of this.#cache) if (entry.app.userId === userId) this.#cache.delete(id)
   }
 
-  async #read(id: ApplicationId, now: number): Promise<Application | undefined> {
+  /** This node's copy of the application, when it was read less than cacheSeconds ago. */
+  #cached(id: ApplicationId, now: number): Application | undefined {
     const cached = this.#cache.get(id)
-    if (cached && now - cached.checkedAt < this.#settings.cacheSeconds * 1000) return cached.app
+    return cached && now - cached.checkedAt < this.#settings.cacheSeconds * 1000 ? cached.app : undefined
+  }
+
+  async #read(id: ApplicationId, now: number): Promise<Application | undefined> {
+    const cached = this.#cached(id, now)
+    if (cached) return cached
     const app = await this.#store.applications.find(id)
     if (app) this.#remember(app, now)
     else this.#cache.delete(id)

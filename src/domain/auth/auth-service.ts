@@ -149,25 +149,22 @@ export class AuthService {
       if (session) this.#remember(digest, { session, checkedAt: now })
       else this.#cache.delete(digest)
     }
-    if (!session || session.expiresAt <= now || session.pool !== pool || !session.user.enabled) {
-      throw new UcwaError('AuthenticationRequired')
-    }
+    if (!session || !usable(session, pool, now)) throw new UcwaError('AuthenticationRequired')
     return session
   }
 
   /**
    * What `authenticate` answers when this node checked the token less than tokenCacheSeconds ago
    * and the session is good for `pool`; undefined otherwise (then `authenticate` decides). Lets
-   * the per-request path skip its promises when the store has nothing to say. `digest`, when
-   * given, is `digestOf(token)` computed earlier.
+   * the per-request path skip its promises when the store has nothing to say. Takes the token's
+   * `digestOf`, which the HTTP layer keeps per connection.
    */
-  cachedSession(token: string | undefined, pool: string, digest?: string): Session | undefined {
-    if (!token) return undefined
+  cachedSession(digest: string, pool: string): Session | undefined {
     const now = this.#clock.now()
-    const cached = this.#cache.get(digest ?? digestOf(token))
-    if (!cached || !this.#fresh(cached, now)) return undefined
-    const { session } = cached
-    return session.expiresAt > now && session.pool === pool && session.user.enabled ? session : undefined
+    const cached = this.#cache.get(digest)
+    return cached && this.#fresh(cached, now) && usable(cached.session, pool, now)
+      ? cached.session
+      : undefined
   }
 
   #fresh(cached: CachedSession, now: number): boolean {
@@ -210,3 +207,7 @@ export class AuthService {
 
 /** Tokens are stored and cached by SHA-256 digest only, so a leaked database yields no tokens. */
 export const digestOf = (token: string): string => hash('sha256', token, 'base64url')
+
+/** A session may serve a request to `pool` now: unexpired, from that pool, its user enabled. */
+const usable = (session: Session, pool: string, now: number): boolean =>
+  session.expiresAt > now && session.pool === pool && session.user.enabled

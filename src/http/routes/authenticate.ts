@@ -24,7 +24,7 @@ export function makeAuthenticate(auth: AuthService): Authenticate {
   const cached = (req: FastifyRequest) => {
     const token = tokenOf(req)
     if (!token) return undefined
-    const session = auth.cachedSession(token, req.parley.match.pool.fqdn, digestOnSocket(req, token))
+    const session = auth.cachedSession(digestOnSocket(req, token), req.parley.match.pool.fqdn)
     if (session) req.session = session
     return session
   }
