@@ -80,18 +80,18 @@ function sendRoot(req: FastifyRequest, reply: FastifyReply, doc: RootDocument): 
   // The body depends on Accept (JSON, XML, vnd+json): caches must key on it.
   reply.header('vary', 'Accept')
   const format = autodiscoverFormat(req)
-  const tokens: [string, string][] = [
-    ['Domain', urls.domain],
-    ['User', urls.user],
-    ['OAuth', urls.oauthUser],
-    ['Self', urls.root],
-    [`${accessLocation}/XFrame`, urls.xframe],
-  ]
-  if (format === 'xml') return reply.type(XML_TYPE).send(autodiscoverXml(accessLocation, 'Root', tokens))
-  if (format === 'vnd-json') return reply.type(VND_JSON_TYPE).send(vndJson(accessLocation, 'Root', tokens))
-  return sendJsonText(
+  if (format !== 'json') {
+    return sendTokens(reply, format, accessLocation, 'Root', [
+      ['Domain', urls.domain],
+      ['User', urls.user],
+      ['OAuth', urls.oauthUser],
+      ['Self', urls.root],
+      [`${accessLocation}/XFrame`, urls.xframe],
+    ])
+  }
+  return sendJson(
     reply,
-    renderedJson(urls, originalDomain ?? '', () => ({
+    renderedJson(urls, `root ${originalDomain ?? ''}`, () => ({
       _links: {
         self: { href: withDomain(urls.root, originalDomain) },
         user: { href: withDomain(urls.oauthUser, originalDomain) },
@@ -113,8 +113,12 @@ function sendUser(
   const self = flavour === 'oauth' ? doc.urls.oauthUser : doc.urls.user
   const ucwa = (u: PoolUrls) => (flavour === 'oauth' ? u.ucwaOAuth : u.ucwa)
   reply.header('cache-control', 'no-cache')
-  if (format === 'xml' || format === 'vnd-json') {
-    const tokens: [string, string][] =
+  if (format !== 'json') {
+    return sendTokens(
+      reply,
+      format,
+      doc.accessLocation,
+      'User',
       doc.kind === 'redirect'
         ? [['Redirect', doc.redirect]]
         : [
@@ -127,25 +131,23 @@ function sendUser(
             ['Ucwa', ucwa(doc.urls)],
             ['XFrame', doc.urls.xframe],
             ['Self', self],
-          ]
-    return format === 'xml'
-      ? reply.type(XML_TYPE).send(autodiscoverXml(doc.accessLocation, 'User', tokens))
-      : reply.type(VND_JSON_TYPE).send(vndJson(doc.accessLocation, 'User', tokens))
+          ],
+    )
   }
-  // JSON (the default) names only these; the token list above is for the XML and vnd forms.
+  // JSON (the default) names only these.
   const json =
     doc.kind === 'redirect'
-      ? renderedJson(doc.urls, `${flavour} ${doc.redirect}`, () => ({
+      ? renderedJson(doc.urls, `redirect ${flavour} ${doc.redirect}`, () => ({
           _links: { self: { href: self }, redirect: { href: doc.redirect } },
         }))
-      : renderedJson(doc.urls, flavour, () => ({
+      : renderedJson(doc.urls, `user ${flavour}`, () => ({
           _links: {
             self: { href: self },
             applications: { href: ucwa(doc.urls), revision: '2' },
             xframe: { href: doc.urls.xframe },
           },
         }))
-  return sendJsonText(reply, json)
+  return sendJson(reply, json)
 }
 
 function sendDomain(
@@ -157,22 +159,39 @@ function sendDomain(
   // The body depends on Accept (JSON, XML, vnd+json): caches must key on it.
   reply.header('vary', 'Accept')
   const format = autodiscoverFormat(req)
-  const tokens: [string, string][] = [
-    ['Self', urls.domain],
-    [`${access}/XFrame`, urls.xframe],
-  ]
-  if (format === 'xml') return reply.type(XML_TYPE).send(autodiscoverXml(access, 'Domain', tokens))
-  if (format === 'vnd-json') return reply.type(VND_JSON_TYPE).send(vndJson(access, 'Domain', tokens))
-  return sendJson(reply, { _links: { self: { href: urls.domain }, xframe: { href: urls.xframe } } })
+  if (format !== 'json') {
+    return sendTokens(reply, format, access, 'Domain', [
+      ['Self', urls.domain],
+      [`${access}/XFrame`, urls.xframe],
+    ])
+  }
+  return sendJson(
+    reply,
+    renderedJson(urls, 'domain', () => ({
+      _links: { self: { href: urls.domain }, xframe: { href: urls.xframe } },
+    })),
+  )
 }
 
-const sendJson = (reply: FastifyReply, body: unknown) => sendJsonText(reply, JSON.stringify(body))
-
-const sendJsonText = (reply: FastifyReply, json: string) =>
+const sendJson = (reply: FastifyReply, json: string) =>
   reply.type('application/json; charset=utf-8').send(json)
 
+/** The XML and vnd+json forms: the same token list; built only when one of them is asked for. */
+function sendTokens(
+  reply: FastifyReply,
+  format: 'xml' | 'vnd-json',
+  access: AccessLocation,
+  element: string,
+  tokens: [string, string][],
+): FastifyReply {
+  return format === 'xml'
+    ? reply.type(XML_TYPE).send(autodiscoverXml(access, element, tokens))
+    : reply.type(VND_JSON_TYPE).send(vndJson(access, element, tokens))
+}
+
 // A JSON document is a pure function of the pool's URLs (one PoolUrls object per origin) and a
-// key naming the rest (flavour, domain hint, redirect target): rendered once, not per request.
+// key naming the rest (document, flavour, domain hint, redirect target): rendered once, not per
+// request.
 // Hints are client input, so each PoolUrls keeps at most MAX_RENDERED of them; beyond that a
 // document is rendered every time.
 const MAX_RENDERED = 64
