@@ -127,13 +127,11 @@ export class KyselyEventStore implements EventStore {
     const seqs: number[] = []
     for (const r of rows) {
       const values = [r.app_id, r.batch, r.priority, r.payload, r.created_at] as const
-      seqs.push(
-        Number(
-          this.#rowidSeqs
-            ? (await insertOne.run(this.#db, ...values)).insertId
-            : (await insertOneReturning.run(this.#db, ...values)).rows[0]?.seq,
-        ),
-      )
+      // SQLite's seq is the rowid of the insert; PostgreSQL returns it.
+      const seq = this.#rowidSeqs
+        ? (await insertOne.run(this.#db, ...values)).insertId
+        : (await insertOneReturning.run(this.#db, ...values)).rows[0]?.seq
+      seqs.push(Number(seq))
     }
     return seqs
   }
