@@ -107,17 +107,10 @@ function peopleLinks(a: string) {
   })
 }
 
+// No meetings yet: the hub links only to itself (a Lync pool listed myOnlineMeetings,
+// defaultValues, eligibleValues, customInvitation, policies and phoneDialInInformation).
 function onlineMeetingsLinks(a: string) {
-  const m = `${a}/onlineMeetings`
-  return links({
-    self: m,
-    myOnlineMeetings: `${m}/myOnlineMeetings`,
-    onlineMeetingDefaultValues: `${m}/defaultValues`,
-    onlineMeetingEligibleValues: `${m}/eligibleValues`,
-    onlineMeetingInvitationCustomization: `${m}/customInvitation`,
-    onlineMeetingPolicies: `${m}/policies`,
-    phoneDialInInformation: `${m}/phoneDialInInformation`,
-  })
+  return links({ self: `${a}/onlineMeetings` })
 }
 
 function communicationLinks(a: string) {
@@ -126,8 +119,6 @@ function communicationLinks(a: string) {
     self: c,
     conversations: `${c}/conversations?filter=active`,
     startMessaging: `${c}/messagingInvitations`,
-    startOnlineMeeting: `${c}/onlineMeetingInvitations?onlineMeetingUri=adhoc`,
-    joinOnlineMeeting: `${c}/onlineMeetingInvitations`,
     missedItems: `${c}/missedItems`,
     conversationLogs: `${c}/conversationLogs`,
   })

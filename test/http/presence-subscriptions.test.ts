@@ -557,6 +557,7 @@ describe('contact presence resources', () => {
     })
     // Colleagues (the default) see no location.
     assert.deepEqual((await alice.get(`${base}/location`)).json, {
+      location: '',
       rel: 'contactLocation',
       _links: { self: { href: `${base}/location` } },
     })

@@ -119,7 +119,7 @@ describe('own presence', () => {
     assert.equal((await e.post('/me/note?message=via%20query')).status, 204)
     assert.equal((await e.get('/me/note')).json.message, 'via query')
     await e.post('/me/note', { message: '  ' })
-    assert.equal((await e.get('/me/note')).json.message, undefined)
+    assert.equal((await e.get('/me/note')).json.message, '')
 
     assert.equal((await e.post('/me/location', { location: 'Building 7' })).status, 204)
     assert.equal((await e.get('/me/location')).json.location, 'Building 7')

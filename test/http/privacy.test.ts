@@ -86,7 +86,7 @@ describe('privacy relationships', () => {
     assert.equal(before.presence.availability, 'Away')
     assert.equal(before.presence.activity, 'off-work')
     assert.equal(before.note.message, 'Heads down')
-    assert.equal(before.location.location, undefined, 'Colleagues see no location')
+    assert.equal(before.location.location, '', 'Colleagues see no location')
 
     // Workgroup first: the location becomes visible.
     assert.equal((await bobSets('Workgroup')).status, 204)
@@ -104,8 +104,8 @@ describe('privacy relationships', () => {
       rel: 'contactPresence',
       _links: { self: { href: `${ofBob}/presence` } },
     })
-    assert.equal(blocked.note.message, undefined)
-    assert.equal(blocked.location.location, undefined)
+    assert.equal(blocked.note.message, '')
+    assert.equal(blocked.location.location, '')
     assert.deepEqual(blocked.media.modalities, [])
 
     // Changes bob makes now reach alice only as far as Blocked shows them: not at all.
@@ -140,7 +140,7 @@ describe('privacy relationships', () => {
     assert.equal(external.presence.availability, 'Away')
     assert.equal(external.presence.activity, undefined)
     assert.equal(external.presence.lastActive, undefined)
-    assert.equal(external.note.message, undefined)
+    assert.equal(external.note.message, '')
     assert.deepEqual(external.media.modalities, ['Messaging'])
 
     const reset = await bob.post(

@@ -8,6 +8,7 @@ import type {
   MembershipView,
 } from '../../domain/contacts/contact-types.ts'
 import { groupRel } from '../../domain/contacts/contact-types.ts'
+import { workNumberOf } from '../../domain/users/phones.ts'
 import { addressOf } from '../../domain/users/sip-uri.ts'
 import type { User } from '../../domain/users/user-types.ts'
 import { contactHref, contactLinks } from './contact-links.ts'
@@ -21,7 +22,7 @@ import type { AppPaths } from './ucwa-paths.ts'
  * directory; the other numbers wait for privacy relationships (docs/contacts.md).
  */
 export function contactProperties(user: User): Record<string, unknown> {
-  const work = user.phones.work ?? user.lineUri ?? undefined
+  const work = workNumberOf(user)
   return {
     uri: user.sipUri,
     name: user.displayName,
@@ -175,5 +176,25 @@ export function renderSearch(
     rel: 'search',
     _links: { self: { href: self } },
     _embedded: { contact: users.map((u) => renderContact(u, paths)) },
+  }
+}
+
+/**
+ * myContactsAndGroupsSubscription (myContactsAndGroupsSubscription_ref.md). Parley sends
+ * contact-list events to every application of the user without being asked, so the
+ * subscription is always Connected; starting or refreshing it changes nothing, and there is no
+ * stop link because the events cannot be stopped (docs/contacts.md).
+ */
+export function renderContactsAndGroupsSubscription(paths: AppPaths): HalResource {
+  const self = hrefOf({ rel: 'myContactsAndGroupsSubscription' }, paths)
+  return {
+    state: 'Connected',
+    rel: 'myContactsAndGroupsSubscription',
+    _links: {
+      self: { href: self },
+      startOrRefreshSubscriptionToContactsAndGroups: {
+        href: `${self}/startOrRefreshSubscriptionToContactsAndGroups`,
+      },
+    },
   }
 }

@@ -80,22 +80,53 @@ export function renderContactPresence(uri: string, view: PresenceView, paths: Ap
   }
 }
 
-/** `contactNote`: the out-of-office note when set, else the personal note; no message when hidden. */
-export function renderContactNote(uri: string, view: PresenceView, paths: AppPaths): HalResource {
+/**
+ * A note's properties: the out-of-office note when set, else the personal note. `message` is
+ * always there, "" when there is none or the view hides it: clients read it unconditionally
+ * (GetMyNoteInformation.md shows both properties; docs/presence.md).
+ */
+const noteProperties = (view: PresenceView) => ({
+  message: view.note?.message ?? '',
+  type: view.note?.type ?? 'Personal',
+})
+
+/** A location's only property, "" when there is none or the view hides it. */
+const locationProperties = (view: PresenceView) => ({ location: view.location ?? '' })
+
+/** The user's own `presence`: availability, and the activity when there is one. */
+export function renderPresence(view: PresenceView, paths: AppPaths): HalResource {
   return {
-    ...(view.note ? { message: view.note.message, type: view.note.type } : { type: 'Personal' }),
-    rel: 'contactNote',
-    _links: { self: href('contactNote', [uri], paths) },
+    availability: view.availability,
+    ...(view.activity ? { activity: view.activity } : {}),
+    rel: 'presence',
+    _links: { self: href('presence', [], paths) },
   }
 }
 
-export function renderContactLocation(uri: string, view: PresenceView, paths: AppPaths): HalResource {
-  return {
-    ...(view.location ? { location: view.location } : {}),
-    rel: 'contactLocation',
-    _links: { self: href('contactLocation', [uri], paths) },
-  }
-}
+export const renderNote = (view: PresenceView, paths: AppPaths): HalResource => ({
+  ...noteProperties(view),
+  rel: 'note',
+  _links: { self: href('note', [], paths) },
+})
+
+export const renderLocation = (view: PresenceView, paths: AppPaths): HalResource => ({
+  ...locationProperties(view),
+  rel: 'location',
+  _links: { self: href('location', [], paths) },
+})
+
+/** `contactNote`: as the user's own note, as far as the watcher may see it. */
+export const renderContactNote = (uri: string, view: PresenceView, paths: AppPaths): HalResource => ({
+  ...noteProperties(view),
+  rel: 'contactNote',
+  _links: { self: href('contactNote', [uri], paths) },
+})
+
+export const renderContactLocation = (uri: string, view: PresenceView, paths: AppPaths): HalResource => ({
+  ...locationProperties(view),
+  rel: 'contactLocation',
+  _links: { self: href('contactLocation', [uri], paths) },
+})
 
 export function renderContactSupportedModalities(
   uri: string,

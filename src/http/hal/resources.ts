@@ -2,6 +2,7 @@
 // `_embedded`). Routes render through these builders only; they never concatenate URLs.
 import type { Application } from '../../domain/applications/application-types.ts'
 import type { ClientPolicies } from '../../domain/policies/client-policies.ts'
+import { phoneLinesOf } from '../../domain/users/phones.ts'
 import { addressOf } from '../../domain/users/sip-uri.ts'
 import type { User } from '../../domain/users/user-types.ts'
 import { etagOf, PUT_GUID_VALUE, putGuid } from './etag.ts'
@@ -27,11 +28,10 @@ export const aspNetDate = (ms: number): string => `/Date(${ms})/`
 /** `me`: before makeMeAvailable the application is a "lurker" (makeMeAvailable offered); after it,
  * presence, note, location and reportMyActivity appear instead (ucwa-protocol §5.1). */
 export function renderMe(user: User, paths: AppPaths, available: boolean): HalResource {
+  // The same numbers me/phones lists; Lync left out what the user did not have (the trace in
+  // CreateAnApplication.md shows `me` with name and uri only), so empty ones are omitted here.
   const phones: Record<string, string> = {}
-  if (user.phones.work) phones.workPhoneNumber = user.phones.work
-  if (user.phones.mobile) phones.mobilePhoneNumber = user.phones.mobile
-  if (user.phones.home) phones.homePhoneNumber = user.phones.home
-  if (user.phones.other) phones.otherPhoneNumber = user.phones.other
+  for (const line of phoneLinesOf(user)) if (line.number) phones[`${line.kind}PhoneNumber`] = line.number
   return {
     name: user.displayName,
     uri: user.sipUri,

@@ -49,6 +49,15 @@ export class AppPaths {
   get phones(): string {
     return `${this.app}/me/phones`
   }
+  /** One phone line: `…/me/phones/work` (the real layout, batch_ref.md trace). */
+  phone(kind: string): string {
+    return `${this.phones}/${kind}`
+  }
+  /** A child of callForwardingSettings: `immediateForwardSettings`, `simultaneousRingSettings`,
+   * `unansweredCallSettings`. */
+  forwarding(child: string): string {
+    return `${this.callForwardingSettings}/${child}`
+  }
   /** Photo of a user: `…/photos/alice@example.test`. */
   photo(address: string): string {
     return `${this.app}/photos/${address}`
@@ -81,27 +90,23 @@ export function peopleLinks(a: string): Record<string, string> {
   }
 }
 
+/**
+ * The onlineMeetings hub. Parley has no meetings yet, so it links only to itself: a Lync pool
+ * listed myOnlineMeetings, defaultValues, eligibleValues, customInvitation, policies and
+ * phoneDialInInformation here (CreateAnApplication.md), and they come back with meetings.
+ */
 export function onlineMeetingsLinks(a: string): Record<string, string> {
-  const m = `${a}/onlineMeetings`
-  return {
-    self: m,
-    myOnlineMeetings: `${m}/myOnlineMeetings`,
-    onlineMeetingDefaultValues: `${m}/defaultValues`,
-    onlineMeetingEligibleValues: `${m}/eligibleValues`,
-    onlineMeetingInvitationCustomization: `${m}/customInvitation`,
-    onlineMeetingPolicies: `${m}/policies`,
-    phoneDialInInformation: `${m}/phoneDialInInformation`,
-  }
+  return { self: `${a}/onlineMeetings` }
 }
 
+/** The communication resource's links; startOnlineMeeting and joinOnlineMeeting
+ * (`…/onlineMeetingInvitations`) wait for meetings. */
 export function communicationLinks(a: string): Record<string, string> {
   const c = `${a}/communication`
   return {
     self: c,
     conversations: `${c}/conversations?filter=active`,
     startMessaging: `${c}/messagingInvitations`,
-    startOnlineMeeting: `${c}/onlineMeetingInvitations?onlineMeetingUri=adhoc`,
-    joinOnlineMeeting: `${c}/onlineMeetingInvitations`,
     missedItems: `${c}/missedItems`,
     conversationLogs: `${c}/conversationLogs`,
   }

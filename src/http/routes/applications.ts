@@ -19,6 +19,7 @@ import { readInput } from '../input.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 import { communicationRoutes } from './communication.ts'
+import { contactsSubscriptionRoutes } from './contacts-subscription.ts'
 import { conversationLogRoutes } from './conversation-logs.ts'
 import { eventRoutes } from './events.ts'
 import { meRoutes } from './me.ts'
@@ -110,6 +111,7 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       meRoutes(scoped, deps)
       mediaRoutes(scoped, deps)
       subscriptionRoutes(scoped, deps)
+      contactsSubscriptionRoutes(scoped)
       peopleRoutes(scoped, deps)
       messagingRoutes(scoped, deps)
       conversationLogRoutes(scoped, deps)

@@ -7,10 +7,13 @@ import type { PolicyService } from '../../domain/policies/policy-service.ts'
 import { PREFERRED_AVAILABILITIES, type PreferredAvailability } from '../../domain/presence/presence-rules.ts'
 import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import { requireSession } from '../context.ts'
+import { renderLocation, renderNote, renderPresence } from '../hal/presence-resources.ts'
 import { renderMe } from '../hal/resources.ts'
 import { readInput } from '../input.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp } from './app-context.ts'
+import { callForwardingRoutes } from './call-forwarding.ts'
+import { phoneRoutes } from './phones.ts'
 
 const MODALITIES = [
   'Messaging',
@@ -54,6 +57,9 @@ export function meRoutes(
     const application = requireApp(req)
     return sendResource(req, reply, renderMe(requireSession(req).user, pathsOf(req), application.available))
   })
+  // The children `me` links to in every state (lurker or available).
+  phoneRoutes(app)
+  callForwardingRoutes(app)
 
   const makeMeAvailable = async (req: FastifyRequest, reply: FastifyReply) => {
     const input = readInput(MakeMeAvailableInput, req.body ?? {})
@@ -77,12 +83,7 @@ export function meRoutes(
 
   app.get('/me/presence', async (req, reply) => {
     const { view } = await presence.own(requireSession(req), requireApp(req))
-    return sendResource(req, reply, {
-      availability: view.availability,
-      ...(view.activity ? { activity: view.activity } : {}),
-      rel: 'presence',
-      _links: { self: { href: `${pathsOf(req).me}/presence` } },
-    })
+    return sendResource(req, reply, renderPresence(view, pathsOf(req)))
   })
   app.post('/me/presence', async (req, reply) => {
     const { availability } = readInput(PresenceInput, inputOf(req))
@@ -96,11 +97,7 @@ export function meRoutes(
 
   app.get('/me/note', async (req, reply) => {
     const { view } = await presence.own(requireSession(req), requireApp(req))
-    return sendResource(req, reply, {
-      ...(view.note ? { message: view.note.message, type: view.note.type } : { type: 'Personal' }),
-      rel: 'note',
-      _links: { self: { href: `${pathsOf(req).me}/note` } },
-    })
+    return sendResource(req, reply, renderNote(view, pathsOf(req)))
   })
   app.post('/me/note', async (req, reply) => {
     const { message } = readInput(NoteInput, inputOf(req))
@@ -110,11 +107,7 @@ export function meRoutes(
 
   app.get('/me/location', async (req, reply) => {
     const { view } = await presence.own(requireSession(req), requireApp(req))
-    return sendResource(req, reply, {
-      ...(view.location ? { location: view.location } : {}),
-      rel: 'location',
-      _links: { self: { href: `${pathsOf(req).me}/location` } },
-    })
+    return sendResource(req, reply, renderLocation(view, pathsOf(req)))
   })
   app.post('/me/location', async (req, reply) => {
     const { location } = readInput(LocationInput, inputOf(req))
