@@ -268,9 +268,13 @@ export class PresenceService {
     const ownEvents = meEvents(own)
     for (const endpoint of endpoints) if (endpoint.id !== announcedApp) outbox.add(endpoint.id, ...ownEvents)
 
+    // Every application watching the user, the user's own included: subscribing to oneself is how
+    // a client watches its own aggregate (contact events), alongside the `me` events above.
     for (const watcher of await tx.subscriptions.watchers(user.sipUri, now)) {
-      if (watcher.userId === user.id) continue
-      const level = (await tx.privacy.level(user.id, watcher.uri)) ?? 'Colleagues'
+      const level =
+        watcher.userId === user.id
+          ? 'FriendsAndFamily'
+          : ((await tx.privacy.level(user.id, watcher.uri)) ?? 'Colleagues')
       const levelBefore = privacyChangedFor === watcher.uri ? (previousLevel ?? level) : level
       const changed = diff(this.#view(levelBefore, was, before), this.#view(level, user, after))
       outbox.add(watcher.appId, ...contactEvents(user.sipUri, changed))
