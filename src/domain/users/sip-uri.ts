@@ -1,6 +1,12 @@
 // SIP URIs and the sign-in name forms clients send to the token endpoint.
 import type { SipUri } from '../ids.ts'
 
+/**
+ * The longest `user@domain` accepted. RFC 5321 bounds a mail path at 256 octets (so an address at
+ * 254); SIP addresses follow the same shape in practice.
+ */
+export const MAX_SIP_ADDRESS_LENGTH = 256
+
 // user@domain: a conservative subset of RFC 3261 user parts and DNS names.
 const ADDRESS =
   /^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/
@@ -12,7 +18,7 @@ const ADDRESS =
 export function parseSipUri(text: string): SipUri | undefined {
   const trimmed = text.trim().toLowerCase()
   const address = trimmed.startsWith('sip:') ? trimmed.slice(4) : trimmed
-  if (address.length > 256 || !ADDRESS.test(address)) return undefined
+  if (address.length > MAX_SIP_ADDRESS_LENGTH || !ADDRESS.test(address)) return undefined
   return `sip:${address}` as SipUri
 }
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { UcwaError } from '../../domain/errors.ts'
+import { LIMITS } from '../limits.ts'
 import {
   type BatchRequest,
   type BatchResponse,
@@ -12,9 +13,6 @@ import {
   parseBatch,
   serializeBatch,
 } from './multipart-batching.ts'
-
-/** Lync refused batches with more outstanding requests than this (429, nothing executed). */
-export const MAX_BATCH_PARTS = 100
 
 // Headers a part may carry into its sub-request; credentials and Host always come from the batch.
 const PASSED_HEADERS = [
@@ -41,9 +39,9 @@ export function batchRoute(app: FastifyInstance, root: FastifyInstance): void {
         message: 'The body must be multipart/batching with a boundary and application/http parts.',
       })
     }
-    if (parts.length > MAX_BATCH_PARTS) {
+    if (parts.length > LIMITS.batchParts) {
       throw new UcwaError('TooManyRequests', {
-        message: `A batch may hold at most ${MAX_BATCH_PARTS} requests; this one has ${parts.length}.`,
+        message: `A batch may hold at most ${LIMITS.batchParts} requests; this one has ${parts.length}.`,
       })
     }
     const responses: BatchResponse[] = []

@@ -16,6 +16,7 @@ import {
 } from '../hal/resources.ts'
 import { AppPaths, prefixOf } from '../hal/ucwa-paths.ts'
 import { readInput } from '../input.ts'
+import { LIMITS } from '../limits.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 import { communicationRoutes } from './communication.ts'
@@ -28,14 +29,12 @@ import { messagingRoutes } from './messaging.ts'
 import { peopleRoutes } from './people.ts'
 import { subscriptionRoutes } from './subscriptions.ts'
 
-const Text100 = Type.String({ minLength: 1, maxLength: 100 })
-
 const ApplicationInputSchema = Type.Object({
-  userAgent: Text100,
-  endpointId: Text100,
-  culture: Text100,
-  type: Type.Optional(Type.String({ maxLength: 100 })),
-  instanceId: Type.Optional(Type.String({ maxLength: 100 })),
+  userAgent: Type.String({ minLength: 1, maxLength: LIMITS.userAgent }),
+  endpointId: Type.String({ minLength: 1, maxLength: LIMITS.endpointId }),
+  culture: Type.String({ minLength: 1, maxLength: LIMITS.culture }),
+  type: Type.Optional(Type.String({ maxLength: LIMITS.applicationType })),
+  instanceId: Type.Optional(Type.String({ maxLength: LIMITS.contextString })),
 })
 
 const APP_ID = /^\d{1,20}$/

@@ -8,6 +8,7 @@ import { requireSession } from '../context.ts'
 import { etagOf, ifMatchList, PUT_GUID_VALUE, putGuid } from '../hal/etag.ts'
 import { communicationProperties } from '../hal/resources.ts'
 import { readInput } from '../input.ts'
+import { LIMITS } from '../limits.ts'
 import { requireApp, type UcwaDeps } from './app-context.ts'
 
 const Modality = Type.Union(
@@ -26,15 +27,15 @@ const Policy = Type.Union([Type.Literal('Enabled'), Type.Literal('Disabled'), Ty
 const CommunicationInput = Type.Object({
   audioPreference: Type.Optional(Type.Union([Type.Literal('PhoneAudio'), Type.Literal('VoipAudio')])),
   conversationHistory: Type.Optional(Policy),
-  phoneNumber: Type.Optional(Type.String({ maxLength: 100 })),
+  phoneNumber: Type.Optional(Type.String({ maxLength: LIMITS.phoneNumber })),
   // The XML <input> form carries every value as text; GET renders booleans as True/False.
   publishEndpointLocation: Type.Optional(
     Type.Union([Type.Boolean(), ...['True', 'False', 'true', 'false'].map((b) => Type.Literal(b))]),
   ),
   supportedMessageFormats: Type.Optional(
-    Type.Array(Type.Union([Type.Literal('Plain'), Type.Literal('Html')])),
+    Type.Array(Type.Union([Type.Literal('Plain'), Type.Literal('Html')]), { maxItems: LIMITS.enumList }),
   ),
-  supportedModalities: Type.Optional(Type.Array(Modality)),
+  supportedModalities: Type.Optional(Type.Array(Modality, { maxItems: LIMITS.enumList })),
   videoBasedScreenSharing: Type.Optional(Policy),
 })
 

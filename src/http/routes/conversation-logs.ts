@@ -17,6 +17,7 @@ import {
 } from '../hal/conversation-logs.ts'
 import { bare, hrefOf } from '../hal/refs.ts'
 import { firstMessageOf, queryParam, readInput } from '../input.ts'
+import { LIMITS } from '../limits.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 
@@ -27,11 +28,11 @@ export const MAX_LOG_LIMIT = 1000
 export const TRANSCRIPT_PAGE = 200
 
 const ContinueMessagingInput = Type.Object({
-  operationId: Type.Optional(Type.String({ maxLength: 50 })),
-  subject: Type.Optional(Type.String({ maxLength: 250 })),
+  operationId: Type.Optional(Type.String({ maxLength: LIMITS.contextString })),
+  subject: Type.Optional(Type.String({ maxLength: LIMITS.subject })),
   importance: Type.Optional(Type.Union(['Normal', 'Urgent', 'Emergency'].map((v) => Type.Literal(v)))),
-  threadId: Type.Optional(Type.String({ maxLength: 100 })),
-  sessionContext: Type.Optional(Type.String({ maxLength: 50 })),
+  threadId: Type.Optional(Type.String({ maxLength: LIMITS.contextString })),
+  sessionContext: Type.Optional(Type.String({ maxLength: LIMITS.contextString })),
   _links: Type.Optional(Type.Object({ message: Type.Optional(Type.Object({ href: Type.String() })) })),
 })
 

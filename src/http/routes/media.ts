@@ -8,9 +8,10 @@ import { UcwaError } from '../../domain/errors.ts'
 import { NETWORK_TYPES, type NetworkType } from '../../domain/policies/policy-types.ts'
 import { requireSession } from '../context.ts'
 import { readInput } from '../input.ts'
+import { LIMITS } from '../limits.ts'
 import { requireApp, type UcwaDeps } from './app-context.ts'
 
-const NetworkInput = Type.Object({ networkType: Type.String({ maxLength: 20 }) })
+const NetworkInput = Type.Object({ networkType: Type.String({ maxLength: LIMITS.enumText }) })
 
 export function mediaRoutes(app: FastifyInstance, deps: Pick<UcwaDeps, 'policies'>): void {
   app.post('/communication/audioVideoInvitations', async (req) => {

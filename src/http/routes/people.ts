@@ -21,25 +21,30 @@ import {
 import { etagOf, ifMatchList, PUT_GUID_VALUE } from '../hal/etag.ts'
 import { hrefOf } from '../hal/refs.ts'
 import { queryParam, readInput } from '../input.ts'
+import { LIMITS } from '../limits.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, type UcwaDeps } from './app-context.ts'
 import { photoRoutes } from './photos.ts'
 
-const GroupName = Type.String({ maxLength: 1000 })
+const GroupName = Type.String({ maxLength: LIMITS.groupName })
 const CreateGroupInput = Type.Object({
   displayName: Type.Optional(GroupName),
   name: Type.Optional(GroupName),
 })
 const MembershipInput = Type.Object({
-  contactUri: Type.String({ minLength: 1, maxLength: 300 }),
-  groupId: Type.Optional(Type.String({ maxLength: 256 })),
+  contactUri: Type.String({ minLength: 1, maxLength: LIMITS.sipUri }),
+  groupId: Type.Optional(Type.String({ maxLength: LIMITS.groupId })),
 })
-const ContactUriInput = Type.Object({ contactUri: Type.String({ minLength: 1, maxLength: 300 }) })
+const ContactUriInput = Type.Object({
+  contactUri: Type.String({ minLength: 1, maxLength: LIMITS.sipUri }),
+})
 const AddToContactListInput = Type.Object({
-  displayName: Type.String({ minLength: 1, maxLength: 256 }),
-  smtpAddress: Type.String({ minLength: 1, maxLength: 320 }),
+  displayName: Type.String({ minLength: 1, maxLength: LIMITS.displayName }),
+  smtpAddress: Type.String({ minLength: 1, maxLength: LIMITS.smtpAddress }),
 })
-const RemoveFromContactListInput = Type.Object({ groupId: Type.String({ minLength: 1, maxLength: 256 }) })
+const RemoveFromContactListInput = Type.Object({
+  groupId: Type.String({ minLength: 1, maxLength: LIMITS.groupId }),
+})
 
 /** Query parameters merged under the body (the body wins); names are matched by readInput. */
 function inputOf(req: FastifyRequest): Record<string, unknown> {

@@ -22,17 +22,18 @@ import {
 } from '../hal/presence-resources.ts'
 import { hrefOf } from '../hal/refs.ts'
 import { readInput } from '../input.ts'
+import { LIMITS } from '../limits.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 
 // `duration` arrives as a JSON number, or as text from the XML <input> form and the query string.
 const Duration = Type.Union([Type.Number(), Type.String({ pattern: '^\\s*\\d{1,6}\\s*$' })])
-const Uris = Type.Array(Type.String({ maxLength: 300 }))
+const Uris = Type.Array(Type.String({ maxLength: LIMITS.sipUri }))
 
 const SubscriptionInput = Type.Object({ duration: Type.Optional(Duration), uris: Type.Optional(Uris) })
 const ExtendInput = Type.Object({ duration: Type.Optional(Duration) })
 const MembershipInput = Type.Object({ contactUris: Type.Optional(Uris), uris: Type.Optional(Uris) })
-const PrivacyInput = Type.Object({ relationshipLevel: Type.String({ maxLength: 40 }) })
+const PrivacyInput = Type.Object({ relationshipLevel: Type.String({ maxLength: LIMITS.enumText }) })
 
 const minutesOf = (duration: number | string | undefined): number | undefined =>
   duration === undefined ? undefined : Number(duration)
