@@ -1,0 +1,86 @@
+// The deployment the client-shaped tests point published clients at: Parley over TLS on its
+// internal and external listeners (a self-signed certificate; every client under test skips
+// verification or trusts it), the plain-HTTP first hop on the autodiscover-http listener, and
+// example.test discovered straight on its Front End pool (no Director in the way), as the small
+// on-premises deployments these clients were written against were. other.test keeps the
+// Director, for the clients that follow `redirect`.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startTestServer, type TestServer, topologyYaml } from '../../helpers/server.ts'
+import type { Dns } from './wire.ts'
+
+/** Internal web FQDNs: a port-less https URL on one of these reaches the internal listener. */
+const INTERNAL_NAMES = /^(lyncdiscoverinternal\.|pool0\d\.|dir01\.)/i
+
+export interface World {
+  readonly t: TestServer
+  readonly dns: Dns
+  /** `https://<fqdn>:<port>` of a pool's internal web FQDN, as Autodiscover publishes it. */
+  origin(fqdn: string): string
+  stop(): Promise<void>
+}
+
+export async function startWorld(): Promise<World> {
+  const certDir = mkdtempSync(join(tmpdir(), 'parley-clients-'))
+  const cert = join(certDir, 'cert.pem')
+  const key = join(certDir, 'key.pem')
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=pool01.example.test',
+    ],
+    { stdio: 'ignore' },
+  )
+  const tls = `tls: { certFile: "${cert}", keyFile: "${key}" }`
+  const yaml = topologyYaml(`
+  - { address: 127.0.0.1, port: 0, kind: internal, ${tls} }
+  - { address: 127.0.0.1, port: 0, kind: external, ${tls} }
+  - { address: 127.0.0.1, port: 0, kind: autodiscover-http }`).replace(
+    '  - name: example.test\n    default: true\n',
+    '  - name: example.test\n    default: true\n    discoveryPool: pool01.example.test\n',
+  )
+  if (!yaml.includes('discoveryPool')) throw new Error('topology template changed: no discoveryPool set')
+  let t: TestServer
+  try {
+    t = await startTestServer({ yaml })
+  } catch (error) {
+    rmSync(certDir, { recursive: true, force: true })
+    throw error
+  }
+  const port = (base: string) => Number(new URL(base).port)
+  const dns: Dns = {
+    portFor(url) {
+      if (url.port) return Number(url.port)
+      if (url.protocol === 'http:') return port(t.discovery)
+      return INTERNAL_NAMES.test(url.hostname) ? port(t.internal) : port(t.external)
+    },
+  }
+  return {
+    t,
+    dns,
+    origin: (fqdn) => `https://${fqdn}:${port(t.internal)}`,
+    async stop() {
+      await t.stop()
+      rmSync(certDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A new RFC 4122 GUID string (36 characters), as .NET's Guid.NewGuid().ToString() writes it. */
+export { randomUUID as guid } from 'node:crypto'
