@@ -120,6 +120,36 @@ export async function connect(from: Client, to: Client): Promise<[Joined, Joined
   ]
 }
 
+/** addParticipant through the conversation's own link (participantInvitations?conversation=…). */
+export async function addParticipant(j: Joined, to: string, operationId = 'add-1') {
+  const conversation = (await j.client.get(j.conversation)).json
+  const href = conversation._links.addParticipant?.href
+  assert.ok(href, `no addParticipant link in ${conversation.state} conversation`)
+  return j.client.post(href, { to, operationId })
+}
+
+/**
+ * GETs every href `resource` links (but data URIs and the `skip` rels, actions taken with POST)
+ * and asserts each answers 200; returns the rels walked.
+ */
+export async function assertLinksAnswer(
+  c: Client,
+  resource: any,
+  skip: readonly string[] = [],
+): Promise<string[]> {
+  const walked: string[] = []
+  for (const [rel, value] of Object.entries(resource._links ?? {})) {
+    for (const link of Array.isArray(value) ? value : [value]) {
+      const href = (link as { href: string }).href
+      if (skip.includes(rel) || href.startsWith('data:')) continue
+      const res = await c.get(href)
+      assert.equal(res.status, 200, `${resource.rel} links ${rel} ${href}: ${res.status} ${res.text}`)
+      walked.push(rel)
+    }
+  }
+  return walked
+}
+
 /** POSTs a text/plain message. */
 export function say(j: Joined, text: string): ReturnType<Client['send']> {
   return j.client.send('POST', j.sendMessage, text, { 'content-type': 'text/plain' })

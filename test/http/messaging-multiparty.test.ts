@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { assertConsistent, type Observer } from '../helpers/consistency.ts'
 import {
+  addParticipant,
   connect,
   dataText,
   drainEvents,
@@ -32,14 +33,6 @@ import {
 
 /** The same conversation (or other href) under another client's application. */
 const mirror = (href: string, from: Client, to: Client) => href.replace(from.self, to.self)
-
-/** addParticipant on `j`'s conversation; returns the response. */
-async function addParticipant(j: Joined, to: string, operationId = 'add-1') {
-  const conversation = (await j.client.get(j.conversation)).json
-  const href = conversation._links.addParticipant?.href
-  assert.ok(href, `no addParticipant link in ${conversation.state} conversation`)
-  return j.client.post(href, { to, operationId })
-}
 
 describe('a recipient with two endpoints', () => {
   let t: TestServer

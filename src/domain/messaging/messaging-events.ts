@@ -26,13 +26,18 @@ export interface ParticipantData {
   readonly uri: string
   readonly name: string
   readonly local: boolean
+  /**
+   * Its participantMessaging exists (the participant and the reading application both take part
+   * in messaging), so the resource links it. Absent in events stored before this field: no link.
+   */
+  readonly messaging?: boolean
 }
 
-export const participantData = (m: Pick<Member, 'uri' | 'name'>, local: boolean): ParticipantData => ({
-  uri: m.uri,
-  name: m.name,
-  local,
-})
+export const participantData = (
+  m: Pick<Member, 'uri' | 'name'>,
+  local: boolean,
+  messaging = false,
+): ParticipantData => ({ uri: m.uri, name: m.name, local, messaging })
 
 /** The states in which the application takes part in the conversation (it may message). */
 export const inConversation = (state: ConversationState): boolean =>

@@ -95,8 +95,12 @@ export interface ConversationView {
   readonly messaging: MessagingData
   /** The participants the application sees, itself included (local first when present). */
   readonly roster: readonly ParticipantData[]
-  /** Whether participantMessaging resources exist (the application takes part in messaging). */
-  readonly messagingConnected: boolean
+  /**
+   * Participants who took part and left while the application is in the conversation: their
+   * resources stay readable in their final state (no participantMessaging), so a message's
+   * `participant` link still answers after its sender left. Not in the roster or its count.
+   */
+  readonly departed: readonly ParticipantData[]
 }
 
 /** A conversation as one transaction sees it. */
@@ -562,11 +566,7 @@ export class MessagingService {
     conversationId: string,
     seq: number,
   ): Promise<MessageData> {
-    const view = await this.#store.messaging.view(conversationId, app.id)
-    if (!view || view.userId !== session.user.id || view.state !== 'Connected' || seq <= view.sinceSeq)
-      throw new UcwaError('ResourceNotFound')
-    const message = await this.#store.messaging.message(conversationId, seq)
-    if (!message) throw new UcwaError('ResourceNotFound')
+    const message = await this.#readable(session, app, conversationId, seq)
     const members = await this.#store.messaging.members(conversationId)
     const sender = members.find((m) => m.userId === message.senderUserId)
     const own = message.senderAppId === app.id
@@ -580,6 +580,32 @@ export class MessagingService {
       contentType: message.contentType,
       body: message.body,
     }
+  }
+
+  /**
+   * A reply POSTed to a message's own href: sendMessage into that message's conversation, once the
+   * caller can read that message (an unknown one is 404: no resource is invented).
+   */
+  async reply(
+    session: Session,
+    app: Application,
+    conversationId: string,
+    seq: number,
+    content: MessageContent,
+    operationId: string | null,
+  ): Promise<Message> {
+    await this.#readable(session, app, conversationId, seq)
+    return this.send(session, app, conversationId, content, operationId)
+  }
+
+  /** A message the caller's application may read (sent while it was connected), or 404. */
+  async #readable(session: Session, app: Application, conversationId: string, seq: number): Promise<Message> {
+    const view = await this.#store.messaging.view(conversationId, app.id)
+    if (!view || view.userId !== session.user.id || view.state !== 'Connected' || seq <= view.sinceSeq)
+      throw new UcwaError('ResourceNotFound')
+    const message = await this.#store.messaging.message(conversationId, seq)
+    if (!message) throw new UcwaError('ResourceNotFound')
+    return message
   }
 
   /** Who is typing in a conversation now (other than the caller), as the caller's endpoint sees it. */
@@ -596,7 +622,7 @@ export class MessagingService {
           m.userId !== session.user.id &&
           (this.#typing.get(this.#typingKey(conversationId, m.userId)) ?? 0) > now,
       )
-      .map((m) => participantData(m, false))
+      .map((m) => participantData(m, false, true))
   }
 
   // ---- internals: the flows -------------------------------------------------------------------
@@ -709,6 +735,7 @@ export class MessagingService {
       participantMessagingEvent(cid, theirs, 'added'),
       invitationEvent(this.#invitationData(invitation, scene, app.id), 'completed'),
     )
+    if (invitation.message) await this.#deliverFirst(tx, outbox, invitation, invitation.message, from, app)
     const senderView = this.#viewOf(scene, invitation.fromAppId)
     const senderApp = senderView && (await tx.applications.find(invitation.fromAppId))
     if (!senderView || !senderApp) return
@@ -722,6 +749,43 @@ export class MessagingService {
       participantMessagingEvent(cid, senderLocal, 'added'),
       messagingEvent(this.#messagingData(cid, 'Connected', senderApp)),
       invitationEvent(this.#invitationData(invitation, scene, invitation.fromAppId), 'completed'),
+    )
+  }
+
+  /**
+   * The invitation's first message, once accepted, becomes the conversation's first message: the
+   * accepting endpoint gets it as an incoming `message` event after the invitation completed, as
+   * real pools did (ReceiveAnIM.md, the last step), and can GET (or reply to) its href. The
+   * history keeps it from the invitation already, so the observer is not told again.
+   */
+  async #deliverFirst(
+    tx: Tx,
+    outbox: Outbox,
+    invitation: Invitation,
+    content: MessageContent,
+    from: Member,
+    app: Application,
+  ): Promise<void> {
+    const message = await tx.messaging.addMessage({
+      conversationId: invitation.conversationId,
+      senderUserId: invitation.fromUserId,
+      senderAppId: invitation.fromAppId,
+      contentType: content.contentType,
+      body: content.body,
+      operationId: null,
+      createdAt: invitation.createdAt,
+    })
+    outbox.add(
+      app.id,
+      messageEvent({
+        conversationId: invitation.conversationId,
+        seq: message.seq,
+        direction: 'Incoming',
+        timeStamp: message.createdAt,
+        operationId: null,
+        sender: participantData(from, false),
+        ...(await this.#asTheyRead(tx, app.id, message)),
+      }),
     )
   }
 
@@ -970,15 +1034,32 @@ export class MessagingService {
     const roster = this.#roster(scene, view)
     const local = roster.filter((m) => m.userId === view.userId)
     const others = roster.filter((m) => m.userId !== view.userId)
+    // Taking part, the application sees connected participants only, each in messaging.
+    const taking = inConversation(this.#stateOf(scene, view))
+    const departed = taking
+      ? scene.members.filter((m) => m.state !== 'connected' && this.#tookPart(scene, m))
+      : []
     return {
       conversation: this.#conversationData(scene, view),
       messaging: this.#messagingData(scene.conversation.id, view.messaging, app),
       roster: [
-        ...local.map((m) => participantData(m, true)),
-        ...others.map((m) => participantData(m, false)),
+        ...local.map((m) => participantData(m, true, taking)),
+        ...others.map((m) => participantData(m, false, taking)),
       ],
-      messagingConnected: inConversation(this.#stateOf(scene, view)),
+      departed: departed.map((m) => participantData(m, m.userId === view.userId)),
     }
+  }
+
+  /**
+   * Whether a member was ever connected: it started the conversation or accepted an invitation
+   * into it (declined and unanswered invitees never were participants).
+   */
+  #tookPart(scene: Scene, m: Member): boolean {
+    return scene.invitations.some(
+      (i) =>
+        (i.kind === 'messaging' && i.fromUserId === m.userId) ||
+        (i.state === 'Connected' && i.toUserId === m.userId),
+    )
   }
 
   /** An invitation as `appId` sees it: the inviting endpoint, or an endpoint of the invitee. */

@@ -36,8 +36,36 @@ export function renderParticipant(cid: string, p: ParticipantData, paths: AppPat
             contactPresence: link(`${paths.app}/people/${address}/presence`),
             contactPhoto: link(`${paths.app}/photos/${address}`),
           }),
-      messaging: link(`${self}/messaging`),
+      // Only while its participantMessaging exists (the route answers 404 otherwise).
+      ...(p.messaging ? { messaging: link(`${self}/messaging`) } : {}),
     },
+  }
+}
+
+/**
+ * The modalities a conversation links but Parley does not carry. Real pools linked all of them
+ * from every conversation (ReceiveAnIM.md, SendAnIM.md) and clients fetch them from there
+ * (kenakamu/UCWA2.0-CS Models/Conversation.cs: GetAudioVideo, GetPhoneAudio, …).
+ */
+export const UNSUPPORTED_MODALITIES = [
+  'applicationSharing',
+  'audioVideo',
+  'dataCollaboration',
+  'phoneAudio',
+] as const
+export type UnsupportedModality = (typeof UNSUPPORTED_MODALITIES)[number]
+
+/** One of those modalities: always Disconnected, with no action links (audioVideo_ref, phoneAudio_ref, …). */
+export function renderDisconnectedModality(
+  rel: UnsupportedModality,
+  cid: string,
+  paths: AppPaths,
+): HalResource {
+  const conversation = href('conversation', [cid], paths)
+  return {
+    state: 'Disconnected',
+    rel,
+    _links: { self: link(`${conversation}/${rel}`), conversation: link(conversation) },
   }
 }
 

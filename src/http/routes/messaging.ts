@@ -6,14 +6,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { UcwaError } from '../../domain/errors.ts'
-import type { ContentType } from '../../domain/messaging/messaging-types.ts'
+import type { ContentType, Message, MessageContent } from '../../domain/messaging/messaging-types.ts'
 import { requireSession } from '../context.ts'
 import {
   renderConversation,
+  renderDisconnectedModality,
   renderInvitation,
   renderMessage,
   renderMessaging,
   renderParticipant,
+  UNSUPPORTED_MODALITIES,
 } from '../hal/messaging.ts'
 import { bare, hrefOf } from '../hal/refs.ts'
 import { firstMessageOf, queryParam, readInput } from '../input.ts'
@@ -140,37 +142,69 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
     const view = await conversationOf(req)
     return sendResource(req, reply, renderMessaging(view.messaging, pathsOf(req)))
   })
-
-  const sendMessage = async (req: FastifyRequest, reply: FastifyReply) => {
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
-    if (contentType !== 'text/plain' && contentType !== 'text/html') {
-      throw new UcwaError('UnsupportedMediaType', { message: 'Send the message as text/plain or text/html.' })
-    }
-    const body = typeof req.body === 'string' ? req.body : ''
-    const operationId = queryParam(req, 'operationContext') ?? queryParam(req, 'operationId') ?? null
-    const message = await messaging.send(
-      requireSession(req),
-      requireApp(req),
-      (req.params as Params).cid,
-      { contentType: contentType as ContentType, body },
-      operationId,
-    )
-    return reply
-      .code(201)
-      .header(
-        'location',
-        hrefOf({ rel: 'message', ids: [message.conversationId, String(message.seq)] }, pathsOf(req)),
-      )
-      .send()
+  // The modalities Parley does not carry: every conversation links them, as on Lync, and they
+  // answer Disconnected with no actions.
+  for (const rel of UNSUPPORTED_MODALITIES) {
+    app.get(`/communication/conversations/:cid/${rel}`, async (req, reply) => {
+      const { conversation } = await conversationOf(req)
+      return sendResource(req, reply, renderDisconnectedModality(rel, conversation.id, pathsOf(req)))
+    })
   }
-  app.post('/communication/conversations/:cid/messaging/messages', sendMessage)
-  app.post('/communication/conversations/:cid/messaging/sendMessage', sendMessage)
-  app.get('/communication/conversations/:cid/messaging/messages/:seq', async (req, reply) => {
-    const { cid, seq } = req.params as Params
+
+  // sendMessage: the body is the text; 201 with the new message's Location. `deliver` is the
+  // service call (send, or reply for a POST to a message's own href).
+  const sendMessage =
+    (
+      deliver: (req: FastifyRequest, content: MessageContent, operationId: string | null) => Promise<Message>,
+    ) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+      if (contentType !== 'text/plain' && contentType !== 'text/html') {
+        throw new UcwaError('UnsupportedMediaType', {
+          message: 'Send the message as text/plain or text/html.',
+        })
+      }
+      const body = typeof req.body === 'string' ? req.body : ''
+      const operationId = queryParam(req, 'operationContext') ?? queryParam(req, 'operationId') ?? null
+      const message = await deliver(req, { contentType: contentType as ContentType, body }, operationId)
+      return reply
+        .code(201)
+        .header(
+          'location',
+          hrefOf({ rel: 'message', ids: [message.conversationId, String(message.seq)] }, pathsOf(req)),
+        )
+        .send()
+    }
+  const send = sendMessage((req, content, operationId) =>
+    messaging.send(requireSession(req), requireApp(req), (req.params as Params).cid, content, operationId),
+  )
+  app.post('/communication/conversations/:cid/messaging/messages', send)
+  app.post('/communication/conversations/:cid/messaging/sendMessage', send)
+  const seqOf = (req: FastifyRequest): number => {
+    const { seq } = req.params as Params
     if (!/^\d{1,15}$/.test(seq)) throw new UcwaError('ResourceNotFound')
-    const data = await messaging.message(requireSession(req), requireApp(req), cid, Number(seq))
+    return Number(seq)
+  }
+  app.get('/communication/conversations/:cid/messaging/messages/:seq', async (req, reply) => {
+    const { cid } = req.params as Params
+    const data = await messaging.message(requireSession(req), requireApp(req), cid, seqOf(req))
     return sendResource(req, reply, renderMessage(data, pathsOf(req)))
   })
+  // A reply POSTed to the href of a message the caller can read: sendMessage into its
+  // conversation (docs/messaging.md, "Replies to a message's href").
+  app.post(
+    '/communication/conversations/:cid/messaging/messages/:seq',
+    sendMessage((req, content, operationId) =>
+      messaging.reply(
+        requireSession(req),
+        requireApp(req),
+        (req.params as Params).cid,
+        seqOf(req),
+        content,
+        operationId,
+      ),
+    ),
+  )
   const typing = async (req: FastifyRequest, reply: FastifyReply) => {
     await messaging.typing(requireSession(req), requireApp(req), (req.params as Params).cid)
     return reply.code(204).send()
@@ -197,10 +231,12 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       _embedded: { participant: roster.map((p) => renderParticipant(conversation.id, p, paths)) },
     })
   })
+  // A participant the application sees, or one who took part and left (its final state).
   const participantOf = async (req: FastifyRequest) => {
     const view = await conversationOf(req)
     const wanted = bare(decodeURIComponent((req.params as Params).sip))
-    const participant = view.roster.find((p) => bare(p.uri) === wanted)
+    const isWanted = (p: { uri: string }) => bare(p.uri) === wanted
+    const participant = view.roster.find(isWanted) ?? view.departed.find(isWanted)
     if (!participant) throw new UcwaError('ResourceNotFound')
     return { view, participant }
   }
@@ -210,8 +246,8 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
   })
   app.get('/communication/conversations/:cid/participants/:sip/messaging', async (req, reply) => {
     const { view, participant } = await participantOf(req)
-    // participantMessaging exists once the application takes part in messaging (added events).
-    if (!view.messagingConnected) throw new UcwaError('ResourceNotFound')
+    // participantMessaging exists exactly when the participant links it (added/deleted events).
+    if (!participant.messaging) throw new UcwaError('ResourceNotFound')
     const paths = pathsOf(req)
     const self = hrefOf({ rel: 'participant', ids: [view.conversation.id, participant.uri] }, paths)
     return sendResource(req, reply, {
