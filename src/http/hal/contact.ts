@@ -183,7 +183,7 @@ export function renderSearch(
  * myContactsAndGroupsSubscription (myContactsAndGroupsSubscription_ref.md). Parley sends
  * contact-list events to every application of the user without being asked, so the
  * subscription is always Connected; starting or refreshing it changes nothing, and there is no
- * stop link because the events cannot be stopped (docs/contacts.md).
+ * stop link because the events cannot be stopped (docs/applications.md).
  */
 export function renderContactsAndGroupsSubscription(paths: AppPaths): HalResource {
   const self = hrefOf({ rel: 'myContactsAndGroupsSubscription' }, paths)

@@ -1,6 +1,6 @@
 // people/contactsAndGroupsSubscription: the people hub links to it, and clients start or refresh
 // it before they expect contact-list events. Parley sends those events to every application
-// anyway, so the subscription is always on (docs/contacts.md).
+// anyway, so the subscription is always on (docs/applications.md).
 import type { FastifyInstance } from 'fastify'
 import { UcwaError } from '../../domain/errors.ts'
 import { renderContactsAndGroupsSubscription } from '../hal/contact.ts'
