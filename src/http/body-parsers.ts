@@ -1,6 +1,7 @@
 // Request body parsers. UCWA clients send JSON (often with an empty body on action POSTs), the
 // XML `<input>` form (Windows Store and mobile clients), plain text or HTML (sendMessage), and
 // the token endpoint takes url-encoded or multipart forms. Every parse failure is a UCWA error.
+// Bodies are read as bytes and decoded strictly: invalid UTF-8 is refused, never stored as U+FFFD.
 
 import { XMLParser } from 'fast-xml-parser'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -19,23 +20,42 @@ const xml = new XMLParser({
   parseTagValue: false,
 })
 
-export function registerBodyParsers(app: FastifyInstance): void {
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => {
-    done(null, parseJson(body as string))
-  })
-  app.addContentTypeParser(XML_TYPES, { parseAs: 'string' }, (_req, body, done) => {
+type Parse = (body: Buffer, req: FastifyRequest) => unknown
+
+/** A buffer parser whose UcwaErrors (thrown synchronously) reach the error handler. */
+const parser =
+  (parse: Parse) =>
+  (req: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
+    let parsed: unknown
     try {
-      done(null, parseUcwaXmlInput(body as string))
+      parsed = parse(body as Buffer, req)
     } catch (error) {
       done(error as Error)
+      return
     }
-  })
-  app.addContentTypeParser(TEXT_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body))
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)))
-  })
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (req, body, done) => {
+    done(null, parsed)
+  }
+
+export function registerBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers()
+  const asBuffer = { parseAs: 'buffer' } as const
+  app.addContentTypeParser(
+    JSON_TYPES,
+    asBuffer,
+    parser((body) => parseJson(utf8(body))),
+  )
+  app.addContentTypeParser(
+    XML_TYPES,
+    asBuffer,
+    parser((body) => parseUcwaXmlInput(utf8(body))),
+  )
+  app.addContentTypeParser(TEXT_TYPES, asBuffer, parser(decodeText))
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    asBuffer,
+    parser((body) => parseForm(utf8(body))),
+  )
+  app.addContentTypeParser('multipart/form-data', asBuffer, (req, body, done) => {
     parseMultipart(req, body as Buffer).then(
       (fields) => done(null, fields),
       (error: unknown) => done(error as Error),
@@ -43,16 +63,98 @@ export function registerBodyParsers(app: FastifyInstance): void {
   })
 }
 
-function parseJson(raw: string): unknown {
-  // Some stacks prefix a UTF-8 byte order mark; it is not part of the JSON text.
-  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
+// Fatal: a malformed sequence throws instead of becoming U+FFFD. A leading byte order mark
+// (some stacks send one) is dropped, as it is not part of the text.
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
+const notUtf8 = () =>
+  new UcwaError('DeserializationFailure', { message: 'The request body is not valid UTF-8.' })
+
+function utf8(bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes)
+  } catch {
+    throw notUtf8()
+  }
+}
+
+/**
+ * A text/plain or text/html message: in the charset its Content-Type names when the platform
+ * knows it (`windows-1252`, `iso-8859-1`, `utf-16`), UTF-8 otherwise (ucwa-protocol §12 item 7).
+ */
+function decodeText(body: Buffer, req: FastifyRequest): string {
+  const label = /;\s*charset\s*=\s*["']?([^"';\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]
+  let decoder = UTF8
+  if (label) {
+    try {
+      decoder = new TextDecoder(label, { fatal: true })
+    } catch {
+      // An unknown charset: read it as UTF-8, which most such clients send anyway.
+    }
+  }
+  try {
+    return decoder.decode(body)
+  } catch {
+    throw notUtf8()
+  }
+}
+
+/** JSON that a UCWA input can be: an object, or nothing at all. */
+function parseJson(text: string): unknown {
   // Clients POST actions (accept, reportMyActivity, typing) with a JSON content type and no body.
   if (text.trim() === '') return {}
+  let value: unknown
   try {
-    return JSON.parse(text)
+    value = JSON.parse(text)
   } catch {
     throw new UcwaError('DeserializationFailure', { message: 'The request body is not valid JSON.' })
   }
+  // Every UCWA and admin input is an object (lists travel inside one: `{"contactUris":[…]}`).
+  // `null` in particular must not read as `{}`, which would clear a note or a location.
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const found = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
+    throw new UcwaError('ParameterValidationFailure', {
+      message: `The request body must be a JSON object, not ${found}.`,
+    })
+  }
+  return value
+}
+
+/**
+ * `application/x-www-form-urlencoded` as URLSearchParams reads it (`+` is a space, the last of a
+ * repeated name wins, a `%` without two hex digits stays as it is), except that percent-escapes
+ * must spell valid UTF-8.
+ */
+export function parseForm(text: string): Record<string, string> {
+  const fields: Record<string, string> = {}
+  for (const pair of text.split('&')) {
+    if (pair === '') continue
+    const eq = pair.indexOf('=')
+    const name = formDecode(eq < 0 ? pair : pair.slice(0, eq))
+    fields[name] = eq < 0 ? '' : formDecode(pair.slice(eq + 1))
+  }
+  return fields
+}
+
+const isHex = (byte: number | undefined) =>
+  byte !== undefined && ((byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x66))
+
+function formDecode(component: string): string {
+  const text = component.replaceAll('+', ' ')
+  if (!text.includes('%')) return text
+  const bytes = Buffer.from(text, 'utf8')
+  const out = Buffer.allocUnsafe(bytes.length)
+  let n = 0
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number
+    if (byte === 0x25 && isHex(bytes[i + 1]) && isHex(bytes[i + 2])) {
+      out[n++] = Number.parseInt(bytes.toString('latin1', i + 1, i + 3), 16)
+      i += 2
+    } else {
+      out[n++] = byte
+    }
+  }
+  return utf8(out.subarray(0, n))
 }
 
 interface XmlProperty {
