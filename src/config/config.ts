@@ -15,6 +15,18 @@ export interface Listener {
   /** PEM certificate and key, read at load time so a bad path fails before anything listens. */
   readonly tls: { readonly cert: string; readonly key: string } | undefined
   readonly public: { readonly scheme: 'http' | 'https'; readonly port: number } | undefined
+  /** The `http.*` timeouts, the same object for every listener (each gets its own Node server). */
+  readonly timeouts: HttpTimeouts
+}
+
+/** How long a request may take to arrive, and an idle connection to stay (docs/operations.md). */
+export interface HttpTimeouts {
+  /** The header block, from the connection or the request's first byte. */
+  readonly headersTimeoutSeconds: number
+  /** The whole request, headers and body. Responses (a parked P-GET) are not bounded by it. */
+  readonly requestTimeoutSeconds: number
+  /** An idle keep-alive connection between requests. */
+  readonly keepAliveTimeoutSeconds: number
 }
 
 /** A user the config file provisions; the password applies only when the user is created. */
@@ -47,6 +59,7 @@ export interface Config {
     readonly bodyLimitBytes: number
     /** Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed; false for none. */
     readonly trustProxy: string[] | boolean
+    readonly timeouts: HttpTimeouts
   }
   readonly logging: { readonly level: string }
   /** The admin REST API (docs/policies.md): served on internal listeners, and on external ones
@@ -81,3 +94,14 @@ export class ConfigError extends Error {
 
 /** 1 MiB: generous for UCWA JSON and batch bodies, small enough to refuse floods early. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576
+
+/**
+ * Headers in 30 s and the whole request in 120 s (IIS's HeaderWait and EntityBody defaults are
+ * 120 s; a 1 MiB body at 70 kbit/s fits); idle keep-alive connections for 65 s, above the 60 s
+ * idle limit of common load balancers, so the balancer, not Parley, closes them first.
+ */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersTimeoutSeconds: 30,
+  requestTimeoutSeconds: 120,
+  keepAliveTimeoutSeconds: 65,
+}

@@ -16,6 +16,8 @@ import {
   ConfigError,
   type ConfiguredUser,
   DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_HTTP_TIMEOUTS,
+  type HttpTimeouts,
   type Listener,
 } from './config.ts'
 import { ConfigSchema, type RawConfig } from './schema.ts'
@@ -115,10 +117,11 @@ function build(raw: RawConfig, options: { file: string; baseDir: string; env: En
   const pools = buildPools(raw, fail)
   const domains = buildDomains(raw, pools, fail)
   const apps = raw.applications ?? {}
+  const timeouts = buildTimeouts(raw, fail)
   return {
     source: file,
     topology: new Topology(domains, pools),
-    listeners: buildListeners(raw, baseDir, fail),
+    listeners: buildListeners(raw, baseDir, timeouts, fail),
     ...buildStorage(raw, options, fail),
     users: buildUsers(raw, domains, pools, fail),
     auth: {
@@ -138,6 +141,7 @@ function build(raw: RawConfig, options: { file: string; baseDir: string; env: En
     http: {
       bodyLimitBytes: raw.http?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       trustProxy: raw.http?.trustProxy ?? false,
+      timeouts,
     },
     logging: { level: raw.logging?.level ?? 'info' },
     admin: { exposeOnExternal: raw.admin?.exposeOnExternal ?? false },
@@ -266,7 +270,28 @@ function buildDomains(raw: RawConfig, pools: readonly Pool[], fail: Fail): SipDo
   return domains
 }
 
-function buildListeners(raw: RawConfig, baseDir: string, fail: Fail): Listener[] {
+function buildTimeouts(raw: RawConfig, fail: Fail): HttpTimeouts {
+  const timeouts: HttpTimeouts = {
+    ...DEFAULT_HTTP_TIMEOUTS,
+    ...withoutUndefined({
+      headersTimeoutSeconds: raw.http?.headersTimeoutSeconds,
+      requestTimeoutSeconds: raw.http?.requestTimeoutSeconds,
+      keepAliveTimeoutSeconds: raw.http?.keepAliveTimeoutSeconds,
+    }),
+  }
+  // Node refuses a header timeout longer than the request timeout it is part of.
+  if (timeouts.headersTimeoutSeconds > timeouts.requestTimeoutSeconds) {
+    const key =
+      raw.http?.requestTimeoutSeconds === undefined ? 'headersTimeoutSeconds' : 'requestTimeoutSeconds'
+    throw fail(
+      `http.${key}`,
+      `requestTimeoutSeconds (${timeouts.requestTimeoutSeconds}) must be at least headersTimeoutSeconds (${timeouts.headersTimeoutSeconds})`,
+    )
+  }
+  return timeouts
+}
+
+function buildListeners(raw: RawConfig, baseDir: string, timeouts: HttpTimeouts, fail: Fail): Listener[] {
   const listeners: Listener[] = raw.listeners.map((l, i) => {
     const key = `listeners[${i}]`
     const readPem = (name: 'certFile' | 'keyFile', path: string) => {
@@ -282,7 +307,7 @@ function buildListeners(raw: RawConfig, baseDir: string, fail: Fail): Listener[]
     const tls = l.tls
       ? { cert: readPem('certFile', l.tls.certFile), key: readPem('keyFile', l.tls.keyFile) }
       : undefined
-    return { address: l.address, port: l.port, kind: l.kind, tls, public: l.public }
+    return { address: l.address, port: l.port, kind: l.kind, tls, public: l.public, timeouts }
   })
   if (!listeners.some((l) => l.kind !== 'autodiscover-http')) {
     throw fail(

@@ -30,21 +30,26 @@ pools:
 # Listeners. kind: internal | external (web services), or autodiscover-http: the plain-HTTP first
 # hop for lyncdiscover.<domain> (a proxy's port 80 bridged to it, as Lync's 80 → 8080 rule); it
 # serves only the Autodiscover root and XFrame, and its links point at the HTTPS external URLs.
+#
+# As written, Parley runs behind a TLS-terminating reverse proxy on this host: plain HTTP on
+# 127.0.0.1, published as https://<web FQDN> (\`public\`), so it starts without a certificate or
+# privileges. To serve HTTPS itself, listen on 0.0.0.0, give each web listener its certificate
+# (PEM files, relative to this file) and drop \`public\`; ports below 1024 need root or
+# CAP_NET_BIND_SERVICE:
+#     port: 443
+#     tls:
+#       certFile: certs/pool01.pem
+#       keyFile: certs/pool01-key.pem
 listeners:
-  - address: 0.0.0.0
-    port: 443
+  - address: 127.0.0.1
+    port: 8443
     kind: internal
-    tls:
-      certFile: certs/pool01.pem
-      keyFile: certs/pool01-key.pem
-  - address: 0.0.0.0
+    public: { scheme: https, port: 443 }   # how clients reach it through the reverse proxy
+  - address: 127.0.0.1
     port: 4443
     kind: external
-    tls:
-      certFile: certs/webext.pem
-      keyFile: certs/webext-key.pem
-    # public: { scheme: https, port: 443 }   # how clients reach it through the reverse proxy
-  - address: 0.0.0.0
+    public: { scheme: https, port: 443 }
+  - address: 127.0.0.1
     port: 8080
     kind: autodiscover-http
 
@@ -56,8 +61,10 @@ storage:
   #   url: postgres://parley:\${PARLEY_DB_PASSWORD}@db.contoso.com:5432/parley
   #   maxConnections: 10
 
-# Users provisioned from this file (more can be added with \`parley user add\`). A password here
-# is set only when the user is first created; leave it out and Parley prints a generated one.
+# Users provisioned from this file (more can be added with \`parley user add\`). Without a
+# password, the first start generates one and shows it once on the terminal (never in the log);
+# \`parley user set-password\` sets another. A password here (e.g. \`password: \${LENE_PASSWORD}\`,
+# from the environment) is set only when the user is first created.
 users:
   - sipUri: lene@contoso.com
     name: Lene Aaling
@@ -69,7 +76,6 @@ users:
     homePool: pool01.contoso.com
     enterpriseVoice: true
     lineUri: tel:+14255550100
-    password: \${LENE_INITIAL_PASSWORD}
 
 # auth:
 #   tokenLifetimeSeconds: 28800        # 8 h, as Lync
@@ -87,6 +93,9 @@ users:
 # http:
 #   bodyLimitBytes: 1048576
 #   trustProxy: [10.0.0.5]             # reverse proxies whose X-Forwarded-For is believed
+#   headersTimeoutSeconds: 30          # a request's headers must arrive within this (else 408)
+#   requestTimeoutSeconds: 120         # ... and the whole request; parked P-GETs are not affected
+#   keepAliveTimeoutSeconds: 65        # idle keep-alive connections; keep above a balancer's idle limit
 # messaging:
 #   historyRetentionDays: 30           # conversation history and missed conversations
 #   answerTimeoutSeconds: 30           # an unanswered invitation fails (NoAnswer)

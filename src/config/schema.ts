@@ -177,6 +177,12 @@ export const ConfigSchema = Type.Object(
           bodyLimitBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
           /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the real client. */
           trustProxy: Type.Optional(Type.Array(Type.String())),
+          /** A request's header block must arrive within this (slow clients and slow-loris; 408). */
+          headersTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+          /** The whole request, headers and body, must arrive within this; ≥ headersTimeoutSeconds. */
+          requestTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+          /** An idle keep-alive connection is closed after this (above a load balancer's idle limit). */
+          keepAliveTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
         },
         { additionalProperties: false },
       ),

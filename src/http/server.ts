@@ -1,11 +1,15 @@
 // One Fastify instance per listener, built without listening (tests and main both use it).
 // See docs/architecture.md.
+import { createServer as createHttpServer, type RequestListener, type ServerOptions } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Logger } from 'pino'
 import type { Listener } from '../config/config.ts'
 import { UcwaError } from '../domain/errors.ts'
 import type { Topology } from '../domain/topology/topology.ts'
 import { registerBodyParsers } from './body-parsers.ts'
+import { CanonicalResponse } from './canonical-headers.ts'
+import { clientErrorHandler, connectRefusal } from './client-errors.ts'
 import { installCompression } from './compression.ts'
 import { installRequestContext } from './context.ts'
 import { frameworkError, installErrorHandling } from './errors.ts'
@@ -21,9 +25,38 @@ export interface HttpDeps extends RouteDeps {
 // UCWA revisions Parley serves; clients send X-MS-RequiresMinResourceVersion: 2 (or 2.0).
 const MAX_RESOURCE_VERSION = 2
 
+/**
+ * The listener's Node server, made here rather than by Fastify so that every listener (http and
+ * https) writes IIS-cased header names, answers CONNECT, and bounds how long a request may take
+ * to arrive. Request timeouts cover receiving a request only: once a P-GET has arrived it may be
+ * parked for as long as the event channel holds it.
+ */
+function nodeServer(listener: Listener, log: Logger, handler: RequestListener) {
+  const { headersTimeoutSeconds, requestTimeoutSeconds, keepAliveTimeoutSeconds } = listener.timeouts
+  const headersTimeout = headersTimeoutSeconds * 1000
+  const options: ServerOptions = {
+    ServerResponse: CanonicalResponse,
+    headersTimeout,
+    requestTimeout: requestTimeoutSeconds * 1000,
+    keepAliveTimeout: keepAliveTimeoutSeconds * 1000,
+    // Node checks for expired requests this often (30 s by default, far coarser than the timeouts).
+    connectionsCheckingInterval: Math.min(1000, headersTimeout / 2),
+    // A request without Host gets a UCWA 400 from the onRequest hook, not Node's bare one.
+    requireHostHeader: false,
+  }
+  const server = listener.tls
+    ? createHttpsServer({ ...options, cert: listener.tls.cert, key: listener.tls.key }, handler)
+    : createHttpServer(options, handler)
+  server.on('connect', connectRefusal(log))
+  return server
+}
+
 export function buildHttpServer(deps: HttpDeps, listener: Listener): FastifyInstance {
+  const log = deps.logger.child({ listener: `${listener.kind}:${listener.port}` })
   const options: FastifyServerOptions = {
-    loggerInstance: deps.logger.child({ listener: `${listener.kind}:${listener.port}` }),
+    loggerInstance: log,
+    serverFactory: (handler: RequestListener) => nodeServer(listener, log, handler),
+    clientErrorHandler,
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: deps.trustProxy,
     // Path segments carry SIP addresses (up to 256 characters) in later resources.
@@ -36,10 +69,8 @@ export function buildHttpServer(deps: HttpDeps, listener: Listener): FastifyInst
     frameworkErrors: frameworkError,
     // While closing, requests get a UCWA 503 from the hook below rather than Fastify's own body.
     return503OnClosing: false,
-    // Long-polls (the event channel) hold requests open; the socket must outlive them.
-    requestTimeout: 0,
-    keepAliveTimeout: 65_000,
-    ...(listener.tls ? { https: { cert: listener.tls.cert, key: listener.tls.key } } : {}),
+    // Only for the scheme in Fastify's own log lines: nodeServer() makes the TLS server.
+    ...(listener.tls ? { https: true } : {}),
   } as FastifyServerOptions
   const app = Fastify(options) as unknown as FastifyInstance
   installRequestContext(app, deps.topology, listener.kind)
@@ -59,6 +90,10 @@ export function buildHttpServer(deps: HttpDeps, listener: Listener): FastifyInst
           retryAfterSeconds: 5,
         }),
       )
+      return
+    }
+    if (req.headers.host === undefined && req.raw.httpVersion === '1.1') {
+      done(new UcwaError('BadRequest', { message: 'An HTTP/1.1 request must carry a Host header.' }))
       return
     }
     const wanted = req.headers['x-ms-requiresminresourceversion']

@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { withPort } from '../../src/cli/load-config.ts'
-import { type Config, ConfigError, DEFAULT_BODY_LIMIT_BYTES } from '../../src/config/config.ts'
+import {
+  type Config,
+  ConfigError,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_HTTP_TIMEOUTS,
+} from '../../src/config/config.ts'
 import { DEMO_CONFIG_YAML, DEMO_PORT, demoConfig } from '../../src/config/demo.ts'
 import { loadConfigFile, parseConfig } from '../../src/config/load.ts'
 import { SAMPLE_CONFIG_YAML } from '../../src/config/sample.ts'
@@ -113,7 +118,11 @@ describe('the sample config (parley init)', () => {
     assert.deepEqual(config.auth, DEFAULT_AUTH)
     assert.deepEqual(config.throttle, DEFAULT_THROTTLE)
     assert.deepEqual(config.applications, DEFAULT_APPLICATIONS)
-    assert.deepEqual(config.http, { bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES, trustProxy: false })
+    assert.deepEqual(config.http, {
+      bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+      trustProxy: false,
+      timeouts: DEFAULT_HTTP_TIMEOUTS,
+    })
     assert.deepEqual(config.logging, { level: 'info' })
   })
 
@@ -152,7 +161,14 @@ describe('the demo config', () => {
     assert.equal(config.source, 'demo')
     assert.equal(config.topology.defaultDomain.name, 'example.test')
     assert.deepEqual(config.listeners, [
-      { address: 'localhost', port: DEMO_PORT, kind: 'internal', tls: undefined, public: undefined },
+      {
+        address: 'localhost',
+        port: DEMO_PORT,
+        kind: 'internal',
+        tls: undefined,
+        public: undefined,
+        timeouts: DEFAULT_HTTP_TIMEOUTS,
+      },
     ])
     assert.equal(config.storage.sqlitePath, resolve(process.cwd(), 'data/demo.db'))
     assert.deepEqual(
@@ -241,6 +257,8 @@ applications:
 http:
   bodyLimitBytes: 2048
   trustProxy: [10.0.0.5, 10.1.0.0/16]
+  headersTimeoutSeconds: 5
+  requestTimeoutSeconds: 20
 `,
       ),
     )
@@ -251,8 +269,25 @@ http:
     assert.deepEqual(config.throttle, { ...DEFAULT_THROTTLE, addressMaxFailures: 7, windowSeconds: 120 })
     assert.deepEqual(config.applications.idleTimeoutSeconds, { browser: 900, desktop: 900, mobile: 600 })
     assert.equal(config.applications.maxPerUser, 3)
-    assert.deepEqual(config.http, { bodyLimitBytes: 2048, trustProxy: ['10.0.0.5', '10.1.0.0/16'] })
+    const timeouts = { headersTimeoutSeconds: 5, requestTimeoutSeconds: 20, keepAliveTimeoutSeconds: 65 }
+    assert.deepEqual(config.http, { bodyLimitBytes: 2048, trustProxy: ['10.0.0.5', '10.1.0.0/16'], timeouts })
+    for (const listener of config.listeners) assert.deepEqual(listener.timeouts, timeouts)
     assert.equal(config.logging.level, 'silent')
+  })
+
+  it('refuses a header timeout longer than the request timeout', () => {
+    // The key named is the one the file sets.
+    refused(base(undefined, 'http:\n  requestTimeoutSeconds: 10\n'), 'http.requestTimeoutSeconds', /at least/)
+    refused(
+      base(undefined, 'http:\n  headersTimeoutSeconds: 200\n'),
+      'http.headersTimeoutSeconds',
+      /at least/,
+    )
+    refused(
+      base(undefined, 'http:\n  headersTimeoutSeconds: 10\n  requestTimeoutSeconds: 5\n'),
+      'http.requestTimeoutSeconds',
+      /requestTimeoutSeconds \(5\) must be at least headersTimeoutSeconds \(10\)/,
+    )
   })
 
   it('keeps :memory: as is and resolves other database paths against baseDir', () => {

@@ -75,7 +75,7 @@ describe('multipart/batching', () => {
     )
     assert.equal(
       text,
-      '--x\r\nContent-Type: application/http; msgtype=response\r\n\r\nHTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"a":1}\r\n--x--\r\n',
+      '--x\r\nContent-Type: application/http; msgtype=response\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"a":1}\r\n--x--\r\n',
     )
   })
 })

@@ -3,6 +3,7 @@
 // a space, LF or CRLF, and the MS Batch.js habit of sending a POST body as a fake `Data: <json>`
 // header. Strict out: exactly `Content-Type: application/http; msgtype=response`, CRLF, and each
 // body on a single line (one client parses the last non-empty line of a part as the body).
+import { canonicalHeaderName } from '../canonical-headers.ts'
 
 export interface BatchRequest {
   readonly method: string
@@ -73,7 +74,8 @@ export function serializeBatch(responses: readonly BatchResponse[], boundary: st
   for (const r of responses) {
     out.push(`--${boundary}`, 'Content-Type: application/http; msgtype=response', '')
     out.push(`HTTP/1.1 ${r.status} ${r.statusText}`)
-    for (const [name, value] of Object.entries(r.headers)) out.push(`${name}: ${value}`)
+    // Names as IIS wrote them (`Content-Type`, `ETag`), like the headers of every other response.
+    for (const [name, value] of Object.entries(r.headers)) out.push(`${canonicalHeaderName(name)}: ${value}`)
     out.push('', r.body.replace(/\r?\n/g, ''))
   }
   out.push(`--${boundary}--`, '')
