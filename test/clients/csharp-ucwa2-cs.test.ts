@@ -1,0 +1,210 @@
+// kenakamu/UCWA2.0-CS (UCWASDK/UCWASDK/Services/HttpService.cs, UCWAClient.cs, Models/Me.cs,
+// Models/Communication.cs, Models/UCWAModelBase.cs), driven the way its HttpService drives a
+// server: HttpClient with `X-MS-RequiresMinResourceVersion: 2.0` on every request and no Accept
+// header, every GET body parsed as a JSON object (JObject.Parse) and scanned for the "please pass
+// this in a PUT request" value, POST bodies serialised from its models (nulls kept, enums as
+// strings, `_links` kept only on a MessagingInvitation so the first message rides along as a
+// base64 data URI), PUTs of the whole model with the GUID property added and a quoted If-Match,
+// the 201's Location read as the new resource, and an event loop whose HttpClient gives up after
+// 100 s and simply repeats the same events URL. The SDK gets its token from Azure AD; the
+// password grant stands in for it.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { dataText, next } from '../helpers/messaging.ts'
+import { PASSWORDS, signIn } from '../helpers/server.ts'
+import { available, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import { send, type Wire } from './helpers/wire.ts'
+import { guid, startWorld, type World } from './helpers/world.ts'
+
+const PUT_VALUE = 'please pass this in a PUT request'
+
+describe('C# SDK kenakamu/UCWA2.0-CS', () => {
+  let w: World
+  let host: string
+  let bob: Client
+  before(async () => {
+    w = await startWorld()
+    host = w.origin('pool01.example.test')
+    bob = await signedInApp(w.t, 'bob')
+    await available(bob)
+    await bob.events()
+  })
+  after(() => w.stop())
+
+  /** HttpService.GetClient(): one HttpClient per host with the version header and the token. */
+  function http(token: string, method: string, uri: string, content?: { type: string; body: string }) {
+    const headers: Array<[string, string]> = [
+      ['X-MS-RequiresMinResourceVersion', '2.0'],
+      ['Authorization', `Bearer ${token}`],
+    ]
+    if (content) headers.push(['Content-Type', content.type])
+    return send(w.dns, uri.startsWith('http') ? uri : host + uri, { method, headers, body: content?.body })
+  }
+
+  /** HttpService.Get<T>(): success status, then JObject.Parse of the body and GetPGuid(). */
+  async function get(token: string, uri: string): Promise<any> {
+    const res = await http(token, 'GET', uri)
+    assert.ok(res.status >= 200 && res.status < 300, `GET ${uri}: ${res.status} ${res.text}`)
+    assert.ok(
+      res.json !== null && typeof res.json === 'object' && !Array.isArray(res.json),
+      `GET ${uri}: not a JSON object`,
+    )
+    return res.json
+  }
+
+  /** GetPGuid(): the name of the property whose value is the PUT marker, here or in _embedded. */
+  function pGuid(resource: any): string | undefined {
+    return Object.entries(resource).find(([, v]) => v === PUT_VALUE)?.[0]
+  }
+
+  /** HttpService.Post(uri, JObject): JSON with Newtonsoft's defaults — null values written out. */
+  function post(token: string, uri: string, body: unknown): Promise<Wire> {
+    return http(token, 'POST', uri, { type: 'application/json; charset=utf-8', body: JSON.stringify(body) })
+  }
+
+  async function application(): Promise<{ token: string; app: any }> {
+    const token = await signIn(w.t.internal, 'pool01.example.test', 'alice@example.test', PASSWORDS.alice)
+    const created = await http(token, 'POST', '/ucwa/oauth/v1/applications', {
+      type: 'application/json; charset=utf-8',
+      body: JSON.stringify({ culture: 'en-US', endpointId: guid(), userAgent: 'UCWA2.0-CS' }),
+    })
+    assert.equal(created.status, 201, created.text)
+    return { token, app: created.json }
+  }
+
+  /** UCWAClient.SignIn(): Me.MakeMeAvailable(), then application.Get(). */
+  async function signedIn(): Promise<{ token: string; app: any }> {
+    const { token, app } = await application()
+    // Me.MakeMeAvailable(): a JObject with PascalCase keys and phoneNumber null when none is given.
+    const mma = await post(token, app._embedded.me._links.makeMeAvailable.href, {
+      SupportedModalities: ['Messaging'],
+      SupportedMessageFormats: ['Plain', 'Html'],
+      SignInAs: 'Online',
+      phoneNumber: null,
+    })
+    assert.equal(mma.status, 204, mma.text)
+    return { token, app: await get(token, app._links.self.href) }
+  }
+
+  it('makes itself available with SignInAs and phoneNumber null, re-reads the application, keeps alive with an empty POST', async () => {
+    const { token, app } = await signedIn()
+    assert.ok(app._embedded.me._links.reportMyActivity, 'no reportMyActivity link after makeMeAvailable')
+    // Me.ReportMyActivity(): Post(link, "") → no content at all.
+    const activity = await http(token, 'POST', app._embedded.me._links.reportMyActivity.href)
+    assert.equal(activity.status, 204, activity.text)
+  })
+
+  it('reads every link of me as a JSON object: presence, note, location, phones, callForwardingSettings', async () => {
+    const { token, app } = await signedIn()
+    const me = await get(token, app._embedded.me._links.self.href)
+    const links = me._links
+    assert.equal((await get(token, links.presence.href)).availability, 'Online')
+    // Models Note / Location read `message` and `location`.
+    assert.ok('message' in (await get(token, links.note.href)), 'note without message')
+    assert.ok('location' in (await get(token, links.location.href)), 'location without location')
+    await get(token, links.phones.href)
+    await get(token, links.callForwardingSettings.href)
+  })
+
+  it('PUTs communication back whole: nulls, PGuid, href/title, the GUID property and a quoted If-Match', async () => {
+    const { token, app } = await signedIn()
+    const communication = await get(token, app._embedded.communication._links.self.href)
+    const name = pGuid(communication)
+    assert.ok(name, 'no "please pass this in a PUT request" property on communication')
+    // Communication.Update() → HttpService.Put(): JObject.FromObject(model) keeps nulls, drops
+    // _links and _embedded, adds the GUID property; If-Match is the etag in quotes.
+    const body = {
+      conversationHistory: communication.conversationHistory ?? null,
+      phoneNumber: communication.phoneNumber ?? null,
+      supportedModalities: communication.supportedModalities,
+      supportedMessageFormats: communication.supportedMessageFormats,
+      rel: communication.rel,
+      etag: communication.etag,
+      PGuid: name,
+      href: null,
+      title: null,
+      [name]: PUT_VALUE,
+    }
+    const res = await send(w.dns, host + communication._links.self.href, {
+      method: 'PUT',
+      headers: [
+        ['X-MS-RequiresMinResourceVersion', '2.0'],
+        ['Authorization', `Bearer ${token}`],
+        ['If-Match', `"${communication.etag}"`],
+        ['Content-Type', 'application/json; charset=utf-8'],
+      ],
+      body: JSON.stringify(body),
+    })
+    assert.ok(res.status >= 200 && res.status < 300, `PUT communication: ${res.status} ${res.text}`)
+  })
+
+  it('starts messaging with the first message as a base64 data URI and a GUID threadId; follows the Location', async () => {
+    const { token, app } = await signedIn()
+    // Communication.StartMessaging(): a MessagingInvitation model; HttpService keeps its _links.
+    const res = await post(token, app._embedded.communication._links.startMessaging.href, {
+      _links: {
+        message: {
+          href: `data:text/plain;base64,${Buffer.from('Déploiement terminé ✓').toString('base64')}`,
+        },
+      },
+      to: 'sip:bob@example.test',
+      subject: 'Release',
+      importance: 'Normal',
+      operationId: guid(),
+      threadId: guid(),
+      rel: null,
+      etag: null,
+      PGuid: null,
+      href: null,
+      title: null,
+    })
+    assert.equal(res.status, 201, res.text)
+    const location = res.any('Location')[0]
+    assert.ok(location, 'HttpService.Post() returns response.Headers.Location: none was sent')
+    await get(token, location)
+    const invitation = (await next(bob)).find((e) => e.link.rel === 'messagingInvitation')?._embedded
+      ?.messagingInvitation
+    assert.equal(dataText(invitation?._links.message?.href ?? ''), 'Déploiement terminé ✓')
+  })
+
+  it('repeats the same events URL after its HttpClient gives up, and nothing is lost', async () => {
+    const { token, app } = await signedIn()
+    let eventUri: string = app._links.events.href
+    // UCWAClient.GetEvent(): next from each batch (drained here with a short hold: test setup).
+    for (;;) {
+      const batch = await get(token, `${eventUri}&timeout=1`)
+      eventUri = batch._links.next.href
+      if (batch.sender.length === 0) break
+    }
+    // The P-GET is abandoned by the client (TaskCanceledException at 100 s); the next event then
+    // happens while no P-GET is parked; the SDK repeats the very same URL.
+    const abandoned = await send(w.dns, host + eventUri, {
+      headers: [
+        ['X-MS-RequiresMinResourceVersion', '2.0'],
+        ['Authorization', `Bearer ${token}`],
+      ],
+      abortAfterSend: true,
+    })
+    assert.equal(abandoned.status, 0, 'the P-GET was answered before the client abandoned it')
+    const presence = await post(
+      token,
+      app._embedded.me._links.presence?.href ?? `${app._links.self.href}/me/presence`,
+      {
+        availability: 'Busy',
+      },
+    )
+    assert.equal(presence.status, 204, presence.text)
+    const repeated = await http(token, 'GET', eventUri)
+    assert.equal(repeated.status, 200, repeated.text)
+    const rels = repeated.json.sender.flatMap((s: any) => s.events.map((e: any) => e.link.rel))
+    assert.ok(rels.includes('presence'), `the presence change was lost: ${JSON.stringify(repeated.json)}`)
+  })
+
+  it('follows a resync link when its ack is out of range', async () => {
+    const { token, app } = await signedIn()
+    const stale = await get(token, app._links.events.href.replace(/ack=\d+$/, 'ack=999'))
+    assert.ok(stale._links.resync, `no resync for an ack from the future: ${JSON.stringify(stale)}`)
+    const resynced = await get(token, `${stale._links.resync.href}&timeout=1`)
+    assert.match(resynced._links.next.href, /\/events\?ack=\d+$/)
+  })
+})
