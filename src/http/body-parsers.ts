@@ -192,7 +192,10 @@ export function parseUcwaXmlInput(text: string): Record<string, unknown> {
   return out
 }
 
+// Only text fields are read (the token endpoint's), so the whole body must be UTF-8: the form
+// parser would otherwise turn a malformed sequence in a password into U+FFFD.
 async function parseMultipart(req: FastifyRequest, body: Buffer): Promise<Record<string, string>> {
+  utf8(body)
   const contentType = req.headers['content-type'] ?? ''
   let form: FormData
   try {

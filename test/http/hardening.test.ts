@@ -307,6 +307,41 @@ describe('bodies a UCWA input cannot be', () => {
     assert.equal((await alice.get(`${alice.self}/me/note`)).json.message, 'Café crème')
   })
 
+  it('refuses a token request with invalid UTF-8 in its form as invalid_request, not a wrong password', async () => {
+    const boundary = 'x9f2'
+    const multipart = (password: Buffer) =>
+      Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\npassword\r\n` +
+            `--${boundary}\r\nContent-Disposition: form-data; name="username"\r\n\r\nalice@example.test\r\n` +
+            `--${boundary}\r\nContent-Disposition: form-data; name="password"\r\n\r\n`,
+        ),
+        password,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ])
+    for (const [type, body] of [
+      ['multipart/form-data; boundary=x9f2', multipart(Buffer.from([0x61, 0xff, 0x62]))],
+      [
+        'application/x-www-form-urlencoded',
+        Buffer.from('grant_type=password&username=alice%40example.test&password=a%FFb'),
+      ],
+    ] as const) {
+      const res = await request(t.internal, '/WebTicket/oauthtoken', {
+        host: POOL,
+        headers: { 'content-type': type },
+        body,
+      })
+      assert.equal(res.status, 400, `${type}: ${res.text}`)
+      assert.equal(res.json.error, 'invalid_request', res.text)
+    }
+    const good = await request(t.internal, '/WebTicket/oauthtoken', {
+      host: POOL,
+      headers: { 'content-type': 'multipart/form-data; boundary=x9f2' },
+      body: multipart(Buffer.from(PASSWORDS.alice)),
+    })
+    assert.equal(good.status, 200, good.text)
+  })
+
   it('refuses a text/plain message with invalid UTF-8; the conversation goes on', async () => {
     const alice = await signedInApp(t, 'alice', 'alice-im')
     const bob = await signedInApp(t, 'bob', 'bob-im')
