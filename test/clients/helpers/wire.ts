@@ -37,6 +37,8 @@ export interface Wire {
   /** Header names and values as the server sent them, alternating (node's rawHeaders). */
   readonly rawHeaders: readonly string[]
   readonly body: Buffer
+  /** Bytes on the wire (before any gunzip). */
+  readonly rawLength: number
   readonly text: string
   /** The body parsed as JSON, undefined when it is not JSON. */
   readonly json: any
@@ -120,6 +122,7 @@ function toWire(res: IncomingMessage | undefined, raw: Buffer, gunzip: Gunzip): 
     status: res?.statusCode ?? 0,
     rawHeaders,
     body,
+    rawLength: raw.length,
     text,
     json,
     exact: (name) => pairs.filter(([n]) => n === name).map(([, v]) => v),
