@@ -6,8 +6,9 @@
 // strings, `_links` kept only on a MessagingInvitation so the first message rides along as a
 // base64 data URI), PUTs of the whole model with the GUID property added and a quoted If-Match,
 // the 201's Location read as the new resource, and an event loop whose HttpClient gives up after
-// 100 s and simply repeats the same events URL. The SDK gets its token from Azure AD; the
-// password grant stands in for it.
+// 100 s and simply repeats the same events URL. Its sample console (TestClient/UCWASample.cs)
+// signs in with phoneNumber "" and reads or updates me, notes, locations and contacts through
+// the SDK's models. The SDK gets its token from Azure AD; the password grant stands in for it.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { dataText, next } from '../helpers/messaging.ts'
@@ -73,14 +74,15 @@ describe('C# SDK kenakamu/UCWA2.0-CS', () => {
   }
 
   /** UCWAClient.SignIn(): Me.MakeMeAvailable(), then application.Get(). */
-  async function signedIn(): Promise<{ token: string; app: any }> {
+  async function signedIn(phoneNumber: string | null = null): Promise<{ token: string; app: any }> {
     const { token, app } = await application()
-    // Me.MakeMeAvailable(): a JObject with PascalCase keys and phoneNumber null when none is given.
+    // Me.MakeMeAvailable(): a JObject with PascalCase keys and the phoneNumber it was given
+    // (UCWASample.Signin passes "").
     const mma = await post(token, app._embedded.me._links.makeMeAvailable.href, {
       SupportedModalities: ['Messaging'],
-      SupportedMessageFormats: ['Plain', 'Html'],
+      SupportedMessageFormats: phoneNumber === '' ? ['Plain'] : ['Plain', 'Html'],
       SignInAs: 'Online',
-      phoneNumber: null,
+      phoneNumber,
     })
     assert.equal(mma.status, 204, mma.text)
     return { token, app: await get(token, app._links.self.href) }
@@ -92,6 +94,55 @@ describe('C# SDK kenakamu/UCWA2.0-CS', () => {
     // Me.ReportMyActivity(): Post(link, "") → no content at all.
     const activity = await http(token, 'POST', app._embedded.me._links.reportMyActivity.href)
     assert.equal(activity.status, 204, activity.text)
+  })
+
+  it('signs in as its sample console does: phoneNumber "" and Plain only', async () => {
+    const { app } = await signedIn('')
+    assert.deepEqual(app._embedded.communication.supportedMessageFormats, ['Plain'])
+  })
+
+  it('updates presence, note and location by POSTing its models back with their base properties', async () => {
+    const { token, app } = await signedIn('')
+    const me = await get(token, app._embedded.me._links.self.href)
+    // UCWAModelBase adds href, title, rel, etag and PGuid to every model it serialises.
+    const base = (rel: string) => ({ href: null, title: null, rel, etag: null, PGuid: null })
+    const updates: Array<[string, Record<string, unknown>]> = [
+      [me._links.presence.href, { availability: 'Busy', ...base('presence') }],
+      [me._links.note.href, { message: 'In the lab until 3', ...base('note') }],
+      [me._links.location.href, { location: 'Building 7', ...base('location') }],
+    ]
+    for (const [href, body] of updates) {
+      const res = await post(token, href, body)
+      assert.equal(res.status, 204, `POST ${href}: ${res.status} ${res.text}`)
+    }
+    assert.equal((await get(token, me._links.presence.href)).availability, 'Busy')
+    assert.equal((await get(token, me._links.note.href)).message, 'In the lab until 3')
+    assert.equal((await get(token, me._links.location.href)).location, 'Building 7')
+  })
+
+  it('shows a contact as its sample does: search, then location, note, photo bytes and presence', async () => {
+    const { token, app } = await signedIn('')
+    const search = await get(
+      token,
+      `${app._embedded.people._links.search.href}?query=${encodeURIComponent('sip:bob@example.test')}`,
+    )
+    const contact = search._embedded.contact[0]
+    assert.equal(contact.uri, 'sip:bob@example.test')
+    await get(token, contact._links.contactLocation.href)
+    await get(token, contact._links.contactNote.href)
+    const photo = await http(token, 'GET', contact._links.contactPhoto.href)
+    assert.equal(photo.status, 200)
+    assert.ok(photo.body.length > 0)
+    assert.equal((await get(token, contact._links.contactPresence.href)).availability, 'Online')
+  })
+
+  it('signs out with DELETE on the application; its next call answers 404 ApplicationNotFound', async () => {
+    const { token, app } = await signedIn('')
+    const res = await http(token, 'DELETE', app._links.self.href)
+    assert.equal(res.status, 204, res.text)
+    const after = await http(token, 'GET', app._embedded.me._links.self.href)
+    assert.equal(after.status, 404)
+    assert.equal(after.json?.subcode, 'ApplicationNotFound')
   })
 
   it('reads every link of me as a JSON object: presence, note, location, phones, callForwardingSettings', async () => {
