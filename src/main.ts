@@ -3,8 +3,8 @@
 // See docs/architecture.md.
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { LocalBus } from './bus/local/local-bus.ts'
-import { RedisBus } from './bus/redis/redis-bus.ts'
+import { openAdapters } from './app/adapters.ts'
+import { forgetWhatOthersChange } from './app/invalidation.ts'
 import type { Config, Listener } from './config/config.ts'
 import { ApplicationService } from './domain/applications/application-service.ts'
 import { AuthService } from './domain/auth/auth-service.ts'
@@ -12,11 +12,10 @@ import { SignInThrottle } from './domain/auth/sign-in-throttle.ts'
 import { AutodiscoverService } from './domain/autodiscover/autodiscover-service.ts'
 import { ContactService } from './domain/contacts/contact-service.ts'
 import { EventChannel } from './domain/events/event-channel.ts'
-import type { ApplicationId, UserId } from './domain/ids.ts'
 import { ConversationLogService } from './domain/messaging/history-service.ts'
 import { MessagingService } from './domain/messaging/messaging-service.ts'
 import { PolicyService } from './domain/policies/policy-service.ts'
-import type { Clock, EventBus, PasswordHasher, Store } from './domain/ports.ts'
+import type { Clock, PasswordHasher, Store } from './domain/ports.ts'
 import { PresenceService } from './domain/presence/presence-service.ts'
 import { SubscriptionService } from './domain/presence/subscription-service.ts'
 import type { AccessLocation } from './domain/topology/topology.ts'
@@ -27,7 +26,6 @@ import { Argon2PasswordHasher } from './platform/argon2-password-hasher.ts'
 import { SanitizeHtmlSanitizer } from './platform/html-sanitizer.ts'
 import { createLogger } from './platform/logger.ts'
 import { NodeRandom, systemClock } from './platform/node-random.ts'
-import { openStore } from './store/open-store.ts'
 import { leaderLease, SOLE_NODE } from './store/postgres/leader-lease.ts'
 
 export interface StartOptions {
@@ -77,22 +75,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const hasher = options.hasher ?? new Argon2PasswordHasher()
   const { topology } = config
 
-  const store = await openStore(config.storage, logger)
+  const { store, bus, cluster: clusterBus } = await openAdapters(config, { logger })
   const throttle = new SignInThrottle(config.throttle)
-  const redis = config.bus.redis
-  const clusterBus = redis
-    ? new RedisBus(
-        {
-          url: redis.url,
-          channel: redis.channel,
-          recheckMs: redis.recheckSeconds * 1000,
-          pending: (apps) => store.pendingAmong(apps),
-        },
-        logger.child({ component: 'bus' }),
-      )
-    : undefined
-  await clusterBus?.start()
-  const bus: EventBus = clusterBus ?? new LocalBus()
   const channel = new EventChannel({ store, bus, clock, settings: config.events })
   // Policy changes can rewrite applications (modalities a policy no longer allows): this node's
   // application cache and the users' presence follow.
@@ -162,17 +146,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       if (user.outOfOfficeNote !== previous.outOfOfficeNote) await presence.refresh(user, undefined, previous)
     },
   })
-  // Other nodes changed what this node may have cached (see RedisBus.invalidate).
-  clusterBus?.onInvalidate((keys) => {
-    for (const key of keys) {
-      const [kind, id = ''] = key.split(':')
-      if (kind === 'app') applications.forget([id as ApplicationId])
-      else if (kind === 'user') {
-        auth.forgetUser(id as UserId)
-        applications.forgetUser(id as UserId)
-      }
-    }
-  })
+  // Other nodes and CLI commands changed what this node may have cached (src/app/invalidation.ts).
+  if (clusterBus) {
+    forgetWhatOthersChange(clusterBus, { applications, auth, policies }, (error) =>
+      logger.error({ err: error }, 'policy refresh failed'),
+    )
+  }
   const autodiscover = new AutodiscoverService(topology)
   const createdUsers = await provisionUsers(users, config.users, random)
 

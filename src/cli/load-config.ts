@@ -1,26 +1,28 @@
 // Which config a command uses: --demo, --config FILE, $PARLEY_CONFIG, or ./parley.yaml.
 import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { Config } from '../config/config.ts'
 import { ConfigError } from '../config/config.ts'
 import { demoConfig } from '../config/demo.ts'
 import { loadConfigFile } from '../config/load.ts'
-
-type Env = Readonly<Record<string, string | undefined>>
+import type { Io } from './io.ts'
 
 export function loadCliConfig(
   values: { config?: string | undefined; demo?: boolean | undefined },
-  env: Env,
+  io: Pick<Io, 'env' | 'cwd'>,
 ): Config {
-  if (values.demo) return demoConfig(env)
-  const path = values.config ?? env.PARLEY_CONFIG ?? 'parley.yaml'
-  if (!values.config && !env.PARLEY_CONFIG && !existsSync(path)) {
+  if (values.demo) return demoConfig(io.env, io.cwd)
+  const given = values.config ?? (io.env.PARLEY_CONFIG || undefined)
+  // Absolute: messages and the hints `parley start` prints then work from any directory.
+  const path = resolve(io.cwd, given ?? 'parley.yaml')
+  if (given === undefined && !existsSync(path)) {
     throw new ConfigError(
-      path,
+      'parley.yaml',
       '',
       'no config file: pass --config FILE, set PARLEY_CONFIG, run "parley init", or use --demo',
     )
   }
-  return loadConfigFile(path, env)
+  return loadConfigFile(path, io.env)
 }
 
 /** Applies --port (or $PARLEY_PORT) to the first web listener. */

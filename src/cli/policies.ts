@@ -1,24 +1,21 @@
 // `parley mobility-policy | mcx-config | push-config <verb>`, `parley user effective-policy`,
 // `parley admin …` and `parley audit`: the policy cmdlets as CLI verbs (docs/policies.md).
-// Works on the store the config names, with or without the server running; a running server
-// sees the change within 5 seconds, and signed-in clients get their `policies` event then.
+// Works on the store the config names (SQLite or PostgreSQL), with or without the server running.
+// With a cluster bus the running nodes re-read the policies and signed-in clients get their
+// `policies` event at once; on one SQLite node within 5 seconds and at their next poll.
 import { userInfo } from 'node:os'
-import { LocalBus } from '../bus/local/local-bus.ts'
+import { openAdapters } from '../app/adapters.ts'
+import { cliPolicyService } from '../app/cli-services.ts'
 import type { Config } from '../config/config.ts'
-import { EventChannel } from '../domain/events/event-channel.ts'
 import type { Scope } from '../domain/policies/identity.ts'
 import { KINDS, type PolicyKind } from '../domain/policies/kinds.ts'
 import type { SettingValue } from '../domain/policies/parameters.ts'
 import type { EffectivePolicy, PolicyService, PolicyView } from '../domain/policies/policy-service.ts'
-import { PolicyService as Service } from '../domain/policies/policy-service.ts'
 import type { AuditEntry } from '../domain/policies/policy-types.ts'
 import { SCOPE_FORMS } from '../domain/policies/scopes.ts'
-import { systemClock } from '../platform/node-random.ts'
-import { openSqliteStore } from '../store/sqlite/sqlite-store.ts'
+import type { Io } from './io.ts'
 import { loadCliConfig } from './load-config.ts'
 import { EXIT, parse, UsageError } from './usage.ts'
-
-type Env = Readonly<Record<string, string | undefined>>
 
 const COMMON = {
   config: { type: 'string' },
@@ -72,16 +69,23 @@ booleans take true/false ($true/$false too). Every verb takes --config FILE or -
 
 const form = (scope: Scope): string => SCOPE_FORMS[scope]
 
-/** Opens the store and a policy service over it; `work` runs, then the store closes. */
-async function withPolicies<T>(config: Config, work: (policies: PolicyService) => Promise<T>): Promise<T> {
-  const store = await openSqliteStore(config.storage.sqlitePath)
+/**
+ * Opens the configured store and bus and a policy service over them; `work` runs, the running
+ * nodes are told when it changed something (`changes`), then the adapters close.
+ */
+async function withPolicies<T>(
+  config: Config,
+  changes: boolean,
+  work: (policies: PolicyService) => Promise<T>,
+): Promise<T> {
+  const adapters = await openAdapters(config)
   try {
-    // Events the change causes are written to the store; the server delivers them (its own bus
-    // is not reachable from here, so they reach parked P-GETs on their next wake-up).
-    const channel = new EventChannel({ store, bus: new LocalBus(), clock: systemClock })
-    return await work(new Service({ store, channel, clock: systemClock, topology: config.topology }))
+    const { policies, announceChange } = cliPolicyService(config, adapters)
+    const result = await work(policies)
+    if (changes) announceChange()
+    return result
   } finally {
-    await store.close()
+    await adapters.close()
   }
 }
 
@@ -107,23 +111,33 @@ function assignments(args: readonly string[]): Record<string, string> {
   return input
 }
 
-export async function runPolicyCommand(kind: PolicyKind, args: string[], env: Env): Promise<number> {
+export async function runPolicyCommand(kind: PolicyKind, args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, POLICY_OPTIONS)
   const [verb, ...rest] = positionals
   if (!verb || values.help) {
-    process.stdout.write(policyHelp(kind))
+    io.out(policyHelp(kind))
     return verb || values.help ? EXIT.ok : EXIT.usage
   }
-  if (verb === 'parameters') return printParameters(kind, values.json === true)
+  if (verb === 'parameters') return printParameters(io, kind, values.json === true)
+  const run = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined
+  if (!run) throw new UsageError(`unknown ${kind} verb "${verb}"`)
   if (values.force && verb !== 'remove') throw new UsageError('--force applies to remove only')
   if (values.filter !== undefined && verb !== 'get') throw new UsageError('--filter applies to get only')
   if (values.policy !== undefined && verb !== 'grant') throw new UsageError('--policy applies to grant only')
-  const json = values.json === true
-  const options = { json, force: values.force === true, filter: values.filter, policy: values.policy }
-  return withPolicies(loadCliConfig(values, env), (policies) => runVerb(policies, kind, verb, rest, options))
+  const context = {
+    io,
+    kind,
+    rest,
+    json: values.json === true,
+    force: values.force === true,
+    filter: values.filter,
+    policy: values.policy,
+  }
+  return withPolicies(loadCliConfig(values, io), verb !== 'get', (policies) => run({ ...context, policies }))
 }
 
 interface VerbContext {
+  readonly io: Io
   readonly policies: PolicyService
   readonly kind: PolicyKind
   readonly rest: readonly string[]
@@ -134,45 +148,38 @@ interface VerbContext {
   readonly policy: string | undefined
 }
 
-function runVerb(
-  policies: PolicyService,
-  kind: PolicyKind,
-  verb: string,
-  rest: readonly string[],
-  options: Omit<VerbContext, 'policies' | 'kind' | 'rest'>,
-): Promise<number> {
-  const run = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined
-  if (!run) throw new UsageError(`unknown ${kind} verb "${verb}"`)
-  return run({ policies, kind, rest, ...options })
-}
-
 const VERBS: Readonly<Record<string, (c: VerbContext) => Promise<number>>> = {
-  async new({ policies, kind, rest, json }) {
+  async new({ io, policies, kind, rest, json }) {
     const [identity, ...pairs] = rest
     if (!identity) {
       throw new UsageError(`${kind} new needs an identity (${KINDS[kind].newScopes.map(form).join(', ')})`)
     }
-    return printViews([await policies.create(kind, identity, assignments(pairs), actor())], json, 'Created')
+    return printViews(
+      io,
+      [await policies.create(kind, identity, assignments(pairs), actor())],
+      json,
+      'Created',
+    )
   },
-  async set({ policies, kind, rest, json }) {
+  async set({ io, policies, kind, rest, json }) {
     // The identity is optional (Global); the first Name=Value starts the parameters.
     const identity = rest[0] && !rest[0].includes('=') ? rest[0] : undefined
     const pairs = identity === undefined ? rest : rest.slice(1)
-    return printViews([await policies.set(kind, identity, assignments(pairs), actor())], json, 'Changed')
+    return printViews(io, [await policies.set(kind, identity, assignments(pairs), actor())], json, 'Changed')
   },
-  async get({ policies, kind, rest, json, filter }) {
+  async get({ io, policies, kind, rest, json, filter }) {
     if (rest.length > 1) throw new UsageError(`${kind} get takes at most one identity`)
-    return printViews(await policies.get(kind, { identity: rest[0], filter }), json)
+    return printViews(io, await policies.get(kind, { identity: rest[0], filter }), json)
   },
-  async remove({ policies, kind, rest, json, force }) {
+  async remove({ io, policies, kind, rest, json, force }) {
     const [identity, extra] = rest
     if (!identity || extra !== undefined) throw new UsageError(`${kind} remove needs exactly one identity`)
     const result = await policies.remove(kind, identity, force, actor())
-    if (result) return printViews([result], json, 'Reset to the defaults')
-    process.stdout.write(json ? `${JSON.stringify({ removed: identity })}\n` : `Removed ${identity}.\n`)
+    if (result) return printViews(io, [result], json, 'Reset to the defaults')
+    io.out(json ? `${JSON.stringify({ removed: identity })}\n` : `Removed ${identity}.\n`)
     return EXIT.ok
   },
-  async grant({ policies, kind, rest, json, policy: option }) {
+  async grant({ io, policies, kind, rest, json, policy: option }) {
     if (kind !== 'mobility-policy')
       throw new UsageError(`${kind} has no per-user assignment; it applies by scope`)
     const [user, positional, extra] = rest
@@ -182,18 +189,18 @@ const VERBS: Readonly<Record<string, (c: VerbContext) => Promise<number>>> = {
       throw new UsageError('mobility-policy grant needs USER and --policy NAME (or none)')
     }
     const name = /^(none|\$null|null)$/i.test(policy) ? null : policy
-    return printEffective(await policies.grant(user, name, actor()), json)
+    return printEffective(io, await policies.grant(user, name, actor()), json)
   },
 }
 
 /** `parley user effective-policy USER`. */
-export async function runEffectivePolicy(args: string[], env: Env): Promise<number> {
+export async function runEffectivePolicy(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, COMMON)
   const [user, extra] = positionals
   if (!user || extra !== undefined)
     throw new UsageError('user effective-policy needs one user (a SIP address)')
-  return withPolicies(loadCliConfig(values, env), async (policies) =>
-    printEffective(await policies.effectiveFor(user), values.json === true),
+  return withPolicies(loadCliConfig(values, io), false, async (policies) =>
+    printEffective(io, await policies.effectiveFor(user), values.json === true),
   )
 }
 
@@ -201,27 +208,28 @@ const ADMIN_HELP = `Usage: parley admin add USER | remove USER | list   (the adm
 `
 
 /** `parley admin add|remove USER`, `parley admin list`. */
-export async function runAdmin(args: string[], env: Env): Promise<number> {
+export async function runAdmin(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, COMMON)
   const [verb, user, extra] = positionals
   if (!verb || values.help) {
-    process.stdout.write(ADMIN_HELP)
+    io.out(ADMIN_HELP)
     return verb || values.help ? EXIT.ok : EXIT.usage
   }
   const json = values.json === true
-  return withPolicies(loadCliConfig(values, env), async (policies) => {
+  if (verb !== 'list' && verb !== 'add' && verb !== 'remove')
+    throw new UsageError(`unknown admin verb "${verb}"`)
+  return withPolicies(loadCliConfig(values, io), verb !== 'list', async (policies) => {
     if (verb === 'list') {
       const admins = await policies.admins()
-      if (json) process.stdout.write(`${JSON.stringify(admins, null, 2)}\n`)
-      else process.stdout.write(admins.length ? `${admins.join('\n')}\n` : 'No admins.\n')
+      if (json) io.out(`${JSON.stringify(admins, null, 2)}\n`)
+      else io.out(admins.length ? `${admins.join('\n')}\n` : 'No admins.\n')
       return EXIT.ok
     }
-    if (verb !== 'add' && verb !== 'remove') throw new UsageError(`unknown admin verb "${verb}"`)
     if (!user || extra !== undefined) throw new UsageError(`admin ${verb} needs one user (a SIP address)`)
     const changed = await policies.setAdmin(user, verb === 'add', actor())
-    if (json) process.stdout.write(`${JSON.stringify({ user, admin: verb === 'add', changed })}\n`)
+    if (json) io.out(`${JSON.stringify({ user, admin: verb === 'add', changed })}\n`)
     else
-      process.stdout.write(
+      io.out(
         `${user} ${verb === 'add' ? 'is an admin' : 'is not an admin'}${changed ? '' : ' (unchanged)'}.\n`,
       )
     return EXIT.ok
@@ -229,23 +237,23 @@ export async function runAdmin(args: string[], env: Env): Promise<number> {
 }
 
 /** `parley audit [--limit N] [--before SEQ]`: the audit log, newest first. */
-export async function runAudit(args: string[], env: Env): Promise<number> {
+export async function runAudit(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     ...COMMON,
     limit: { type: 'string' },
     before: { type: 'string' },
   })
   if (values.help) {
-    process.stdout.write('Usage: parley audit [--limit N (default 50)] [--before SEQ] [--json]\n')
+    io.out('Usage: parley audit [--limit N (default 50)] [--before SEQ] [--json]\n')
     return EXIT.ok
   }
   if (positionals.length > 0) throw new UsageError('audit takes no arguments')
   const limit = count('--limit', values.limit, 50)
   const before = values.before === undefined ? undefined : count('--before', values.before, 0)
-  return withPolicies(loadCliConfig(values, env), async (policies) => {
+  return withPolicies(loadCliConfig(values, io), false, async (policies) => {
     const entries = await policies.audit({ limit, beforeSeq: before })
-    if (values.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`)
-    else printAudit(entries)
+    if (values.json) io.out(`${JSON.stringify(entries, null, 2)}\n`)
+    else printAudit(io, entries)
     return EXIT.ok
   })
 }
@@ -262,32 +270,32 @@ function count(option: string, text: string | undefined, fallback: number): numb
 
 const shown = (v: SettingValue): string => (typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v))
 
-function printViews(views: readonly PolicyView[], json: boolean, verb?: string): number {
+function printViews(io: Io, views: readonly PolicyView[], json: boolean, verb?: string): number {
   if (json) {
-    process.stdout.write(`${JSON.stringify(verb ? views[0] : views, null, 2)}\n`)
+    io.out(`${JSON.stringify(verb ? views[0] : views, null, 2)}\n`)
     return EXIT.ok
   }
-  if (verb && views[0]) process.stdout.write(`${verb} ${views[0].identity}.\n`)
-  if (views.length === 0) process.stdout.write('Nothing matches.\n')
+  if (verb && views[0]) io.out(`${verb} ${views[0].identity}.\n`)
+  if (views.length === 0) io.out('Nothing matches.\n')
   for (const [i, view] of views.entries()) {
-    if (i > 0 || verb) process.stdout.write('\n')
+    if (i > 0 || verb) io.out('\n')
     const rows: [string, string][] = [
       ['Identity', view.identity],
       ...Object.entries(view.settings).map(([k, v]) => [k, shown(v)] as [string, string]),
     ]
     if (view.assignedUsers !== undefined) rows.push(['(granted to users)', String(view.assignedUsers)])
     const width = Math.max(...rows.map(([k]) => k.length))
-    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)} : ${v}\n`)
+    for (const [k, v] of rows) io.out(`${k.padEnd(width)} : ${v}\n`)
   }
   return EXIT.ok
 }
 
-function printEffective(effective: EffectivePolicy, json: boolean): number {
+function printEffective(io: Io, effective: EffectivePolicy, json: boolean): number {
   if (json) {
-    process.stdout.write(`${JSON.stringify(effective, null, 2)}\n`)
+    io.out(`${JSON.stringify(effective, null, 2)}\n`)
     return EXIT.ok
   }
-  const out = (line: string) => process.stdout.write(`${line}\n`)
+  const out = (line: string) => io.out(`${line}\n`)
   out(`User          : ${effective.user}`)
   out(`Home pool     : ${effective.homePool} (site ${effective.site ?? 'unknown'})`)
   out(`Granted       : ${effective.granted ? `Tag:${effective.granted}` : '<Automatic>'}`)
@@ -304,29 +312,29 @@ function printEffective(effective: EffectivePolicy, json: boolean): number {
   return EXIT.ok
 }
 
-function printParameters(kind: PolicyKind, json: boolean): number {
+function printParameters(io: Io, kind: PolicyKind, json: boolean): number {
   const specs = KINDS[kind].parameters
   if (json) {
-    process.stdout.write(`${JSON.stringify(specs, null, 2)}\n`)
+    io.out(`${JSON.stringify(specs, null, 2)}\n`)
     return EXIT.ok
   }
   const width = Math.max(...specs.map((p) => p.name.length))
   for (const p of specs) {
     const type = p.values ? p.values.join('|') : p.type
-    process.stdout.write(
+    io.out(
       `${p.name.padEnd(width)}  ${type.padEnd(22)} default ${shown(p.default).padEnd(22)} ${p.enforced ? '' : '(not enforced) '}${p.description}\n`,
     )
   }
   return EXIT.ok
 }
 
-function printAudit(entries: readonly AuditEntry[]): void {
+function printAudit(io: Io, entries: readonly AuditEntry[]): void {
   if (entries.length === 0) {
-    process.stdout.write('The audit log is empty.\n')
+    io.out('The audit log is empty.\n')
     return
   }
   for (const e of entries) {
-    process.stdout.write(
+    io.out(
       `#${e.seq} ${new Date(e.at).toISOString()} ${e.actor} ${e.action} ${e.target}\n  before: ${JSON.stringify(e.before)}\n  after:  ${JSON.stringify(e.after)}\n`,
     )
   }

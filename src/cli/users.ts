@@ -1,20 +1,17 @@
 // `parley user add | list | show | set | set-password | disable | enable | remove`.
-// Works on the store the config names, with or without the server running (SQLite WAL allows both).
+// Works on the store the config names (SQLite or PostgreSQL), with or without the server running;
+// running nodes drop what they cached of a changed user (src/app/cli-services.ts).
 import { readFileSync, statSync } from 'node:fs'
+import { openAdapters } from '../app/adapters.ts'
+import { cliUserService } from '../app/cli-services.ts'
 import type { Config } from '../config/config.ts'
-import { AuthService } from '../domain/auth/auth-service.ts'
-import { SignInThrottle } from '../domain/auth/sign-in-throttle.ts'
 import { MAX_PHOTO_BYTES, photoTypeOf } from '../domain/contacts/photo.ts'
-import { requireSipUri, UserService, UserValidationError } from '../domain/users/user-service.ts'
+import { requireSipUri, type UserService, UserValidationError } from '../domain/users/user-service.ts'
 import type { PhoneNumbers, User, UserPatch } from '../domain/users/user-types.ts'
-import { Argon2PasswordHasher } from '../platform/argon2-password-hasher.ts'
-import { NodeRandom, systemClock } from '../platform/node-random.ts'
-import type { KyselyStore } from '../store/kysely/kysely-store.ts'
-import { openStore } from '../store/open-store.ts'
+import { NodeRandom } from '../platform/node-random.ts'
+import type { Io } from './io.ts'
 import { loadCliConfig } from './load-config.ts'
 import { EXIT, parse, UsageError } from './usage.ts'
-
-type Env = Readonly<Record<string, string | undefined>>
 
 const HELP = `Usage: parley user <verb> [USER] [options]   (USER is a SIP address: alice@example.test)
 
@@ -55,83 +52,72 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values']
 
-export async function runUser(args: string[], env: Env): Promise<number> {
+export async function runUser(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, OPTIONS)
   const [verb, name] = positionals
   if (!verb || values.help) {
-    process.stdout.write(HELP)
+    io.out(HELP)
     return verb || values.help ? EXIT.ok : EXIT.usage
   }
-  const config = loadCliConfig(values, env)
-  const store = await openStore(config.storage)
+  if (!VERBS.has(verb)) throw new UsageError(`unknown user verb "${verb}"`)
+  const need = () => {
+    if (!name) throw new UsageError(`user ${verb} needs a user (a SIP address)`)
+    return name
+  }
+  if (verb !== 'list') need()
+  const config = loadCliConfig(values, io)
+  const adapters = await openAdapters(config)
   try {
-    const users = userService(config, store)
-    const need = () => {
-      if (!name) throw new UsageError(`user ${verb} needs a user (a SIP address)`)
-      return name
-    }
+    const users = cliUserService(config, adapters)
+    const out = new Output(io, values.json === true)
     switch (verb) {
       case 'add':
-        return await add(users, config, need(), values)
+        return await add(users, config, need(), values, io, out)
       case 'list':
-        return print(values, await users.list())
+        return out.users(await users.list())
       case 'show':
-        return print(values, await users.get(need()))
+        return out.user(await users.get(need()))
       case 'set':
-        return await set(users, need(), values)
+        return await set(users, need(), values, out)
       case 'set-password':
-        return await setPassword(users, need(), values)
+        return await setPassword(users, need(), values, io)
       case 'disable':
       case 'enable':
-        return print(values, await users.setEnabled(need(), verb === 'enable'))
-      case 'remove':
-        return print(values, await users.remove(need()), 'removed')
+        return out.user(await users.setEnabled(need(), verb === 'enable'))
       default:
-        throw new UsageError(`unknown user verb "${verb}"`)
+        return out.user(await users.remove(need()), 'removed')
     }
   } finally {
-    await store.close()
+    await adapters.close()
   }
 }
 
-function userService(config: Config, store: KyselyStore): UserService {
-  const hasher = new Argon2PasswordHasher()
-  const random = new NodeRandom()
-  const auth = new AuthService({
-    store,
-    hasher,
-    random,
-    clock: systemClock,
-    topology: config.topology,
-    throttle: new SignInThrottle(config.throttle),
-  })
-  return new UserService({
-    store,
-    hasher,
-    clock: systemClock,
-    random,
-    topology: config.topology,
-    revokeSessions: (user) => auth.revokeUser(user.id),
-  })
-}
+const VERBS = new Set(['add', 'list', 'show', 'set', 'set-password', 'disable', 'enable', 'remove'])
 
-async function add(users: UserService, config: Config, name: string, values: Values): Promise<number> {
+async function add(
+  users: UserService,
+  config: Config,
+  name: string,
+  values: Values,
+  io: Io,
+  out: Output,
+): Promise<number> {
   if (!values.name) throw new UsageError('user add needs --name "Display Name"')
   const pool = values.pool ?? config.topology.pools.find((p) => p.role === 'frontend')?.fqdn ?? ''
-  const password = values['password-stdin'] ? readPassword() : new NodeRandom().token(12)
+  const password = values['password-stdin'] ? readPassword(io) : new NodeRandom().token(12)
   const user = await users.add(
     { ...profile(values), sipUri: requireSipUri(name), displayName: values.name, homePool: pool },
     password,
   )
   const generated = values['password-stdin'] ? undefined : password
   // --json output must stay one JSON document, so a generated password goes inside it.
-  if (values.json) return print(values, generated ? { ...user, generatedPassword: generated } : user)
-  print(values, user)
-  if (generated) process.stdout.write(`Generated password (shown once): ${generated}\n`)
+  if (values.json) return out.json(generated ? { ...user, generatedPassword: generated } : user)
+  out.user(user)
+  if (generated) io.out(`Generated password (shown once): ${generated}\n`)
   return EXIT.ok
 }
 
-async function set(users: UserService, name: string, values: Values): Promise<number> {
+async function set(users: UserService, name: string, values: Values, out: Output): Promise<number> {
   if (values.photo !== undefined && values['no-photo']) {
     throw new UsageError('--photo and --no-photo cannot be used together')
   }
@@ -139,9 +125,9 @@ async function set(users: UserService, name: string, values: Values): Promise<nu
   const photo = values.photo === undefined ? undefined : readPhoto(values.photo)
   let user = await users.update(name, profile(values))
   if (photo !== undefined || values['no-photo']) user = await users.setPhoto(name, photo ?? null)
-  print(values, user)
-  if (!values.json && photo !== undefined) process.stdout.write(`Photo set (${photo.length} bytes).\n`)
-  if (!values.json && values['no-photo']) process.stdout.write('Photo removed.\n')
+  out.user(user)
+  if (photo !== undefined) out.text(`Photo set (${photo.length} bytes).\n`)
+  if (values['no-photo']) out.text('Photo removed.\n')
   return EXIT.ok
 }
 
@@ -168,16 +154,16 @@ function readPhoto(file: string): Uint8Array {
   return bytes
 }
 
-async function setPassword(users: UserService, name: string, values: Values): Promise<number> {
-  const password = values['password-stdin'] ? readPassword() : new NodeRandom().token(12)
+async function setPassword(users: UserService, name: string, values: Values, io: Io): Promise<number> {
+  const password = values['password-stdin'] ? readPassword(io) : new NodeRandom().token(12)
   const user = await users.setPassword(name, password)
-  process.stdout.write(`Password changed for ${user.sipUri}; its existing tokens are revoked.\n`)
-  if (!values['password-stdin']) process.stdout.write(`New password (shown once): ${password}\n`)
+  io.out(`Password changed for ${user.sipUri}; its existing tokens are revoked.\n`)
+  if (!values['password-stdin']) io.out(`New password (shown once): ${password}\n`)
   return EXIT.ok
 }
 
-function readPassword(): string {
-  const text = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
+function readPassword(io: Io): string {
+  const text = io.readStdin().replace(/\r?\n$/, '')
   if (!text) throw new UsageError('--password-stdin: nothing was read from standard input')
   return text
 }
@@ -208,47 +194,61 @@ function toTel(text: string): string {
   return `tel:${bare}`
 }
 
-function print(
-  values: Values,
-  data: User | (User & { generatedPassword: string }) | User[],
-  verb?: string,
-): number {
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`)
+/** What a user verb prints: a user, a list, or one JSON document with --json. */
+class Output {
+  readonly #io: Io
+  readonly #json: boolean
+
+  constructor(io: Io, json: boolean) {
+    this.#io = io
+    this.#json = json
+  }
+
+  json(data: unknown): number {
+    this.#io.out(`${JSON.stringify(data, null, 2)}\n`)
     return EXIT.ok
   }
-  const list = Array.isArray(data) ? data : [data]
-  if (Array.isArray(data)) {
+
+  /** A line for people; --json prints nothing but the document. */
+  text(line: string): void {
+    if (!this.#json) this.#io.out(line)
+  }
+
+  users(list: readonly User[]): number {
+    if (this.#json) return this.json(list)
     for (const u of list) {
-      process.stdout.write(
+      this.#io.out(
         `${u.sipUri.padEnd(34)} ${u.enabled ? 'enabled ' : 'disabled'} ${u.homePool.padEnd(24)} ${u.displayName}\n`,
       )
     }
-    if (list.length === 0) process.stdout.write('No users.\n')
+    if (list.length === 0) this.#io.out('No users.\n')
     return EXIT.ok
   }
-  const u = list[0] as User
-  if (verb) {
-    process.stdout.write(`${verb} ${u.sipUri}\n`)
+
+  user(u: User, verb?: string): number {
+    if (this.#json) return this.json(u)
+    if (verb) {
+      this.#io.out(`${verb} ${u.sipUri}\n`)
+      return EXIT.ok
+    }
+    const rows: [string, string][] = [
+      ['SIP URI', u.sipUri],
+      ['Name', u.displayName],
+      ['Email', u.email ?? ''],
+      ['Title', u.title ?? ''],
+      ['Department', u.department ?? ''],
+      [
+        'Phones',
+        Object.entries(u.phones)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+      ],
+      ['Home pool', u.homePool],
+      ['Enterprise Voice', u.enterpriseVoice ? 'yes' : 'no'],
+      ['Line URI', u.lineUri ?? ''],
+      ['Status', u.enabled ? 'enabled' : 'disabled'],
+    ]
+    for (const [k, v] of rows) this.#io.out(`${`${k}:`.padEnd(18)}${v}\n`)
     return EXIT.ok
   }
-  const rows: [string, string][] = [
-    ['SIP URI', u.sipUri],
-    ['Name', u.displayName],
-    ['Email', u.email ?? ''],
-    ['Title', u.title ?? ''],
-    ['Department', u.department ?? ''],
-    [
-      'Phones',
-      Object.entries(u.phones)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', '),
-    ],
-    ['Home pool', u.homePool],
-    ['Enterprise Voice', u.enterpriseVoice ? 'yes' : 'no'],
-    ['Line URI', u.lineUri ?? ''],
-    ['Status', u.enabled ? 'enabled' : 'disabled'],
-  ]
-  for (const [k, v] of rows) process.stdout.write(`${`${k}:`.padEnd(18)}${v}\n`)
-  return EXIT.ok
 }

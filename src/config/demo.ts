@@ -47,7 +47,10 @@ users:
     homePool: pool01.example.test
 `
 
-/** The demo config; its database lives under the current directory's data/. */
-export function demoConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  return parseConfig(DEMO_CONFIG_YAML, { file: 'demo', env, baseDir: process.cwd() })
+/** The demo config; its database lives under `baseDir`'s data/ (the current directory's). */
+export function demoConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  baseDir = process.cwd(),
+): Config {
+  return parseConfig(DEMO_CONFIG_YAML, { file: 'demo', env, baseDir })
 }

@@ -1,4 +1,4 @@
-// `parley user set --photo FILE | --no-photo`, run as the real binary: JPEG and PNG accepted by
+// `parley user set --photo FILE | --no-photo` (in-process, helpers/cli.ts): JPEG and PNG accepted by
 // their magic bytes, other files and oversized ones refused with nothing changed, and the photo
 // served over HTTP by a server started from the same config.
 import assert from 'node:assert/strict'
@@ -13,7 +13,7 @@ import { solidPng } from '../../src/http/hal/placeholder-photo.ts'
 import { start } from '../../src/main.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { exits, parley } from '../helpers/cli.ts'
+import { cli, exits } from '../helpers/cli.ts'
 import { createApplication, DEFAULT_LISTENERS, signIn, topologyYaml } from '../helpers/server.ts'
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9])
@@ -42,7 +42,7 @@ async function getBytes(url: URL, headers: Record<string, string>) {
 
 let dir: string
 let configPath: string
-const user = (...args: string[]) => parley(['user', ...args, '--config', configPath])
+const user = (...args: string[]) => cli(['user', ...args, '--config', configPath])
 const file = (name: string, bytes: Uint8Array | string) => {
   const path = join(dir, name)
   writeFileSync(path, bytes)
@@ -65,7 +65,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'parley-photo-cli-'))
   configPath = join(dir, 'parley.yaml')
   writeFileSync(configPath, topologyYaml(DEFAULT_LISTENERS))
-  exits(await parley(['user', 'add', 'gina@example.test', '--name', 'Gina Gray', '--config', configPath]), 0)
+  exits(await user('add', 'gina@example.test', '--name', 'Gina Gray'), 0)
 })
 after(() => rmSync(dir, { recursive: true, force: true }))
 

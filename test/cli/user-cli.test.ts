@@ -1,9 +1,10 @@
-// The real `parley` binary, run as a child process: user management, init, exit codes, and a
-// password set through the CLI signing in to a server started from the same config.
+// `parley user` and `parley init`: user management, init, exit codes, and a password set through
+// the CLI signing in to a server started from the same config. The commands run in-process
+// (helpers/cli.ts); the last block runs the real binary for what only a process shows.
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { loadConfigFile } from '../../src/config/load.ts'
 import { SAMPLE_CONFIG_YAML } from '../../src/config/sample.ts'
@@ -11,14 +12,14 @@ import { start } from '../../src/main.ts'
 import { Argon2PasswordHasher } from '../../src/platform/argon2-password-hasher.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { exits, parley } from '../helpers/cli.ts'
+import { cli, exits, parley, ROOT } from '../helpers/cli.ts'
 import { DEFAULT_LISTENERS, request, signIn, topologyYaml } from '../helpers/server.ts'
 
 let dir: string
 let configPath: string
-const user = (...args: string[]) => parley(['user', ...args, '--config', configPath])
+const user = (...args: string[]) => cli(['user', ...args, '--config', configPath])
 const userWithStdin = (stdin: string, ...args: string[]) =>
-  parley(['user', ...args, '--config', configPath], { stdin })
+  cli(['user', ...args, '--config', configPath], { stdin })
 
 /** Whether `password` verifies against the stored hash of `sipUri` (read straight from SQLite). */
 async function storedPasswordWorks(sipUri: string, password: string): Promise<boolean> {
@@ -325,21 +326,26 @@ describe('parley user', () => {
 
     it('an unknown option: 2', async () => {
       assert.match(exits(await user('list', '--colour'), 2).stderr, /--colour/)
-      assert.match(exits(await parley(['start', '--bogus']), 2).stderr, /--bogus/)
+      assert.match(exits(await cli(['start', '--bogus']), 2).stderr, /--bogus/)
     })
 
-    it('an unknown command: 2; no command: usage and 2; --help: 0', async () => {
-      assert.match(exits(await parley(['frobnicate']), 2).stderr, /unknown command "frobnicate"/)
-      assert.match(exits(await parley([]), 2).stdout, /^Usage: parley/)
-      assert.match(exits(await parley(['--help']), 0).stdout, /^Usage: parley/)
-      assert.match(exits(await parley(['user', '--help']), 0).stdout, /^Usage: parley user/)
-      assert.match(exits(await parley(['user']), 2).stdout, /^Usage: parley user/)
+    it('an unknown command: 2; no command: usage and 2; --help and --version: 0', async () => {
+      assert.match(exits(await cli(['frobnicate']), 2).stderr, /unknown command "frobnicate"/)
+      assert.match(exits(await cli([]), 2).stdout, /^Usage: parley/)
+      assert.match(exits(await cli(['--help']), 0).stdout, /^Usage: parley/)
+      assert.match(exits(await cli(['user', '--help']), 0).stdout, /^Usage: parley user/)
+      assert.match(exits(await cli(['user']), 2).stdout, /^Usage: parley user/)
+      const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+      assert.equal(exits(await cli(['--version']), 0).stdout, `${version}\n`)
+      assert.equal(exits(await cli(['-v']), 0).stdout, `${version}\n`)
+      assert.match(exits(await cli(['--version', '--verbose']), 0).stdout, /^\S+\nnode v\d+\.\d+\.\d+ \S/)
+      assert.match(exits(await cli(['--version', 'x']), 2).stderr, /--version takes only --verbose/)
     })
 
     it('no config file: 78, pointing at parley init', async () => {
       const empty = mkdtempSync(join(tmpdir(), 'parley-cli-empty-'))
       try {
-        const r = exits(await parley(['user', 'list'], { cwd: empty }), 78)
+        const r = exits(await cli(['user', 'list'], { cwd: empty }), 78)
         assert.match(r.stderr, /^parley: configuration error: parley\.yaml: /)
         assert.match(r.stderr, /parley init/)
         assert.match(r.stderr, /--config/)
@@ -351,7 +357,7 @@ describe('parley user', () => {
 
     it('a --config file that does not exist: 78, naming it', async () => {
       const missing = join(dir, 'missing.yaml')
-      const r = exits(await parley(['user', 'list', '--config', missing]), 78)
+      const r = exits(await cli(['user', 'list', '--config', missing]), 78)
       assert.match(r.stderr, /configuration error/)
       assert.ok(r.stderr.includes(missing), r.stderr)
       assert.match(r.stderr, /ENOENT/)
@@ -360,14 +366,14 @@ describe('parley user', () => {
     it('a broken config: 78, naming the file and the key', async () => {
       const broken = join(dir, 'broken.yaml')
       writeFileSync(broken, topologyYaml(DEFAULT_LISTENERS).replace('role: director', 'role: boss'))
-      const r = exits(await parley(['user', 'list', '--config', broken]), 78)
+      const r = exits(await cli(['user', 'list', '--config', broken]), 78)
       assert.equal(
         r.stderr,
         `parley: configuration error: ${broken}: pools[0].role: must be one of: frontend, director\n`,
       )
 
       writeFileSync(broken, topologyYaml(DEFAULT_LISTENERS).replace('  - name: Dublin\n', ''))
-      const site = exits(await parley(['user', 'list', '--config', broken]), 78)
+      const site = exits(await cli(['user', 'list', '--config', broken]), 78)
       assert.ok(
         site.stderr.includes(`${broken}: pools[2].site: site "Dublin" is not listed under sites`),
         site.stderr,
@@ -377,37 +383,63 @@ describe('parley user', () => {
 })
 
 describe('parley init', () => {
-  it('writes the sample config, which loads given its environment variable and TLS files', async () => {
-    const target = join(dir, 'init', 'parley.yaml')
-    mkdirSync(dirname(target))
-    const r = exits(await parley(['init', target]), 0)
-    assert.match(r.stdout, /Wrote .*parley\.yaml\. Edit it, then run: parley start --config /)
+  it('writes a starter that every command runs on as written: no variable, certificate or privilege', async () => {
+    const target = join(dir, 'init', 'new', 'parley.yaml')
+    const r = exits(await cli(['init', target]), 0)
+    assert.match(
+      r.stdout,
+      /^Wrote .*parley\.yaml\. Edit it, then run: \S.* start --config \S*parley\.yaml\n$/,
+    )
     assert.equal(readFileSync(target, 'utf8'), SAMPLE_CONFIG_YAML)
     assert.equal(statSync(target).mode & 0o007, 0, 'not readable by others (it may hold secrets)')
 
-    mkdirSync(join(dirname(target), 'certs'))
-    for (const name of ['pool01.pem', 'pool01-key.pem', 'webext.pem', 'webext-key.pem'])
-      writeFileSync(join(dirname(target), 'certs', name), '-----BEGIN FAKE-----\n-----END FAKE-----\n')
-    const config = loadConfigFile(target, { LENE_INITIAL_PASSWORD: 'lene-initial-pw' })
-    assert.equal(config.topology.defaultDomain.name, 'contoso.com')
-    assert.equal(config.users[0]?.password, 'lene-initial-pw')
+    const on = (...args: string[]) => cli([...args, '--config', target])
+    assert.match(exits(await on('user', 'add', 'ola@contoso.com', '--name', 'Ola'), 0).stdout, /Generated/)
+    exits(await on('mobility-policy', 'set', 'EnableOutsideVoice=false'), 0)
+    exits(await on('admin', 'add', 'ola@contoso.com'), 0)
+    assert.match(exits(await on('audit', '--limit', '1'), 0).stdout, /admin\.add sip:ola@contoso\.com/)
+
+    // `parley start` as written, but on free ports (8443, 4443 and 8080 may be taken here).
+    const config = loadConfigFile(target, {})
+    assert.deepEqual(
+      config.listeners.map((l) => [l.address, l.kind, l.tls]),
+      [
+        ['127.0.0.1', 'internal', undefined],
+        ['127.0.0.1', 'external', undefined],
+        ['127.0.0.1', 'autodiscover-http', undefined],
+      ],
+    )
+    const server = await start(
+      { ...config, listeners: config.listeners.map((l) => ({ ...l, port: 0 })) },
+      { logger: createLogger('silent') },
+    )
+    try {
+      assert.deepEqual(
+        server.createdUsers.map((u) => [u.user.sipUri, typeof u.generatedPassword]),
+        [['sip:lene@contoso.com', 'string']],
+      )
+      assert.equal((await request(server.url, '/health/ready')).status, 200)
+    } finally {
+      await server.stop()
+    }
+    assert.match(exits(await on('user', 'list'), 0).stdout, /lene@contoso\.com[\s\S]*ola@contoso\.com/)
   })
 
   it('refuses to overwrite an existing file without --force', async () => {
-    const target = join(dir, 'init', 'existing.yaml')
+    const target = join(dir, 'existing.yaml')
     writeFileSync(target, 'mine: true\n')
-    const r = exits(await parley(['init', target]), 1)
+    const r = exits(await cli(['init', target]), 1)
     assert.match(r.stderr, /already exists; pass --force to overwrite it/)
     assert.equal(readFileSync(target, 'utf8'), 'mine: true\n')
 
-    exits(await parley(['init', target, '--force']), 0)
+    exits(await cli(['init', target, '--force']), 0)
     assert.equal(readFileSync(target, 'utf8'), SAMPLE_CONFIG_YAML)
   })
 
   it('writes ./parley.yaml by default', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'parley-cli-init-'))
     try {
-      exits(await parley(['init'], { cwd }), 0)
+      exits(await cli(['init'], { cwd }), 0)
       assert.equal(readFileSync(join(cwd, 'parley.yaml'), 'utf8'), SAMPLE_CONFIG_YAML)
     } finally {
       rmSync(cwd, { recursive: true, force: true })
@@ -416,18 +448,22 @@ describe('parley init', () => {
 })
 
 describe('a password set with the CLI signs in to the server', () => {
-  it('works for add --password-stdin, follows set-password and disable', async () => {
-    exits(
-      await userWithStdin(
-        'frank-password-9\n',
+  it('works for add --password-stdin (the real binary reading its stdin), follows set-password and disable', async () => {
+    const added = await parley(
+      [
+        'user',
         'add',
         'frank@example.test',
         '--name',
         'Frank Fox',
         '--password-stdin',
-      ),
-      0,
+        '--config',
+        configPath,
+      ],
+      { stdin: 'frank-password-9\n' },
     )
+    assert.match(exits(added, 0).stdout, /^SIP URI: +sip:frank@example\.test$/m)
+    assert.equal(added.stderr, '')
 
     const server = await start(loadConfigFile(configPath, {}), { logger: createLogger('silent') })
     try {

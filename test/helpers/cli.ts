@@ -1,11 +1,19 @@
-// Runs the real `parley` binary as a child process (this process's Node 26), for the CLI tests.
+// Runs `parley` for the CLI tests, two ways:
+// - cli(): the command line in this process (src/cli/run.ts runCli), with captured streams and an
+//   environment of the test's choosing — the same code as the binary minus the process, so a test
+//   costs milliseconds instead of a Node start;
+// - parley(): the real binary as a child process (this process's Node 26), for what only a process
+//   shows: exit statuses, standard input, the launcher, signals.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Io } from '../../src/cli/io.ts'
+import { runCli } from '../../src/cli/run.ts'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const MAIN = join(ROOT, 'src/cli/main.ts')
+export const LAUNCHER = join(ROOT, 'bin/parley.js')
 
 export interface Result {
   readonly code: number | null
@@ -13,14 +21,53 @@ export interface Result {
   readonly stderr: string
 }
 
-/** Runs `parley …args`; `stdin` is written, then closed. */
-export function parley(args: string[], options: { stdin?: string; cwd?: string } = {}): Promise<Result> {
-  // The CLI reads PARLEY_CONFIG / PARLEY_PORT; none may leak in from the developer's shell.
-  const { PARLEY_CONFIG: _c, PARLEY_PORT: _p, ...env } = process.env
+export interface RunOptions {
+  /** Written to standard input, which is then closed. */
+  readonly stdin?: string
+  readonly cwd?: string
+  /** The environment, on top of nothing (cli) or of this process's minus PARLEY_* (parley). */
+  readonly env?: Record<string, string>
+}
+
+/** Runs `parley …args` in this process. */
+export async function cli(args: string[], options: RunOptions = {}): Promise<Result> {
+  let stdout = ''
+  let stderr = ''
+  const io: Io = {
+    env: options.env ?? {},
+    cwd: options.cwd ?? ROOT,
+    out: (text) => {
+      stdout += text
+    },
+    err: (text) => {
+      stderr += text
+    },
+    readStdin: () => options.stdin ?? '',
+    stdoutIsTerminal: false,
+    stderrIsTerminal: false,
+  }
+  const code = await runCli(args, io)
+  return { code, stdout, stderr }
+}
+
+/** The environment of a spawned `parley`: this process's, without the CLI's own variables. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of Object.keys(env)) if (name.startsWith('PARLEY_')) delete env[name]
+  return { ...env, ...extra }
+}
+
+/** Runs the real `parley` binary (src/cli/main.ts on this Node) as a child process. */
+export function parley(args: string[], options: RunOptions = {}): Promise<Result> {
+  return run(process.execPath, [MAIN, ...args], options)
+}
+
+/** Runs `command args…`, collecting its output; `stdin` is written, then closed. */
+export function run(command: string, args: string[], options: RunOptions = {}): Promise<Result> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? ROOT,
-      env,
+      env: childEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
