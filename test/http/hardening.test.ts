@@ -305,6 +305,16 @@ describe('bodies a UCWA input cannot be', () => {
     })
     assert.equal(form.status, 204, form.text)
     assert.equal((await alice.get(`${alice.self}/me/note`)).json.message, 'Café crème')
+    // So is JSON after a UTF-8 byte order mark, which some stacks send.
+    const bom = await request(t.internal, `${alice.self}/me/note`, {
+      method: 'POST',
+      host: HOME.alice,
+      token: alice.token,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"message":"Thé"}')]),
+    })
+    assert.equal(bom.status, 204, bom.text)
+    assert.equal((await alice.get(`${alice.self}/me/note`)).json.message, 'Thé')
   })
 
   it('refuses a token request with invalid UTF-8 in its form as invalid_request, not a wrong password', async () => {
