@@ -157,6 +157,39 @@ describe('C# SDK kenakamu/UCWA2.0-CS', () => {
     await get(token, links.callForwardingSettings.href)
   })
 
+  // People.GetMyContacts / GetMyGroups / GetMyGroupMemberships / GetSubscribedContacts /
+  // GetPresenceSubscriptions, Communication.GetConversations / GetMissedItems /
+  // GetConversationLogs, OnlineMeetings: HttpService.Get<T>() on each link its models read.
+  it('GETs every hub link its models follow as a JSON object (a link offered must answer)', async () => {
+    const { token, app } = await signedIn('')
+    const getOnly = new Set([
+      'self',
+      'presenceSubscriptions',
+      'subscribedContacts',
+      'presenceSubscriptionMemberships',
+      'myGroups',
+      'myGroupMemberships',
+      'myContacts',
+      'myPrivacyRelationships',
+      'myContactsAndGroupsSubscription',
+      'conversations',
+      'missedItems',
+      'conversationLogs',
+      'myOnlineMeetings',
+      'onlineMeetingDefaultValues',
+      'onlineMeetingEligibleValues',
+      'onlineMeetingInvitationCustomization',
+      'onlineMeetingPolicies',
+      'phoneDialInInformation',
+      'myAssignedOnlineMeeting',
+    ])
+    for (const hub of ['people', 'communication', 'onlineMeetings']) {
+      for (const [rel, link] of Object.entries<any>(app._embedded[hub]._links)) {
+        if (getOnly.has(rel)) await get(token, link.href)
+      }
+    }
+  })
+
   it('PUTs communication back whole: nulls, PGuid, href/title, the GUID property and a quoted If-Match', async () => {
     const { token, app } = await signedIn()
     const communication = await get(token, app._embedded.communication._links.self.href)
