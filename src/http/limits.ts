@@ -14,7 +14,7 @@ export const LIMITS = {
    * strings the server hands back. The docs say 50 for operationId (startMessaging_ref.md), but
    * clients send GUIDs (36, ankitbko/ucwa-bot UcwaSendMessage.cs; kenakamu/UCWA2.0-CS
    * Communication.cs), hex GUIDs (32, the docs' own samples) and GUID-plus-suffix values of 54
-   * and more (issue 14).
+   * and more (seen from published bots pointed at Parley).
    */
   contextString: 256,
 

@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { XMLParser } from 'fast-xml-parser'
+import { LIMITS } from '../../src/http/limits.ts'
 import { createApplication, PASSWORDS, signIn, startTestServer, type TestServer } from '../helpers/server.ts'
 
 const POOL1 = 'pool01.example.test'
@@ -255,12 +256,19 @@ describe('refused input', () => {
     }
   })
 
-  it('names overlong and empty fields in parameters; 100 characters is still fine', async () => {
+  it('names overlong and empty fields in parameters; a value at its cap is still fine', async () => {
     const ok = { userAgent: 'u', endpointId: 'overlong-ok', culture: 'en-US' }
-    for (const field of ['userAgent', 'endpointId', 'culture', 'type', 'instanceId']) {
+    const caps = {
+      userAgent: LIMITS.userAgent,
+      endpointId: LIMITS.endpointId,
+      culture: LIMITS.culture,
+      type: LIMITS.applicationType,
+      instanceId: LIMITS.contextString,
+    }
+    for (const [field, cap] of Object.entries(caps)) {
       const res = await refused(
         APPS,
-        postApps(JSON.stringify({ ...ok, [field]: 'x'.repeat(101) })),
+        postApps(JSON.stringify({ ...ok, [field]: 'x'.repeat(cap + 1) })),
         400,
         'BadRequest',
         'ParameterValidationFailure',
@@ -277,7 +285,11 @@ describe('refused input', () => {
       )
       assert.deepEqual(parameterNames(res), [field])
     }
-    const longest = { userAgent: 'u'.repeat(100), endpointId: 'e'.repeat(100), culture: 'c'.repeat(100) }
+    const longest = {
+      userAgent: 'u'.repeat(LIMITS.userAgent),
+      endpointId: 'e'.repeat(LIMITS.endpointId),
+      culture: 'c'.repeat(LIMITS.culture),
+    }
     const res = await send(t, APPS, postApps(JSON.stringify(longest)))
     assert.equal(res.status, 201, res.text)
     assert.equal(res.json.endpointId, longest.endpointId)

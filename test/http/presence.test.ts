@@ -1,6 +1,7 @@
 // makeMeAvailable, the user's own presence, note and location, and aggregation over endpoints.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { LIMITS } from '../../src/http/limits.ts'
 import { PASSWORDS, signIn, startTestServer, type TestServer } from '../helpers/server.ts'
 import { ADDRESS, HOME, openApp, type UserName } from '../helpers/ucwa-client.ts'
 
@@ -123,7 +124,7 @@ describe('own presence', () => {
 
     assert.equal((await e.post('/me/location', { location: 'Building 7' })).status, 204)
     assert.equal((await e.get('/me/location')).json.location, 'Building 7')
-    const long = await e.post('/me/location', { location: 'x'.repeat(61) })
+    const long = await e.post('/me/location', { location: 'x'.repeat(LIMITS.location + 1) })
     assert.equal(long.status, 400)
     assert.equal((await e.get('/me/location')).json.location, 'Building 7')
   })

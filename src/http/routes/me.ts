@@ -10,6 +10,7 @@ import { requireSession } from '../context.ts'
 import { renderLocation, renderNote, renderPresence } from '../hal/presence-resources.ts'
 import { renderMe } from '../hal/resources.ts'
 import { readInput } from '../input.ts'
+import { LIMITS } from '../limits.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp } from './app-context.ts'
 import { callForwardingRoutes } from './call-forwarding.ts'
@@ -28,16 +29,18 @@ const literals = (values: readonly string[]) => Type.Union(values.map((v) => Typ
 
 const MakeMeAvailableInput = Type.Object({
   signInAs: Type.Optional(literals(PREFERRED_AVAILABILITIES)),
-  supportedModalities: Type.Optional(Type.Array(literals(MODALITIES), { maxItems: 16 })),
-  supportedMessageFormats: Type.Optional(Type.Array(literals(['Plain', 'Html']), { maxItems: 4 })),
+  supportedModalities: Type.Optional(Type.Array(literals(MODALITIES), { maxItems: LIMITS.enumList })),
+  supportedMessageFormats: Type.Optional(
+    Type.Array(literals(['Plain', 'Html']), { maxItems: LIMITS.enumList }),
+  ),
   audioPreference: Type.Optional(literals(['PhoneAudio', 'VoipAudio'])),
-  phoneNumber: Type.Optional(Type.String({ maxLength: 100 })),
+  phoneNumber: Type.Optional(Type.String({ maxLength: LIMITS.phoneNumber })),
   inactiveTimeout: Type.Optional(Type.Unknown()),
   voipFallbackToPhoneAudioTimeOut: Type.Optional(Type.Unknown()),
 })
 const PresenceInput = Type.Object({ availability: Type.Optional(literals(PREFERRED_AVAILABILITIES)) })
-const NoteInput = Type.Object({ message: Type.Optional(Type.String({ maxLength: 500 })) })
-const LocationInput = Type.Object({ location: Type.Optional(Type.String({ maxLength: 60 })) })
+const NoteInput = Type.Object({ message: Type.Optional(Type.String({ maxLength: LIMITS.note })) })
+const LocationInput = Type.Object({ location: Type.Optional(Type.String({ maxLength: LIMITS.location })) })
 
 /** Query parameters may carry the input too (`?message=…`); the body wins. */
 function inputOf(req: FastifyRequest): Record<string, unknown> {
