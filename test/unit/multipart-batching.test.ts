@@ -78,4 +78,20 @@ describe('multipart/batching', () => {
       '--x\r\nContent-Type: application/http; msgtype=response\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"a":1}\r\n--x--\r\n',
     )
   })
+
+  it('writes a header sent several times as one line each (a 401 names both challenges)', () => {
+    const challenges = [
+      'Bearer trusted_issuers="…"',
+      'MsRtcOAuth href="https://pool/WebTicket/oauthtoken",grant_type="password"',
+    ]
+    const text = serializeBatch(
+      [{ status: 401, statusText: 'Unauthorized', headers: { 'www-authenticate': challenges }, body: '' }],
+      'x',
+    )
+    const lines = text.split('\r\n').filter((l) => l.startsWith('WWW-Authenticate: '))
+    assert.deepEqual(
+      lines,
+      challenges.map((c) => `WWW-Authenticate: ${c}`),
+    )
+  })
 })

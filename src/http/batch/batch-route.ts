@@ -75,10 +75,10 @@ async function runPart(
     ...(part.body ? { payload: part.body } : {}),
     remoteAddress: outer.ip,
   })
-  const kept: Record<string, string> = {}
+  const kept: Record<string, string | string[]> = {}
   for (const name of KEPT_HEADERS) {
     const value = res.headers[name]
-    if (typeof value === 'string') kept[name] = value
+    if (typeof value === 'string' || Array.isArray(value)) kept[name] = value
   }
   return {
     status: res.statusCode,

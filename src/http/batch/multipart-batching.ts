@@ -16,7 +16,8 @@ export interface BatchRequest {
 export interface BatchResponse {
   readonly status: number
   readonly statusText: string
-  readonly headers: Readonly<Record<string, string>>
+  /** A header sent several times (a 401's two WWW-Authenticate challenges) keeps one line each. */
+  readonly headers: Readonly<Record<string, string | readonly string[]>>
   readonly body: string
 }
 
@@ -75,7 +76,11 @@ export function serializeBatch(responses: readonly BatchResponse[], boundary: st
     out.push(`--${boundary}`, 'Content-Type: application/http; msgtype=response', '')
     out.push(`HTTP/1.1 ${r.status} ${r.statusText}`)
     // Names as IIS wrote them (`Content-Type`, `ETag`), like the headers of every other response.
-    for (const [name, value] of Object.entries(r.headers)) out.push(`${canonicalHeaderName(name)}: ${value}`)
+    for (const [name, value] of Object.entries(r.headers)) {
+      for (const line of typeof value === 'string' ? [value] : value) {
+        out.push(`${canonicalHeaderName(name)}: ${line}`)
+      }
+    }
     out.push('', r.body.replace(/\r?\n/g, ''))
   }
   out.push(`--${boundary}--`, '')
