@@ -13,6 +13,7 @@ import { clientErrorHandler, connectRefusal } from './client-errors.ts'
 import { installCompression } from './compression.ts'
 import { installRequestContext } from './context.ts'
 import { frameworkError, installErrorHandling } from './errors.ts'
+import { LIMITS } from './limits.ts'
 import { type RouteDeps, registerRoutes } from './routes/index.ts'
 
 export interface HttpDeps extends RouteDeps {
@@ -64,7 +65,7 @@ export function buildHttpServer(deps: HttpDeps, listener: Listener): FastifyInst
       caseSensitive: false,
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,
-      maxParamLength: 1024,
+      maxParamLength: LIMITS.pathSegment,
     },
     frameworkErrors: frameworkError,
     // While closing, requests get a UCWA 503 from the hook below rather than Fastify's own body.
