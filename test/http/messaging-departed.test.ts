@@ -112,6 +112,59 @@ describe('a participant who left', () => {
     for (const x of [alice, bob, carol]) await next(x)
   })
 
+  // dadecoza/python-ucwa-bot, python3/s4b_bot.py: process_events() GETs the `participant` link of
+  // every message event with a plainMessage before anything else, and its get() answers a 404 by
+  // signing in again and retrying — forever. Someone who says "bye" and closes the window ends a
+  // two-party conversation before the bot asks.
+  it('stays readable after a two-party conversation ended, with the conversation Disconnected', async () => {
+    const [a, b] = await connect(alice, bob)
+    assert.equal((await say(a, 'Thanks, bye')).status, 201)
+    assert.equal((await alice.del(a.conversation)).status, 204)
+    await next(alice)
+
+    const events = flat(await bob.events())
+    assert.ok(events.some((e) => e.link.rel === 'conversation' && e.type === 'deleted'))
+    const message = events.find((e) => e.link.rel === 'message')._embedded.message
+    const res = await bob.get(message._links.participant.href)
+    assert.equal(res.status, 200, res.text)
+    assert.equal(res.json.uri, 'sip:alice@example.test')
+    assert.equal(res.json._links.messaging, undefined)
+    await assertLinksAnswer(bob, res.json)
+    assert.equal((await bob.get(message._links.self.href)).status, 200)
+    // bob's own participant too (the `participant` of what he sent).
+    assert.equal((await bob.get(`${b.conversation}/participants/bob@example.test`)).status, 200)
+
+    // The conversation reads as ended: Disconnected, nobody in it, no actions.
+    const ended = (await bob.get(b.conversation)).json
+    assert.equal(ended.state, 'Disconnected')
+    assert.equal(ended.participantCount, 0)
+    assert.deepEqual(ended.activeModalities, [])
+    assert.equal(ended._links.localParticipant, undefined)
+    assert.equal(ended._links.addParticipant, undefined)
+    await assertLinksAnswer(bob, ended)
+    const messaging = (await bob.get(b.messaging)).json
+    assert.equal(messaging.state, 'Disconnected')
+    assert.deepEqual(Object.keys(messaging._links).sort(), ['conversation', 'self'])
+    assert.deepEqual((await bob.get(`${b.conversation}/participants`)).json._embedded.participant, [])
+    const list = (await bob.get(`${bob.self}/communication/conversations`)).json
+    assert.deepEqual(list._embedded.conversation, [], 'not among the live conversations')
+    // Nothing can be done in it; alice, who left, reads none of it.
+    assert.equal((await say(b, 'wait!')).status, 404)
+    assert.equal(
+      (await bob.send('POST', message._links.self.href, 'wait!', { 'content-type': 'text/plain' })).status,
+      404,
+    )
+    assert.equal((await bob.post(`${b.messaging}/typing`)).status, 404)
+    assert.equal((await alice.get(a.conversation)).status, 404)
+    assert.equal((await alice.get(message._links.participant.href.replace(bob.self, alice.self))).status, 404)
+    assert.equal((await alice.events(1)).sender.length, 0, 'alice was told nothing more')
+    // DELETE forgets it, quietly.
+    assert.equal((await bob.del(b.conversation)).status, 204)
+    assert.equal((await bob.get(b.conversation)).status, 404)
+    assert.equal((await bob.get(message._links.participant.href)).status, 404)
+    assert.equal((await bob.events(1)).sender.length, 0, 'bob was told nothing more')
+  })
+
   it('is not invented for an invitee who never joined', async () => {
     const [a] = await connect(alice, bob)
     assert.equal((await addParticipant(a, sip(carol), 'declined')).status, 201)

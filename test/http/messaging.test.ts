@@ -108,7 +108,8 @@ describe('instant messaging between two users', () => {
     ])
     assert.equal(dataText(embedded(reply, 'message')._links.htmlMessage.href), '<b>Yes</b>')
 
-    // alice stops: bob's side ends too (reason Ended), and the conversation goes away.
+    // alice stops: bob's side ends too (reason Ended); alice's conversation goes away, bob's stays
+    // readable, Disconnected (docs/messaging.md, "Links that always answer").
     assert.equal((await alice.post(aliceMessaging._links.stopMessaging.href)).status, 204)
     const a3 = await alice.events()
     assert.deepEqual(summary(a3).slice(-1), ['communication:conversation:deleted'])
@@ -116,7 +117,8 @@ describe('instant messaging between two users', () => {
     const ended = events(b3).find((e) => e.link.rel === 'messaging')
     assert.equal(ended._embedded.messaging.state, 'Disconnected')
     assert.equal(ended.reason.subcode, 'Ended')
-    assert.equal((await bob.get(conversationHref.replace(alice.self, bob.self))).status, 404)
+    assert.equal((await alice.get(conversationHref)).status, 404)
+    assert.equal((await bob.get(conversationHref.replace(alice.self, bob.self))).json.state, 'Disconnected')
   })
 
   it('fails with Declined when the recipient declines', async () => {

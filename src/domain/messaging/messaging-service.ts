@@ -96,9 +96,10 @@ export interface ConversationView {
   /** The participants the application sees, itself included (local first when present). */
   readonly roster: readonly ParticipantData[]
   /**
-   * Participants who took part and left while the application is in the conversation: their
-   * resources stay readable in their final state (no participantMessaging), so a message's
-   * `participant` link still answers after its sender left. Not in the roster or its count.
+   * Participants who took part and left, while the application is in the conversation (or, once
+   * it ended under the application, everyone who took part): their resources stay readable in
+   * their final state (no participantMessaging), so a message's `participant` link still answers
+   * after its sender left. Not in the roster or its count.
    */
   readonly departed: readonly ParticipantData[]
 }
@@ -502,6 +503,8 @@ export class MessagingService {
       const scene = await this.#scene(tx, conversationId)
       const view = scene?.views.find((v) => v.appId === app.id)
       if (!scene || !view || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
+      // Ended already: leaving only forgets it (nobody is told anything new).
+      if (view.state === 'Disconnected') return tx.messaging.removeView(conversationId, app.id)
       const pending = scene.invitations.filter((i) => i.state === 'Connecting')
       if (view.state === 'Incoming') {
         const invitation = pending.find((i) => i.toUserId === session.user.id)
@@ -529,7 +532,7 @@ export class MessagingService {
   async conversations(session: Session, app: Application): Promise<ConversationView[]> {
     const out: ConversationView[] = []
     for (const view of await this.#store.messaging.viewsOfApp(app.id)) {
-      if (view.userId !== session.user.id) continue
+      if (view.userId !== session.user.id || view.state === 'Disconnected') continue
       const scene = await this.#scene(this.#store, view.conversationId)
       if (scene) out.push(this.#present(scene, view, app))
     }
@@ -601,7 +604,8 @@ export class MessagingService {
   /** A message the caller's application may read (sent while it was connected), or 404. */
   async #readable(session: Session, app: Application, conversationId: string, seq: number): Promise<Message> {
     const view = await this.#store.messaging.view(conversationId, app.id)
-    if (!view || view.userId !== session.user.id || view.state !== 'Connected' || seq <= view.sinceSeq)
+    const reads = view?.state === 'Connected' || view?.state === 'Disconnected'
+    if (!view || view.userId !== session.user.id || !reads || seq <= view.sinceSeq)
       throw new UcwaError('ResourceNotFound')
     const message = await this.#store.messaging.message(conversationId, seq)
     if (!message) throw new UcwaError('ResourceNotFound')
@@ -631,7 +635,8 @@ export class MessagingService {
   async #addable(tx: Tx, session: Session, app: Application, conversationId: string, to: SipUri) {
     const scene = await this.#scene(tx, conversationId)
     const view = scene?.views.find((v) => v.appId === app.id)
-    if (!scene || !view || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
+    if (!scene || !view || view.userId !== session.user.id || view.state === 'Disconnected')
+      throw new UcwaError('ResourceNotFound')
     if (view.state !== 'Connected') {
       throw new UcwaError('Conflict', {
         message: 'Participants can be added once the conversation is connected.',
@@ -956,7 +961,8 @@ export class MessagingService {
       if (invitation.state === 'Connecting') await this.#failParticipant(tx, outbox, invitation, 'Canceled')
     }
     for (const other of remaining) {
-      await tx.messaging.removeView(cid, other.appId)
+      // Ended under it, the endpoint keeps the conversation readable, Disconnected (see #present).
+      await tx.messaging.upsertView({ ...other, state: 'Disconnected', messaging: 'Disconnected' })
       const otherApp = await tx.applications.find(other.appId)
       if (otherApp)
         outbox.add(other.appId, messagingEvent(this.#messagingData(cid, 'Disconnected', otherApp), 'Ended'))
@@ -1001,10 +1007,11 @@ export class MessagingService {
 
   /**
    * The participants an application sees, itself included: ringing, itself and the inviter;
-   * calling, itself; connected, everyone connected.
+   * calling, itself; connected, everyone connected; ended, nobody.
    */
   #roster(scene: Scene, view: View): Member[] {
     const me = scene.members.find((m) => m.userId === view.userId)
+    if (view.state === 'Disconnected') return []
     if (view.state === 'Connected') return scene.members.filter((m) => m.state === 'connected')
     if (view.state === 'Incoming') {
       const invitation = scene.invitations.find((i) => i.state === 'Connecting' && i.toUserId === view.userId)
@@ -1034,11 +1041,14 @@ export class MessagingService {
     const roster = this.#roster(scene, view)
     const local = roster.filter((m) => m.userId === view.userId)
     const others = roster.filter((m) => m.userId !== view.userId)
-    // Taking part, the application sees connected participants only, each in messaging.
+    // Taking part, the application sees connected participants only, each in messaging; those
+    // who left stay readable. Once the conversation ended under it, everyone who took part does.
     const taking = inConversation(this.#stateOf(scene, view))
-    const departed = taking
-      ? scene.members.filter((m) => m.state !== 'connected' && this.#tookPart(scene, m))
-      : []
+    const ended = view.state === 'Disconnected'
+    const departed =
+      taking || ended
+        ? scene.members.filter((m) => (ended || m.state !== 'connected') && this.#tookPart(scene, m))
+        : []
     return {
       conversation: this.#conversationData(scene, view),
       messaging: this.#messagingData(scene.conversation.id, view.messaging, app),
@@ -1162,7 +1172,8 @@ export class MessagingService {
   ) {
     const scene = await this.#scene(tx, conversationId, withInvitations)
     const view = scene && this.#viewOf(scene, app.id)
-    if (!scene || !view || view.userId !== session.user.id) throw new UcwaError('ResourceNotFound')
+    if (!scene || !view || view.userId !== session.user.id || view.state === 'Disconnected')
+      throw new UcwaError('ResourceNotFound')
     if (view.state !== 'Connected' || view.messaging !== 'Connected') {
       throw new UcwaError('Conflict', { message: 'Messaging is not connected in this conversation yet.' })
     }

@@ -30,7 +30,10 @@ export interface Member {
   readonly joinedAt: number
 }
 
-/** An application's place in a conversation, as stored. */
+/**
+ * An application's place in a conversation, as stored. `Disconnected`: the conversation ended
+ * while the application was in it; it stays readable there until the application forgets it.
+ */
 export type ViewState = 'Incoming' | 'Connecting' | 'Connected' | 'Disconnected'
 /** The conversation's `state` as one application sees it (UCWA ConversationState). */
 export type ConversationState = ViewState | 'Conferencing' | 'Conferenced'

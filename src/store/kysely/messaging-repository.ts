@@ -185,12 +185,15 @@ export class KyselyMessagingStore implements MessagingStore {
     )
   }
 
+  // Neither lists a view whose conversation ended under it (Disconnected): it is no longer in
+  // the application's list, and there is nothing left to leave (it goes with the application).
   async viewsOfExpiredApps(now: number, limit: number): Promise<View[]> {
     const rows = await this.#db
       .selectFrom('conversation_views as v')
       .innerJoin('applications as a', 'a.id', 'v.app_id')
       .selectAll('v')
       .where('a.expires_at', '<=', now)
+      .where('v.state', '!=', 'Disconnected')
       .limit(limit)
       .execute()
     return rows.map(toView)
@@ -201,6 +204,7 @@ export class KyselyMessagingStore implements MessagingStore {
       .selectFrom('conversation_views')
       .selectAll()
       .where('app_id', '=', app)
+      .where('state', '!=', 'Disconnected')
       .orderBy('created_at')
       .execute()
     return rows.map(toView)
