@@ -6,7 +6,8 @@
 //   shows: exit statuses, standard input, the launcher, signals.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { dirname, join, resolve } from 'node:path'
+import { tmpdir } from 'node:os'
+import { delimiter, dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Io } from '../../src/cli/io.ts'
 import { runCli } from '../../src/cli/run.ts'
@@ -25,8 +26,12 @@ export interface RunOptions {
   /** Written to standard input, which is then closed. */
   readonly stdin?: string
   readonly cwd?: string
-  /** The environment, on top of nothing (cli) or of this process's minus PARLEY_* (parley). */
+  /**
+   * The environment: for cli(), all of it; for a child, on top of this process's minus PARLEY_*
+   * (or of nothing with `inheritEnv: false`).
+   */
   readonly env?: Record<string, string>
+  readonly inheritEnv?: boolean
 }
 
 /** Runs `parley …args` in this process. */
@@ -51,10 +56,27 @@ export async function cli(args: string[], options: RunOptions = {}): Promise<Res
 }
 
 /** The environment of a spawned `parley`: this process's, without the CLI's own variables. */
-export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function childEnv(options: RunOptions = {}): NodeJS.ProcessEnv {
+  if (options.inheritEnv === false) return { ...options.env }
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of Object.keys(env)) if (name.startsWith('PARLEY_')) delete env[name]
-  return { ...env, ...extra }
+  return { ...env, ...options.env }
+}
+
+/** PATH as in a shell outside npm: without the node_modules/.bin folders npm and npx put first. */
+export const SHELL_PATH = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((dir) => !dir.includes(`node_modules${sep}.bin`) && !dir.includes(`${sep}node-gyp-bin`))
+  .join(delimiter)
+
+/** An environment as a person's shell has it (no npm variables, no node_modules/.bin). */
+export function shellEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: SHELL_PATH, HOME: process.env.HOME ?? tmpdir(), ...extra }
+}
+
+/** Resolves once `check` holds, looking every 50 ms: the test's own time limit bounds the wait. */
+export async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 50))
 }
 
 /** Runs the real `parley` binary (src/cli/main.ts on this Node) as a child process. */
@@ -67,7 +89,7 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd ?? ROOT,
-      env: childEnv(options.env),
+      env: childEnv(options),
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
