@@ -700,7 +700,7 @@ describe('autodiscover', () => {
       assert.deepEqual(inside.json, {
         _links: {
           self: { href: internal('pool01.example.test').oauthUser },
-          redirect: { href: `${internal('pool02.example.test').root}?originalDomain=other.test` },
+          redirect: { href: internal('pool02.example.test').root },
         },
       })
       const exToken = await signIn(t.external, 'webext01.example.test', 'carol@other.test', PASSWORDS.carol)
@@ -711,7 +711,7 @@ describe('autodiscover', () => {
       assert.deepEqual(outside.json, {
         _links: {
           self: { href: external('webext01.example.test').user },
-          redirect: { href: `${external('webext02.example.test').root}?originalDomain=other.test` },
+          redirect: { href: external('webext02.example.test').root },
         },
       })
 
@@ -719,10 +719,7 @@ describe('autodiscover', () => {
       const redirect = new URL(inside.json._links.redirect.href)
       const root = await request(t.internal, redirect.pathname + redirect.search, { host: redirect.hostname })
       assert.equal(root.status, 200)
-      assert.equal(
-        root.json._links.user.href,
-        `${internal('pool02.example.test').oauthUser}?originalDomain=other.test`,
-      )
+      assert.equal(root.json._links.user.href, internal('pool02.example.test').oauthUser)
       const home = await signIn(t.internal, redirect.hostname, 'carol@other.test', PASSWORDS.carol)
       const user = await request(t.internal, OAUTH_USER, { host: redirect.hostname, token: home })
       assert.equal(user.status, 200)
@@ -731,9 +728,9 @@ describe('autodiscover', () => {
     })
 
     it('has the Director redirect everybody to their home pool', async () => {
-      for (const [sip, password, home, domain] of [
-        ['alice@example.test', PASSWORDS.alice, 'pool01.example.test', 'example.test'],
-        ['carol@other.test', PASSWORDS.carol, 'pool02.example.test', 'other.test'],
+      for (const [sip, password, home] of [
+        ['alice@example.test', PASSWORDS.alice, 'pool01.example.test'],
+        ['carol@other.test', PASSWORDS.carol, 'pool02.example.test'],
       ] as const) {
         const token = await signIn(t.internal, 'dir01.example.test', sip, password)
         const res = await request(t.internal, OAUTH_USER, {
@@ -741,7 +738,7 @@ describe('autodiscover', () => {
           token,
         })
         assert.equal(res.status, 200, sip)
-        assert.equal(res.json._links.redirect.href, `${internal(home).root}?originalDomain=${domain}`)
+        assert.equal(res.json._links.redirect.href, internal(home).root)
         assert.equal(res.json._links.applications, undefined)
         assert.equal(res.json._links.self.href, internal('dir01.example.test').oauthUser)
       }
@@ -749,7 +746,7 @@ describe('autodiscover', () => {
 
     it('renders the redirect as a Redirect token in XML and vnd+json', async () => {
       const token = await signIn(t.external, 'dirext.example.test', 'alice@example.test', PASSWORDS.alice)
-      const target = `${external('webext01.example.test').root}?originalDomain=example.test`
+      const target = external('webext01.example.test').root
       const xmlRes = await request(t.external, WEBTICKET_USER, {
         host: 'dirext.example.test',
         token,
@@ -762,7 +759,6 @@ describe('autodiscover', () => {
       assert.equal(xml.element, 'User')
       assert.equal(xml.links.get('Redirect'), target)
       assert.equal(xml.links.has('Ucwa'), false)
-      assert.match(xmlRes.text, /originalDomain=example\.test/)
 
       const vnd = await request(t.external, OAUTH_USER, {
         host: 'dirext.example.test',

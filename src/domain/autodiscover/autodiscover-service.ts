@@ -88,14 +88,9 @@ export class AutodiscoverService {
     const urls = this.urls(pool, access)
     const home = this.#topology.pool(user.homePool)
     if (home && home.fqdn !== pool.fqdn) {
-      const target = this.urls(home, access)
-      const domain = user.sipUri.slice(user.sipUri.indexOf('@') + 1)
-      return {
-        kind: 'redirect',
-        accessLocation: access,
-        urls,
-        redirect: `${target.root}?originalDomain=${domain}`,
-      }
+      // The home pool's root without a query: clients append `/oauth/user` to this href
+      // (tamhinsf/ucwa-sfbo-console UcwaAutodiscovery.cs), and the home pool needs no domain hint.
+      return { kind: 'redirect', accessLocation: access, urls, redirect: this.urls(home, access).root }
     }
     return {
       kind: 'home',
