@@ -107,6 +107,9 @@ export function renderApplication(app: Application, user: User, paths: AppPaths)
     ...(app.instanceId ? { instanceId: app.instanceId } : {}),
   }
   return {
+    // The id in the application's href: tonybaloney/pyucwa (SfB Online era) builds
+    // `/applications/<id>/me/makeMeAvailable` from it. Additive; other clients ignore it.
+    id: app.id,
     ...properties,
     etag: etagOf(properties),
     expires: aspNetDate(app.expiresAt),
