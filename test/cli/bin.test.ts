@@ -9,11 +9,13 @@ import {
   accessSync,
   constants,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -160,10 +162,15 @@ describe('bin/parley.js', () => {
   it('runs the CLI on the project Node 26 when started by an older Node, outside npm', { skip }, async () => {
     const expected = `${VERSION}\nnode v${process.versions.node} ${PROJECT_NODE}\n`
     const env = shellEnv()
+    // A dependent project's node_modules/.bin/parley (npm link and folder installs look the same).
+    const dependentBin = join(dir, 'dependent', 'node_modules', '.bin')
+    mkdirSync(dependentBin, { recursive: true })
+    symlinkSync(LAUNCHER, join(dependentBin, 'parley'))
     // Started by the older Node explicitly, and as an executable (its #!/usr/bin/env node finds it).
     for (const [command, args] of [
       [OLDER_NODE as string, [LAUNCHER]],
       [LAUNCHER, []],
+      [join(dependentBin, 'parley'), []],
     ] as const) {
       const r = exits(await run(command, [...args, '--version', '--verbose'], { env, inheritEnv: false }), 0)
       assert.equal(r.stdout, expected, command)
