@@ -1,6 +1,7 @@
 // Health probes, caching headers and shutdown: what load balancers and operators rely on.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import pkg from '../../package.json' with { type: 'json' }
 import { createApplication, PASSWORDS, request, signIn, startTestServer } from '../helpers/server.ts'
 import { CLUSTER } from '../helpers/services.ts'
 
@@ -14,15 +15,19 @@ describe('operations', () => {
       for (const base of [t.internal, t.external, t.discovery]) {
         const live = await request(base, '/health/live')
         assert.equal(live.status, 200)
-        assert.deepEqual(live.json, { status: 'ok' })
+        assert.deepEqual(live.json, { status: 'ok', version: pkg.version })
         const ready = await request(base, '/health/ready')
         assert.equal(ready.status, 200)
-        assert.deepEqual(ready.json, { status: 'ok', checks: { store: true, ...BUS } })
+        assert.deepEqual(ready.json, { status: 'ok', version: pkg.version, checks: { store: true, ...BUS } })
       }
       await t.server.store.close()
       const down = await request(t.internal, '/health/ready')
       assert.equal(down.status, 503)
-      assert.deepEqual(down.json, { status: 'unavailable', checks: { store: false, ...BUS } })
+      assert.deepEqual(down.json, {
+        status: 'unavailable',
+        version: pkg.version,
+        checks: { store: false, ...BUS },
+      })
       assert.equal((await request(t.internal, '/health/live')).status, 200)
     } finally {
       await t.stop()

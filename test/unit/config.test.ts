@@ -68,8 +68,8 @@ function refused(text: string, key: string, pattern: RegExp, env: Record<string,
 }
 
 describe('the sample config (parley init)', () => {
-  it('loads, given its environment variable and readable TLS files', () => {
-    const config = parse(SAMPLE_CONFIG_YAML, { LENE_INITIAL_PASSWORD: 'lene-initial-pw' })
+  it('loads as written: no environment variable, certificate or privileged port', () => {
+    const config = parse(SAMPLE_CONFIG_YAML)
     assert.equal(config.source, FILE)
     const t = config.topology
     assert.deepEqual(
@@ -80,24 +80,16 @@ describe('the sample config (parley init)', () => {
       t.pools.map((p) => [p.fqdn, p.site, p.role, p.internalWebFqdn, p.externalWebFqdn]),
       [['pool01.contoso.com', 'Redmond', 'frontend', 'pool01.contoso.com', 'webext.contoso.com']],
     )
+    // Plain HTTP on loopback behind a TLS-terminating proxy, which clients reach on 443.
+    const https = { scheme: 'https', port: 443 }
     assert.deepEqual(
-      config.listeners.map((l) => [l.address, l.port, l.kind]),
+      config.listeners.map((l) => [l.address, l.port, l.kind, l.tls, l.public]),
       [
-        ['0.0.0.0', 443, 'internal'],
-        ['0.0.0.0', 4443, 'external'],
-        ['0.0.0.0', 8080, 'autodiscover-http'],
+        ['127.0.0.1', 8443, 'internal', undefined, https],
+        ['127.0.0.1', 4443, 'external', undefined, https],
+        ['127.0.0.1', 8080, 'autodiscover-http', undefined, undefined],
       ],
     )
-    // TLS files are read (relative to the config's directory) at load time.
-    assert.deepEqual(config.listeners[0]?.tls, {
-      cert: CERT.replace('fake', 'pool01-cert'),
-      key: KEY.replace('fake', 'pool01-key'),
-    })
-    assert.deepEqual(config.listeners[1]?.tls, {
-      cert: CERT.replace('fake', 'webext-cert'),
-      key: KEY.replace('fake', 'webext-key'),
-    })
-    assert.equal(config.listeners[2]?.tls, undefined)
     assert.equal(config.storage.sqlitePath, join(dir, 'data', 'parley.db'))
 
     assert.equal(config.users.length, 1)
@@ -112,7 +104,7 @@ describe('the sample config (parley init)', () => {
       homePool: 'pool01.contoso.com',
       enterpriseVoice: true,
       lineUri: 'tel:+14255550100',
-      password: 'lene-initial-pw',
+      password: undefined,
     })
     // Nothing else is set, so every default applies.
     assert.deepEqual(config.auth, DEFAULT_AUTH)
@@ -126,14 +118,21 @@ describe('the sample config (parley init)', () => {
     assert.deepEqual(config.logging, { level: 'info' })
   })
 
-  it('needs LENE_INITIAL_PASSWORD', () => {
-    refused(SAMPLE_CONFIG_YAML, 'users[0].password', /environment variable LENE_INITIAL_PASSWORD is not set/)
+  it('serves HTTPS itself as its comment says: TLS files read relative to the config', () => {
+    const tls = '\n    tls:\n      certFile: certs/pool01.pem\n      keyFile: certs/pool01-key.pem'
+    const config = parse(
+      SAMPLE_CONFIG_YAML.replace('port: 8443\n    kind: internal', `port: 8443\n    kind: internal${tls}`),
+    )
+    assert.deepEqual(config.listeners[0]?.tls, {
+      cert: CERT.replace('fake', 'pool01-cert'),
+      key: KEY.replace('fake', 'pool01-key'),
+    })
   })
 
   it('loads from a file with loadConfigFile, resolving paths against the file’s directory', () => {
     const path = join(dir, 'sample.yaml')
     writeFileSync(path, SAMPLE_CONFIG_YAML)
-    const config = loadConfigFile(path, { LENE_INITIAL_PASSWORD: 'x-password' })
+    const config = loadConfigFile(path, {})
     assert.equal(config.source, path)
     assert.equal(config.storage.sqlitePath, join(dir, 'data', 'parley.db'))
   })
@@ -145,7 +144,7 @@ describe('the sample config (parley init)', () => {
       .map((line) => line.replace(/^# /, '').replace(/\s+#.*$/, ''))
       .join('\n')
     const head = SAMPLE_CONFIG_YAML.slice(0, SAMPLE_CONFIG_YAML.indexOf('# auth:'))
-    const config = parse(`${head}${uncommented}`, { LENE_INITIAL_PASSWORD: 'lene-initial-pw' })
+    const config = parse(`${head}${uncommented}`, {})
     assert.equal(config.auth.tokenLifetimeSeconds, 28_800)
     assert.equal(config.throttle.windowSeconds, 900)
     assert.equal(config.applications.maxPerUser, 10)
