@@ -155,11 +155,18 @@ export function say(j: Joined, text: string): ReturnType<Client['send']> {
   return j.client.send('POST', j.sendMessage, text, { 'content-type': 'text/plain' })
 }
 
-/** The bodies of the message events among `events`, in order. */
+/**
+ * The bodies of the incoming message events among `events`, in order (an endpoint's own messages
+ * come back Outgoing without a body, as SendAnIM.md shows).
+ */
 export const texts = (events: readonly any[]): string[] =>
   events
-    .filter((e) => e.link.rel === 'message')
+    .filter((e) => e.link.rel === 'message' && e._embedded.message.direction === 'Incoming')
     .map((e) => dataText(e._embedded.message._links.plainMessage.href))
+
+/** The directions of the message events among `events`, in order. */
+export const directions = (events: readonly any[]): string[] =>
+  events.filter((e) => e.link.rel === 'message').map((e) => e._embedded.message.direction)
 
 /** A test client as the consistency check wants it (its `next` is the client's own). */
 export function observed(c: Client, name: string): ConsistencyClient {

@@ -166,21 +166,28 @@ export function renderInvitation(data: InvitationData, paths: AppPaths): HalReso
   }
 }
 
+/**
+ * A message. The sender's own (`Outgoing`) carries only `self` and `messaging` besides its
+ * `operationId`, as SendAnIM.md shows it: no body and no participant. Bots that answer every
+ * message event with a body (dadecoza/python-ucwa-bot) would otherwise answer themselves forever.
+ */
 export function renderMessage(data: MessageData, paths: AppPaths): HalResource {
   const cid = data.conversationId
-  const address = bare(data.sender.uri)
-  const body = link(toDataUri({ contentType: data.contentType, body: data.body }))
+  const links: Record<string, HalLink> = {
+    self: link(href('message', [cid, String(data.seq)], paths)),
+    messaging: link(href('messaging', [cid], paths)),
+  }
+  if (data.direction === 'Incoming') {
+    const body = link(toDataUri({ contentType: data.contentType, body: data.body }))
+    links.participant = link(href('participant', [cid, data.sender.uri], paths), data.sender.name)
+    links.contact = link(`${paths.app}/people/${bare(data.sender.uri)}`)
+    links[data.contentType === 'text/html' ? 'htmlMessage' : 'plainMessage'] = body
+  }
   return {
     direction: data.direction,
     timeStamp: aspNetDate(data.timeStamp),
     ...(data.operationId ? { operationId: data.operationId } : {}),
     rel: 'message',
-    _links: {
-      self: link(href('message', [cid, String(data.seq)], paths)),
-      messaging: link(href('messaging', [cid], paths)),
-      participant: link(href('participant', [cid, data.sender.uri], paths), data.sender.name),
-      ...(data.direction === 'Incoming' ? { contact: link(`${paths.app}/people/${address}`) } : {}),
-      ...(data.contentType === 'text/html' ? { htmlMessage: body } : { plainMessage: body }),
-    },
+    _links: links,
   }
 }
