@@ -4,8 +4,8 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { connect, dataText, flat, next, sip, startMessaging } from '../helpers/messaging.ts'
-import { startTestServer, type TestServer } from '../helpers/server.ts'
-import { availableAll, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import { request, startTestServer, type TestServer } from '../helpers/server.ts'
+import { availableAll, type Client, HOME, signedInApp } from '../helpers/ucwa-client.ts'
 
 /** The headers a .NET HttpClient bot sends with a text body (StringContent, UTF-8). */
 const TEXT = { 'content-type': 'text/plain; charset=utf-8', accept: 'application/json' }
@@ -128,9 +128,10 @@ describe('replies', () => {
     await next(bot)
   })
 
-  // No published client was found POSTing to a message's own href (the bots above POST to the
-  // `messaging` link's /messages); message_ref.md documents only GET. Parley takes such a POST as
-  // sendMessage into the message's conversation, for bots that reply "to the message".
+  // dadecoza/python-ucwa-bot, python3/s4b_bot.py: Message.reply() POSTs the answer to the
+  // received message's own `self` href, `Content-Type: text/plain` (no charset), only an
+  // Authorization besides, no query. message_ref.md documents only GET there; Parley takes it as
+  // sendMessage into that message's conversation. The message is always one the bot received.
   it('takes a POST to a readable message’s href as sendMessage, and 404s any other', async () => {
     const [a, b] = await connect(alice, bot)
     const sent = await alice.send('POST', `${a.sendMessage}?OperationContext=q1`, 'Are you there?', TEXT)
@@ -138,18 +139,24 @@ describe('replies', () => {
     const incoming = incomingMessages(await next(bot))[0]._embedded.message
     const href = incoming._links.self.href
 
-    const reply = await bot.send('POST', `${href}?OperationContext=r1`, 'Yes.', TEXT)
+    const reply = await request(t.internal, href, {
+      method: 'POST',
+      host: HOME.bob,
+      headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${bot.token}` },
+      body: 'Yes.',
+    })
     assert.equal(reply.status, 201, reply.text)
     const location = reply.headers.get('location') ?? ''
     assert.match(location, new RegExp(`^${b.messaging}/messages/\\d+$`))
     assert.notEqual(location, href, 'the Location names the new message')
-    const mine = await bot.get(location)
-    assert.equal(mine.json.direction, 'Outgoing')
-    assert.equal(mine.json.operationId, 'r1')
+    assert.equal((await bot.get(location)).json.direction, 'Outgoing')
+    // An operation id rides along as on sendMessage.
+    const tagged = await bot.send('POST', `${href}?OperationContext=r1`, 'Really.', TEXT)
+    assert.equal((await bot.get(tagged.headers.get('location') ?? '')).json.operationId, 'r1')
     const got = incomingMessages(await next(alice))
     assert.deepEqual(
       got.map((e) => dataText(e._embedded.message._links.plainMessage.href)),
-      ['Yes.'],
+      ['Yes.', 'Really.'],
     )
     await next(bot)
 
