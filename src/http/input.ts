@@ -9,6 +9,7 @@ import Value from 'typebox/value'
 import { type InvalidParameter, UcwaError } from '../domain/errors.ts'
 import { fromDataUri } from '../domain/messaging/data-uri.ts'
 import type { MessageContent } from '../domain/messaging/messaging-types.ts'
+import { LIMITS } from './limits.ts'
 
 export function readInput<S extends TObject>(schema: S, body: unknown): Type.Static<S> {
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
@@ -53,6 +54,26 @@ export function queryParam(req: FastifyRequest, name: string): string | undefine
   const value = key === undefined ? undefined : query[key]
   const text = Array.isArray(value) ? value.at(-1) : value
   return typeof text === 'string' ? text : undefined
+}
+
+/**
+ * A client correlation id given in the query (`?OperationContext=`, `?operationId=`): the first of
+ * `names` present, held to the same cap as in a body (LIMITS.contextString).
+ */
+export function contextParam(req: FastifyRequest, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = queryParam(req, name)
+    if (value === undefined) continue
+    if ([...value].length > LIMITS.contextString) {
+      const reason = `must not have more than ${LIMITS.contextString} characters`
+      throw new UcwaError('ParameterValidationFailure', {
+        message: `${name} ${reason}.`,
+        parameters: [{ name, reason }],
+      })
+    }
+    return value
+  }
+  return undefined
 }
 
 /** The optional first message of an invitation (`_links.message`, a text data URI). */

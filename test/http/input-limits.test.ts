@@ -9,7 +9,7 @@ import { type HttpResponse, request, startTestServer, type TestServer } from '..
 import { availablePair, type Client, openApp, signedInApp } from '../helpers/ucwa-client.ts'
 
 const GUID = '5028e824-2268-4b14-9e59-1abad65ff393'
-// A GUID plus a client's own suffix: 54 characters and more reach startMessaging (issue 14).
+// A GUID plus a client's own suffix: correlation ids of 54 characters and more reach startMessaging.
 const GUID_PLUS = `${GUID}-startMessaging-0001`
 
 const over = (cap: number) => 'x'.repeat(cap + 1)
@@ -120,6 +120,26 @@ describe('input limits', () => {
         assertRefused(res, field, cap)
       }
       assert.deepEqual((await bob.events()).sender, [], 'bob was not invited')
+    })
+  })
+
+  describe('sendMessage', () => {
+    // ankitbko/ucwa-bot UcwaSendMessage.cs posts to `<messaging>/messages?OperationContext=<guid>`.
+    it('takes a long OperationContext and refuses one character over; nothing is sent', async () => {
+      const [mine] = await connect(alice, bob)
+      await bob.events()
+      const send = (query: string) =>
+        alice.send('POST', `${mine.sendMessage}?${query}`, 'Hi', { 'content-type': 'text/plain' })
+      const ok = await send(`OperationContext=${GUID_PLUS}`)
+      assert.equal(ok.status, 201, ok.text)
+      for (const name of ['OperationContext', 'operationId']) {
+        assertRefused(await send(`${name}=${over(LIMITS.contextString)}`), name, LIMITS.contextString)
+      }
+      const messages = (await bob.events()).sender.flatMap((s: any) => s.events)
+      assert.equal(messages.filter((e: any) => e.link.rel === 'message').length, 1, 'only the first was sent')
+      assert.equal((await alice.del(mine.conversation)).status, 204)
+      await alice.events()
+      await bob.events()
     })
   })
 

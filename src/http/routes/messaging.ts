@@ -18,24 +18,25 @@ import {
   UNSUPPORTED_MODALITIES,
 } from '../hal/messaging.ts'
 import { bare, hrefOf } from '../hal/refs.ts'
-import { firstMessageOf, queryParam, readInput } from '../input.ts'
+import { contextParam, firstMessageOf, queryParam, readInput } from '../input.ts'
+import { LIMITS } from '../limits.ts'
 import { sendResource } from '../reply.ts'
 import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 
 const Importance = Type.Union(['Normal', 'Urgent', 'Emergency'].map((v) => Type.Literal(v)))
 const StartMessagingInput = Type.Object({
-  to: Type.String({ minLength: 1, maxLength: 300 }),
-  subject: Type.Optional(Type.String({ maxLength: 250 })),
+  to: Type.String({ minLength: 1, maxLength: LIMITS.sipUri }),
+  subject: Type.Optional(Type.String({ maxLength: LIMITS.subject })),
   importance: Type.Optional(Importance),
-  operationId: Type.Optional(Type.String({ maxLength: 50 })),
-  threadId: Type.Optional(Type.String({ maxLength: 100 })),
-  sessionContext: Type.Optional(Type.String({ maxLength: 50 })),
+  operationId: Type.Optional(Type.String({ maxLength: LIMITS.contextString })),
+  threadId: Type.Optional(Type.String({ maxLength: LIMITS.contextString })),
+  sessionContext: Type.Optional(Type.String({ maxLength: LIMITS.contextString })),
   telemetryId: Type.Optional(Type.Unknown()),
   _links: Type.Optional(Type.Object({ message: Type.Optional(Type.Object({ href: Type.String() })) })),
 })
 const AddParticipantInput = Type.Object({
-  to: Type.String({ minLength: 1, maxLength: 300 }),
-  operationId: Type.Optional(Type.String({ maxLength: 50 })),
+  to: Type.String({ minLength: 1, maxLength: LIMITS.sipUri }),
+  operationId: Type.Optional(Type.String({ maxLength: LIMITS.contextString })),
 })
 
 type Params = { cid: string; id: string; seq: string; sip: string }
@@ -90,7 +91,7 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
     const input = readInput(AddParticipantInput, req.body ?? {})
     const id = await messaging.addParticipant(requireSession(req), requireApp(req), cid, {
       to: input.to,
-      operationId: input.operationId ?? queryParam(req, 'operationId'),
+      operationId: input.operationId ?? contextParam(req, 'operationId'),
     })
     return reply
       .code(201)
@@ -165,7 +166,7 @@ export function messagingRoutes(app: FastifyInstance, deps: UcwaDeps): void {
         })
       }
       const body = typeof req.body === 'string' ? req.body : ''
-      const operationId = queryParam(req, 'operationContext') ?? queryParam(req, 'operationId') ?? null
+      const operationId = contextParam(req, 'OperationContext', 'operationId') ?? null
       const message = await deliver(req, { contentType: contentType as ContentType, body }, operationId)
       return reply
         .code(201)
