@@ -462,6 +462,7 @@ interface ImEvent {
   readonly _embedded?: {
     readonly message?: {
       readonly direction?: string
+      readonly operationId?: string
       readonly _links?: { readonly plainMessage?: { readonly href: string } }
     }
     readonly messagingInvitation?: { readonly _links?: { readonly accept?: { readonly href: string } } }
@@ -579,6 +580,22 @@ function imWorld(name: string): ImWorld {
   return world
 }
 
+/**
+ * Which message an event is: the recipient's copy by its text (`im 123 …`), the sender's own copy,
+ * which carries no body (SendAnIM.md), by the operationId `im-123` it was posted with.
+ */
+function imNumber(
+  receiver: boolean,
+  message: NonNullable<ImEvent['_embedded']>['message'],
+): number | undefined {
+  if (!receiver) {
+    const m = /^im-(\d+)$/.exec(message?.operationId ?? '')
+    return m ? Number(m[1]) : undefined
+  }
+  const href = message?._links?.plainMessage?.href
+  return href === undefined ? undefined : messageNumber(href)
+}
+
 /** The message number in a `data:text/plain;charset=utf-8,im+123+Lorem…` href. */
 function messageNumber(href: string): number | undefined {
   const m = /,im\+(\d+)\+/.exec(href)
@@ -592,10 +609,9 @@ function messageNumber(href: string): number | undefined {
  */
 function onImMessage(role: 'sender' | 'receiver', index: number, event: ImEvent, at: number): void {
   const message = event._embedded?.message
-  const href = message?._links?.plainMessage?.href
-  const n = href === undefined ? undefined : messageNumber(href)
-  const sent = n === undefined ? undefined : imSent.get(n)
   const receiver = role === 'receiver'
+  const n = imNumber(receiver, message)
+  const sent = n === undefined ? undefined : imSent.get(n)
   if (
     !sent ||
     sent.pair !== index ||
@@ -726,7 +742,7 @@ function sendImMessage(world: ImWorld, i: number, run: ImRun): Promise<void> {
   run.outstanding++
   world.budget?.record(i, t0)
   const app = world.senders[i] as App
-  return call(world.sendHrefs[i] as string, {
+  return call(`${world.sendHrefs[i]}?OperationContext=im-${n}`, {
     token: app.token,
     base: app.base,
     text: { contentType: 'text/plain', body: `im ${n} ${IM_TEXT}` },

@@ -234,28 +234,31 @@ async function relay(): Promise<void> {
     parked--
     answer(app, res)
   }
-  const messageEvent = (app: RelayApp, seq: number, direction: 'Incoming' | 'Outgoing', text: string) => {
+  // Shaped like Parley's: the recipient's copy carries the text, the sender's own copy only the
+  // operationId it was posted with (SendAnIM.md).
+  const messageEvent = (app: RelayApp, seq: number, text: string, operationId?: string) => {
     const self = `${app.conversation}/messaging/messages/${seq}`
     const participant = `${app.conversation}/participants/sender@example.test`
+    const links =
+      operationId === undefined
+        ? {
+            participant: { href: participant, title: 'Bench Sender' },
+            contact: { href: `${app.self}/people/sender@example.test` },
+            plainMessage: {
+              href: `data:text/plain;charset=utf-8,${encodeURIComponent(text).replace(/%20/g, '+')}`,
+            },
+          }
+        : {}
     return {
       link: { rel: 'message', href: self },
       status: 'Success',
       _embedded: {
         message: {
-          direction,
+          direction: operationId === undefined ? 'Incoming' : 'Outgoing',
           timeStamp: `/Date(${Date.now()})/`,
+          ...(operationId === undefined ? {} : { operationId }),
           rel: 'message',
-          _links: {
-            self: { href: self },
-            messaging: { href: `${app.conversation}/messaging` },
-            participant: { href: participant, title: 'Bench Sender' },
-            ...(direction === 'Incoming'
-              ? { contact: { href: `${app.self}/people/sender@example.test` } }
-              : {}),
-            plainMessage: {
-              href: `data:text/plain;charset=utf-8,${encodeURIComponent(text).replace(/%20/g, '+')}`,
-            },
-          },
+          _links: { self: { href: self }, messaging: { href: `${app.conversation}/messaging` }, ...links },
         },
       },
       type: 'completed',
@@ -284,16 +287,18 @@ async function relay(): Promise<void> {
       })
       return
     }
-    if (req.method !== 'POST' || url !== `${app.conversation}/messaging/messages` || !app.peer)
+    const [path, query = ''] = url.split('?')
+    if (req.method !== 'POST' || path !== `${app.conversation}/messaging/messages` || !app.peer)
       return fail(res, 404)
+    const operationId = new URLSearchParams(query).get('OperationContext') ?? ''
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8')
       const peer = app.peer as RelayApp
       const seq = ++seqs
-      app.queue.push(messageEvent(app, seq, 'Outgoing', text))
-      peer.queue.push(messageEvent(peer, seq, 'Incoming', text))
+      app.queue.push(messageEvent(app, seq, text, operationId))
+      peer.queue.push(messageEvent(peer, seq, text))
       res.writeHead(201, { location: `${app.conversation}/messaging/messages/${seq}` })
       res.end()
       wake(app)
