@@ -80,7 +80,7 @@ function utf8(bytes: Uint8Array): string {
 
 /**
  * A text/plain or text/html message: in the charset its Content-Type names when the platform
- * knows it (`windows-1252`, `iso-8859-1`, `utf-16`), UTF-8 otherwise (ucwa-protocol §12 item 7).
+ * knows it (`windows-1252`, `iso-8859-1`, `utf-16`), UTF-8 otherwise (docs/protocol.md §12 item 7).
  */
 function decodeText(body: Buffer, req: FastifyRequest): string {
   const label = /;\s*charset\s*=\s*["']?([^"';\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]

@@ -1,4 +1,4 @@
-// The 401 challenge. Its exact shape matters (ucwa-protocol §1.4, §12 item 3): clients regex
+// The 401 challenge. Its exact shape matters (docs/protocol.md §1.4, §12 item 3): clients regex
 // `MsRtcOAuth href="…"`, some take the first URL anywhere in the headers, one splits on `,` and
 // `=`, one takes everything after `grant_type=`. Hence: the token URL quoted, without `,` or `=`,
 // in its own header line, `grant_type` last, and no other header carrying a URL.

@@ -1,4 +1,4 @@
-// gzip when the client accepts it (ucwa-protocol §12 item 17: one real client gunzips every
+// gzip when the client accepts it (docs/protocol.md §12 item 17: one real client gunzips every
 // response unconditionally, as IIS compressed dynamic JSON). Done in onSend on the finished
 // body rather than with a streaming plugin, so every response keeps its Content-Length.
 import { gzip } from 'node:zlib'

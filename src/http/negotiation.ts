@@ -15,7 +15,7 @@ export function wantsXml(req: FastifyRequest): boolean {
 
 export type AutodiscoverFormat = 'json' | 'xml' | 'vnd-json'
 
-/** Autodiscover's three representations (ucwa-protocol §1.3). */
+/** Autodiscover's three representations (docs/protocol.md §1.3). */
 export function autodiscoverFormat(req: FastifyRequest): AutodiscoverFormat {
   const accept = req.headers.accept ?? ''
   if (/application\/vnd\.microsoft\.rtc\.autodiscover\+xml/i.test(accept)) return 'xml'

@@ -1,4 +1,4 @@
-// The cross-domain frame (XFrame.html, ucwa-protocol §10.6): browser apps load it in a hidden
+// The cross-domain frame (XFrame.html, docs/protocol.md §10.6): browser apps load it in a hidden
 // iframe and postMessage it requests ({type, url, headers, data, accepts, contentType, messageId});
 // it performs them against its own origin and posts back {status, statusText, responseText,
 // headers, messageId}. It relays only to its own origin, and stamps X-Ms-Origin with the caller.

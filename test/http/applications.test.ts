@@ -1,4 +1,4 @@
-// The UCWA application resource over real HTTP (ucwa-protocol §3, §10.1-10.5, §12, §13):
+// The UCWA application resource over real HTTP (docs/protocol.md §3, §10.1-10.5, §12, §13):
 // creation and its idempotency, the resource's shape in JSON and XML, both URL prefixes, GET /
 // DELETE, the hub resources, PUT communication, isolation between users and pools, lifetime and
 // the per-user cap.

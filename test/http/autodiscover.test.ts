@@ -1,4 +1,4 @@
-// Autodiscover over real HTTP (ucwa-protocol §1, §12): the root, domain and user resources in
+// Autodiscover over real HTTP (docs/protocol.md §1, §12): the root, domain and user resources in
 // their three representations, the XFrame page, the 401 challenge, the plain-HTTP first hop and
 // an HTTPS listener. The Host header picks the pool, as DNS would in production.
 import assert from 'node:assert/strict'

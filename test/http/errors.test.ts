@@ -1,4 +1,4 @@
-// Bad input over real HTTP: every refusal is a UCWA `reason` body (ucwa-protocol §10.3) with the
+// Bad input over real HTTP: every refusal is a UCWA `reason` body (docs/protocol.md §10.3) with the
 // right status, never a 500 or a stack trace, and changes nothing. Also what every response
 // shares: gzip when asked (§12 item 17), Content-Length, no BOM, XML errors when asked (§10.4).
 import assert from 'node:assert/strict'

@@ -1,4 +1,4 @@
-// The WebTicket token endpoint over real HTTP (ucwa-protocol §2): request forms, the success and
+// The WebTicket token endpoint over real HTTP (docs/protocol.md §2): request forms, the success and
 // error shapes, token lifetime and revocation, sign-in throttling, and secrets kept out of logs.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'

@@ -51,7 +51,7 @@ const object = (text: string, settings: Record<string, unknown>): PolicyObject =
   return { identity, settings: settings as never }
 }
 
-describe('defaults (admin-surface §1.2, §2, §3.1)', () => {
+describe('defaults (docs/admin-reference.md §1.2, §2, §3.1)', () => {
   it('mobility: everything on except the Wi-Fi requirements', () => {
     const d = defaultsOf(MOBILITY_PARAMETERS)
     for (const on of [
@@ -173,7 +173,7 @@ describe('identities', () => {
   })
 })
 
-describe('scope resolution (admin-surface §1.3)', () => {
+describe('scope resolution (docs/admin-reference.md §1.3)', () => {
   const spec = KINDS['mobility-policy']
   const objects = [
     object('Global', { ...DEFAULT_MOBILITY, Description: 'global' }),

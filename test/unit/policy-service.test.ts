@@ -1,4 +1,4 @@
-// New/Set/Get/Grant/Remove semantics (admin-surface §1.3–1.5), the audit log and "bad input
+// New/Set/Get/Grant/Remove semantics (docs/admin-reference.md §1.3–1.5), the audit log and "bad input
 // changes nothing", on the real SQLite store (in memory) through the policy service.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'

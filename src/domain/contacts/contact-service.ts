@@ -1,5 +1,5 @@
 // The contact list: groups, memberships, the directory search, contact resources and photos
-// (ucwa-protocol §6). Contact lists belong to the user and are shared by all their applications;
+// (docs/protocol.md §6). Contact lists belong to the user and are shared by all their applications;
 // every change is announced (sender people) on each of them. See docs/contacts.md.
 import type { Session } from '../auth/auth-service.ts'
 import { UcwaError } from '../errors.ts'

@@ -1,4 +1,4 @@
-// Message bodies travel inside hrefs as data URIs (ucwa-protocol §3.2, §7.3):
+// Message bodies travel inside hrefs as data URIs (docs/protocol.md §3.2, §7.3):
 // `data:text/plain;charset=utf-8,Hi+Tosh%0d%0a` — URL-encoded, `+` for space.
 import type { ContentType, MessageContent } from './messaging-types.ts'
 

@@ -1,5 +1,5 @@
 // The events of instant messaging, per recipient application, in the order real pools sent them
-// (ucwa-protocol §7; SendAnIM / ReceiveAnIM traces). Embedded data is rendered by
+// (docs/protocol.md §7; SendAnIM / ReceiveAnIM traces). Embedded data is rendered by
 // src/http/hal/messaging.ts.
 import type { ChannelEvent, Ref } from '../events/channel-event.ts'
 import type {

@@ -436,7 +436,7 @@ export class MessagingService {
     return sent
   }
 
-  // An endpoint that negotiated only Plain gets an HTML message as its text (ucwa-protocol §7.2:
+  // An endpoint that negotiated only Plain gets an HTML message as its text (docs/protocol.md §7.2:
   // HTML goes only where Html was negotiated). Plain messages need no lookup.
   async #asTheyRead(tx: Tx, appId: ApplicationId, message: Message): Promise<MessageContent> {
     if (message.contentType !== 'text/html') return message

@@ -1,5 +1,5 @@
-// The `policies` resource (ucwa-protocol §10.1) and the media a user may use, from the user's
-// effective mobility policy (admin-surface §1.2). Pure.
+// The `policies` resource (docs/protocol.md §10.1) and the media a user may use, from the user's
+// effective mobility policy (docs/admin-reference.md §1.2). Pure.
 import type { User } from '../users/user-types.ts'
 import { defaultsOf, MOBILITY_PARAMETERS, type Settings } from './parameters.ts'
 

@@ -1,5 +1,5 @@
 // The three admin objects and what each allows: scopes, which scopes New may create, whether
-// per-user assignment (Grant) exists, and cross-parameter rules. admin-surface §0–3.
+// per-user assignment (Grant) exists, and cross-parameter rules. docs/admin-reference.md §0–3.
 import type { Scope } from './identity.ts'
 import {
   MCX_PARAMETERS,

@@ -1,6 +1,6 @@
 // The settings of the three admin objects (mobility policy, Mcx configuration, push configuration):
 // every parameter, its type, its default and whether Parley acts on it. Pure data and checks.
-// Sources: admin-surface §1.2, §2, §3.1. See docs/policies.md.
+// Sources: docs/admin-reference.md §1.2, §2, §3.1. See docs/policies.md.
 
 export type SettingValue = boolean | string | number
 export type Settings = Readonly<Record<string, SettingValue>>

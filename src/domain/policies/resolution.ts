@@ -1,4 +1,4 @@
-// Which object applies (admin-surface §1.3, §2, §3.1): pure functions over the stored objects.
+// Which object applies (docs/admin-reference.md §1.3, §2, §3.1): pure functions over the stored objects.
 //   mobility policy: the user's granted Tag (if it still exists) → Site of the home pool → Global
 //   Mcx configuration: Service:WebServer:<pool> → Site of the pool → Global
 //   push configuration: Site of the home pool → Global

@@ -1,4 +1,4 @@
-// Presence aggregation across a user's endpoints, the way Lync does it (ucwa-protocol §5).
+// Presence aggregation across a user's endpoints, the way Lync does it (docs/protocol.md §5).
 // Pure: state and time in, aggregate and the next moment it could change out. See docs/presence.md.
 import type { EndpointKind } from '../applications/application-types.ts'
 

@@ -315,7 +315,7 @@ function diff(a: PresenceView, b: PresenceView): Changed {
   }
 }
 
-/** A watcher's events for a contact's changes: link only, never embedded (ucwa-protocol §5.3). */
+/** A watcher's events for a contact's changes: link only, never embedded (docs/protocol.md §5.3). */
 interface Changed {
   presence: boolean
   note: boolean

@@ -1,4 +1,4 @@
-// Pure rules of presence subscriptions (ucwa-protocol §5.3): durations, extension, the URIs
+// Pure rules of presence subscriptions (docs/protocol.md §5.3): durations, extension, the URIs
 // clients send. See docs/presence.md.
 import type { SipUri } from '../ids.ts'
 import { parseSipUri } from '../users/sip-uri.ts'

@@ -1,4 +1,4 @@
-// Presence subscriptions (ucwa-protocol §5.3), contact presence views and privacy relationships
+// Presence subscriptions (docs/protocol.md §5.3), contact presence views and privacy relationships
 // (§6). An application watches contacts through short-lived subscriptions; PresenceService fans
 // their changes out to it (SubscriptionStore.watchers). See docs/presence.md.
 import type { Application } from '../applications/application-types.ts'

@@ -1,4 +1,4 @@
-// POST …/batch: several UCWA requests in one (ucwa-protocol §10.2). Each part runs through the
+// POST …/batch: several UCWA requests in one (docs/protocol.md §10.2). Each part runs through the
 // same server (Fastify inject) with the caller's credentials and Host, so every rule — auth,
 // ownership, validation — applies to it exactly as to a direct request.
 import { randomBytes } from 'node:crypto'

@@ -1,4 +1,4 @@
-// The `multipart/batching` wire format of UCWA's batch resource (ucwa-protocol §10.2).
+// The `multipart/batching` wire format of UCWA's batch resource (docs/protocol.md §10.2).
 // Lenient in: parts with or without the blank line after their header, `msgtype` with or without
 // a space, LF or CRLF, and the MS Batch.js habit of sending a POST body as a fake `Data: <json>`
 // header. Strict out: exactly `Content-Type: application/http; msgtype=response`, CRLF, and each

@@ -1,7 +1,7 @@
 // The links every contact resource carries, and the minimal contact Parley renders where only
 // directory basics are at hand (subscribedContacts). Shared with the full contact resource
 // (routes/people.ts) so both agree on the layout: `…/people/<sip-lowercased>` and its children
-// (ucwa-protocol §6, §13).
+// (docs/protocol.md §6, §13).
 import type { User } from '../../domain/users/user-types.ts'
 import { hrefOf } from './refs.ts'
 import type { HalLink, HalResource } from './resources.ts'

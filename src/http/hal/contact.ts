@@ -1,4 +1,4 @@
-// The contact list as UCWA resources (ucwa-protocol §6): contact, myContacts / groupContacts,
+// The contact list as UCWA resources (docs/protocol.md §6): contact, myContacts / groupContacts,
 // myGroups and its groups, myGroupMemberships and search. Links come from contact-links.ts and
 // refs.ts, so every href follows the Lync 2013 layout (§13). See docs/contacts.md.
 import type {

@@ -1,4 +1,4 @@
-// ETags and the "please pass this in a PUT request" property (ucwa-protocol §3.4). Both are
+// ETags and the "please pass this in a PUT request" property (docs/protocol.md §3.4). Both are
 // derived from content and ids rather than stored, so every node of a cluster agrees on them.
 import { createHash } from 'node:crypto'
 

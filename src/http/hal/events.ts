@@ -1,4 +1,4 @@
-// Rendering the event channel's responses (ucwa-protocol §4.2): events grouped by sender in
+// Rendering the event channel's responses (docs/protocol.md §4.2): events grouped by sender in
 // order, `self` and `next` always present, `"sender": []` when empty; hrefs always contain `?` and
 // end with `ack=N`.
 import type { ChannelEvent, QueuedEvent, Ref } from '../../domain/events/channel-event.ts'

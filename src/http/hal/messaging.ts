@@ -1,5 +1,5 @@
 // Conversations, messaging, invitations, participants and messages as UCWA JSON, in the shapes
-// the SendAnIM / ReceiveAnIM traces show (ucwa-protocol §7). Used by the routes and, through
+// the SendAnIM / ReceiveAnIM traces show (docs/protocol.md §7). Used by the routes and, through
 // EMBEDDED_RENDERERS, for resources embedded in events.
 import { toDataUri } from '../../domain/messaging/data-uri.ts'
 import {

@@ -1,5 +1,5 @@
 // Presence subscriptions, their memberships, contact presence/note/location/supportedMedia and
-// privacy relationships as UCWA resources (ucwa-protocol §5.3, §6; presenceSubscription_ref.md,
+// privacy relationships as UCWA resources (docs/protocol.md §5.3, §6; presenceSubscription_ref.md,
 // presenceSubscriptionMemberships_ref.md, myPrivacyRelationships_ref.md,
 // contactPrivacyRelationship2_ref.md). Hrefs come from refs.ts only.
 import type { PresenceView, PrivacyLevel } from '../../domain/presence/presence-rules.ts'

@@ -1,5 +1,5 @@
 // Resource references (domain) → hrefs (wire), for one application. Every rel an event can name
-// is here, in the real Lync 2013 layout (ucwa-protocol §13). An unknown rel is a programming
+// is here, in the real Lync 2013 layout (docs/protocol.md §13). An unknown rel is a programming
 // error and throws.
 import type { Ref } from '../../domain/events/channel-event.ts'
 import type { AppPaths } from './ucwa-paths.ts'

@@ -26,7 +26,7 @@ const links = (hrefs: Record<string, string>): Record<string, HalLink> =>
 export const aspNetDate = (ms: number): string => `/Date(${ms})/`
 
 /** `me`: before makeMeAvailable the application is a "lurker" (makeMeAvailable offered); after it,
- * presence, note, location and reportMyActivity appear instead (ucwa-protocol §5.1). */
+ * presence, note, location and reportMyActivity appear instead (docs/protocol.md §5.1). */
 export function renderMe(user: User, paths: AppPaths, available: boolean): HalResource {
   // The same numbers me/phones lists; Lync left out what the user did not have (the trace in
   // CreateAnApplication.md shows `me` with name and uri only), so empty ones are omitted here.

@@ -1,5 +1,5 @@
 // Every UCWA href Parley hands out, in one place, following the real Lync 2013 / SfB layout
-// (ucwa-protocol §13) because clients build some of these URLs themselves.
+// (docs/protocol.md §13) because clients build some of these URLs themselves.
 import type { ApplicationId } from '../../domain/ids.ts'
 
 /** OAuth clients use /ucwa/oauth/v1; WebTicket (desktop and mobile) clients use /ucwa/v1. */

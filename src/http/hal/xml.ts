@@ -1,4 +1,4 @@
-// The UCWA XML representation (ucwa-protocol §10.4), rendered from the same JSON resource
+// The UCWA XML representation (docs/protocol.md §10.4), rendered from the same JSON resource
 // objects the routes build: properties become <property>/<propertyList>, `_links` become <link>,
 // `_embedded` resources nest as <resource>.
 

@@ -1,4 +1,4 @@
-// The UCWA application and its hub resources (ucwa-protocol §3, §10.1), under both
+// The UCWA application and its hub resources (docs/protocol.md §3, §10.1), under both
 // /ucwa/oauth/v1/applications and /ucwa/v1/applications. See docs/applications.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
@@ -121,7 +121,7 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
 }
 
 // Browsers cannot put a bearer token on <img> requests: Lync set the token as a cookie scoped to
-// the application's photos path (ucwa-protocol §2.3).
+// the application's photos path (docs/protocol.md §2.3).
 function setPhotoCookie(req: FastifyRequest, reply: FastifyReply, paths: AppPaths): void {
   const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]
   if (!token) return

@@ -1,7 +1,7 @@
 // Reading the caller's token: `Authorization: Bearer cwt=…` (UCWA), or `X-MS-WebTicket: cwt=…`
 // as WebTicket clients present it. The session is bound to the pool the Host header chose.
 // On photo URLs only, the `cwt_ucwa` cookie set at application creation works too: browsers
-// cannot put a bearer token on <img> requests (ucwa-protocol §6).
+// cannot put a bearer token on <img> requests (docs/protocol.md §6).
 import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import { type AuthService, digestOf, type Session } from '../../domain/auth/auth-service.ts'
 

@@ -1,4 +1,4 @@
-// Autodiscover: the root, user and domain resources, and the XFrame page (ucwa-protocol §1).
+// Autodiscover: the root, user and domain resources, and the XFrame page (docs/protocol.md §1).
 // Paths match case-insensitively (the server is built with caseSensitive: false).
 // See docs/autodiscover.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'

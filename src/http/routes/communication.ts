@@ -1,4 +1,4 @@
-// PUT communication: the PUT rules every PUT-able UCWA resource follows (ucwa-protocol §3.4) —
+// PUT communication: the PUT rules every PUT-able UCWA resource follows (docs/protocol.md §3.4) —
 // If-Match required (428) and current (412), the whole resource sent back including the
 // "please pass this in a PUT request" GUID property (400 without it).
 import type { FastifyInstance } from 'fastify'

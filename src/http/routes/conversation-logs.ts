@@ -1,4 +1,4 @@
-// Missed items and conversation history (ucwa-protocol §7.4): missedItems, conversationLogs
+// Missed items and conversation history (docs/protocol.md §7.4): missedItems, conversationLogs
 // (?limit=N), conversationLog (GET, DELETE), its transcripts and recipients, markAsRead and
 // continueMessaging. See docs/messaging.md.
 import type { FastifyInstance, FastifyRequest } from 'fastify'

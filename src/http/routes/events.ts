@@ -1,4 +1,4 @@
-// GET …/events?ack=N[&timeout=S&low=…&medium=…&priority=P]: the event channel (ucwa-protocol §4).
+// GET …/events?ack=N[&timeout=S&low=…&medium=…&priority=P]: the event channel (docs/protocol.md §4).
 // See docs/events.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { UcwaError } from '../../domain/errors.ts'

@@ -1,5 +1,5 @@
 // me, makeMeAvailable, reportMyActivity and the user's own presence, note and location
-// (ucwa-protocol §5.1–5.2), with the doc-sample aliases clients build themselves (§13).
+// (docs/protocol.md §5.1–5.2), with the doc-sample aliases clients build themselves (§13).
 // See docs/presence.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'

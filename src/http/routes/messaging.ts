@@ -1,4 +1,4 @@
-// Instant messaging resources (ucwa-protocol §7): startMessaging (messagingInvitations), the
+// Instant messaging resources (docs/protocol.md §7): startMessaging (messagingInvitations), the
 // invitation with accept/decline, addParticipant (participantInvitations), conversations,
 // messaging with sendMessage / typing / terminate, participants and messages. Paths follow the
 // real layout (§13), with the aliases clients build themselves and the doc samples use.

@@ -1,4 +1,4 @@
-// myContacts, myGroups, group memberships, search and contact resources (ucwa-protocol §6), with
+// myContacts, myGroups, group memberships, search and contact resources (docs/protocol.md §6), with
 // the doc-sample aliases `A/contacts` and `A/groups` (§13); photos are in photos.ts.
 // See docs/contacts.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -127,7 +127,7 @@ export function peopleRoutes(app: FastifyInstance, deps: UcwaDeps): void {
     return sendResource(req, reply, renderGroup(group, pathsOf(req)))
   })
 
-  // group2 PUT: the PUT rules of ucwa-protocol §3.4 (If-Match 428/412, the GUID property 400).
+  // group2 PUT: the PUT rules of docs/protocol.md §3.4 (If-Match 428/412, the GUID property 400).
   app.put('/people/groups/:groupId', async (req, reply) => {
     const session = requireSession(req)
     const paths = pathsOf(req)

@@ -1,4 +1,4 @@
-// Photos (ucwa-protocol §6): `…/photos/{sip}` (me's `photo` and every contact's `contactPhoto`)
+// Photos (docs/protocol.md §6): `…/photos/{sip}` (me's `photo` and every contact's `contactPhoto`)
 // and the `…/photo` alias for the caller's own. Any Accept is fine (clients send image/png,
 // image/jpeg or */*); the bearer token or, here only, the `cwt_ucwa` cookie authenticates
 // (routes/authenticate.ts). See docs/contacts.md.

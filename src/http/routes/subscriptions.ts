@@ -1,5 +1,5 @@
 // presenceSubscriptions, memberships, subscribedContacts, contact presence/note/location/
-// supportedMedia, privacy relationships (ucwa-protocol §5.3, §6). See docs/presence.md.
+// supportedMedia, privacy relationships (docs/protocol.md §5.3, §6). See docs/presence.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { UcwaError } from '../../domain/errors.ts'

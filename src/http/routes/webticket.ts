@@ -1,4 +1,4 @@
-// POST /WebTicket/oauthtoken: the token endpoint (ucwa-protocol §2). Form bodies, OAuth-shaped
+// POST /WebTicket/oauthtoken: the token endpoint (docs/protocol.md §2). Form bodies, OAuth-shaped
 // answers, `Cache-Control: no-store`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthService } from '../../domain/auth/auth-service.ts'
