@@ -1,4 +1,4 @@
-// Directory management: what `parley user …` and config provisioning do. See docs/users.md.
+// Directory management: what `parley user …` and config provisioning do. See docs/cli.md (user commands) and docs/configuration.md (users).
 import { MAX_PHOTO_BYTES, photoTypeOf, type UserPhoto } from '../contacts/photo.ts'
 import type { SipUri } from '../ids.ts'
 import type { Clock, PasswordHasher, Random, Store } from '../ports.ts'
