@@ -4,8 +4,20 @@
 // node killed with SIGKILL loses no acknowledged message. Runs in the PostgreSQL + Redis pass.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { connect, flat, say, texts } from '../helpers/messaging.ts'
-import { busYaml, type Node, receive, roundRobin, startNode, tempDir } from '../helpers/nodes.ts'
+import { connect, directions, flat, say, texts } from '../helpers/messaging.ts'
+import {
+  busTap,
+  busYaml,
+  drainOn,
+  type Node,
+  receive,
+  receiveMessages,
+  roundRobin,
+  startNode,
+  tempDir,
+  waitFor,
+} from '../helpers/nodes.ts'
+import { appIdOf, LONG_HOLD } from '../helpers/pget.ts'
 import { request, type TestServer } from '../helpers/server.ts'
 import { CLUSTER, createDatabase, databaseUrl, dropDatabase, REDIS_URL } from '../helpers/services.ts'
 import { available, type Client, HOME, signedInApp } from '../helpers/ucwa-client.ts'
@@ -15,6 +27,7 @@ describe('a cluster of three nodes behind round-robin', {
 }, () => {
   const dir = tempDir('parley-cluster-')
   let database: string
+  const channel = () => `parley:test:${database}`
   let nodes: Node[] = []
   let lb: TestServer
   let alice: Client
@@ -25,7 +38,7 @@ describe('a cluster of three nodes behind round-robin', {
     const options = {
       dir: dir.path,
       postgresUrl: databaseUrl(database),
-      extra: busYaml(REDIS_URL, `parley:test:${database}`),
+      extra: busYaml(REDIS_URL, channel()),
     }
     // Started together: they migrate and provision the config's users once between them.
     nodes = await Promise.all([1, 2, 3].map(() => startNode(options)))
@@ -48,10 +61,30 @@ describe('a cluster of three nodes behind round-robin', {
     for (let i = 1; i <= 6; i++) {
       assert.equal((await say(i % 2 ? a : b, `message ${i}`)).status, 201)
     }
-    // Both sides see the whole conversation, their own messages included, in one order.
-    const all = [1, 2, 3, 4, 5, 6].map((i) => `message ${i}`)
-    assert.deepEqual(await receive(bob, 6), all)
-    assert.deepEqual(await receive(alice, 6), all)
+    // Both sides see the whole conversation in one order: the other's messages with their text,
+    // their own Outgoing without one (as SendAnIM.md shows).
+    const fromAlice = [1, 3, 5].map((i) => `message ${i}`)
+    const fromBob = [2, 4, 6].map((i) => `message ${i}`)
+    const bobSaw = await receiveMessages(bob, 6)
+    assert.deepEqual(directions(bobSaw), [
+      'Incoming',
+      'Outgoing',
+      'Incoming',
+      'Outgoing',
+      'Incoming',
+      'Outgoing',
+    ])
+    assert.deepEqual(texts(bobSaw), fromAlice)
+    const aliceSaw = await receiveMessages(alice, 6)
+    assert.deepEqual(directions(aliceSaw), [
+      'Outgoing',
+      'Incoming',
+      'Outgoing',
+      'Incoming',
+      'Outgoing',
+      'Incoming',
+    ])
+    assert.deepEqual(texts(aliceSaw), fromBob)
   })
 
   it('sees a change made on one node at once on the others (no stale per-node caches)', async () => {
@@ -87,22 +120,31 @@ describe('a cluster of three nodes behind round-robin', {
     const [a] = await connect(alice, bob)
     const [parkedOn, postOn] = nodes as [Node, Node]
     const as = (c: Client) => ({ host: HOME[c.user], token: c.token })
-    const started = Date.now()
-    const parked = request(parkedOn.url, `${bob.next}&timeout=20`, as(bob))
-    await new Promise((r) => setTimeout(r, 300))
-    const sent = await request(postOn.url, a.sendMessage, {
-      ...as(alice),
-      method: 'POST',
-      headers: { 'content-type': 'text/plain' },
-      body: 'across nodes',
-    })
-    assert.equal(sent.status, 201)
-    const res = await parked
-    assert.equal(res.status, 200)
-    assert.deepEqual(texts(flat(res.json)), ['across nodes'])
-    // Woken by the bus, not by the 20 s hold nor by the 2 s sweep.
-    assert.ok(Date.now() - started < 1_800, `took ${Date.now() - started} ms`)
-    bob.next = res.json._links.next.href
+    // parkedOn knows bob's queue is empty: bob's P-GET there waits for a wake-up, whether it is
+    // parked before the message is posted or arrives just after. Held LONG_HOLD, only a wake-up
+    // answers it within the test.
+    await drainOn(parkedOn, bob)
+    const parked = request(parkedOn.url, `${bob.next}&timeout=${LONG_HOLD}`, as(bob))
+    const tap = await busTap(REDIS_URL, channel())
+    try {
+      assert.equal(await tap.subscribers(), nodes.length + 1, 'every node listens on the bus')
+      const sent = await request(postOn.url, a.sendMessage, {
+        ...as(alice),
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'across nodes',
+      })
+      assert.equal(sent.status, 201)
+      const res = await parked
+      assert.equal(res.status, 200)
+      assert.deepEqual(texts(flat(res.json)), ['across nodes'])
+      // The wake-up crossed the bus: a hint naming bob's application (the node's sweep, which
+      // would also find the message, sends none).
+      await waitFor(async () => tap.named(appIdOf(bob.self)))
+      bob.next = res.json._links.next.href
+    } finally {
+      tap.stop()
+    }
   })
 
   it('loses no acknowledged message when a node is killed mid-conversation; no new sign-in', async () => {

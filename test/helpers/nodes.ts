@@ -6,11 +6,13 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import { flat, texts } from './messaging.ts'
-import { type TestServer, topologyYaml } from './server.ts'
-import type { Client } from './ucwa-client.ts'
+import { request, type TestServer, topologyYaml } from './server.ts'
+import { type Client, HOME } from './ucwa-client.ts'
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname
+const START_LIMIT_MS = 100_000
 
 export interface Node {
   /** `http://127.0.0.1:PORT` of the node's internal listener. */
@@ -48,7 +50,10 @@ export async function startNode(options: {
   let out = ''
   let err = ''
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${out}${err}`)), 30_000)
+    // Waits for the listening line or the exit. The limit is no speed expectation (a start takes
+    // seconds even on a loaded machine) but a last resort: a node stuck for this long fails here
+    // with its output, which a hook (no per-test timeout) would otherwise wait for forever.
+    const timer = setTimeout(() => reject(new Error(`node did not start: ${out}${err}`)), START_LIMIT_MS)
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString()
     })
@@ -193,9 +198,14 @@ export async function privatePostgres(): Promise<{
   }
 }
 
+/**
+ * Resolves once `check` holds, looking every `stepMs`. `timeoutMs` only turns a condition that
+ * never comes into a failure with a message before the test's own limit (test/run.ts: 120 s); it
+ * is not how long the condition may take on a fast machine.
+ */
 export async function waitFor(
   check: () => Promise<boolean>,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
   stepMs = 100,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -223,9 +233,65 @@ export function busYaml(redisUrl: string, channel: string, recheckSeconds = 2): 
   return `bus:\n  redis:\n    url: ${redisUrl}\n    channel: ${channel}\n    recheckSeconds: ${recheckSeconds}\n`
 }
 
-/** Every message text `c` receives until `want` are in (P-GETs of at most `timeout` s each). */
+/**
+ * Every incoming message text `c` receives until `want` are in (P-GETs of at most `timeout` s
+ * each; one that finds the events already committed answers at once).
+ */
 export async function receive(c: Client, want: number, timeout = 5, rounds = 10): Promise<string[]> {
   const got: string[] = []
   for (let i = 0; i < rounds && got.length < want; i++) got.push(...texts(flat(await c.events(timeout))))
   return got
+}
+
+/** Every message event `c` receives, incoming or its own, until `want` are in (as `receive`). */
+export async function receiveMessages(c: Client, want: number, timeout = 5, rounds = 10): Promise<any[]> {
+  const got: any[] = []
+  for (let i = 0; i < rounds && got.length < want; i++) {
+    got.push(...flat(await c.events(timeout)).filter((e) => e.link.rel === 'message'))
+  }
+  return got
+}
+
+/**
+ * P-GETs `c`'s queue on `node` until one comes back empty. `node` then knows the queue is empty,
+ * so `c`'s next P-GET there waits without reading the store: only a wake-up (a hint over the bus,
+ * or the node's sweep) can tell it of an event posted on another node, whether that event comes
+ * before or after the P-GET is parked.
+ */
+export async function drainOn(node: Node, c: Client): Promise<void> {
+  for (;;) {
+    const res = await request(node.url, `${c.next}&timeout=1`, { host: HOME[c.user], token: c.token })
+    if (res.status !== 200) throw new Error(`P-GET on ${node.url}: ${res.status} ${res.text}`)
+    c.next = res.json._links.next.href
+    if (res.json.sender.length === 0) return
+  }
+}
+
+/**
+ * Listens on a cluster's Redis channel as one more subscriber: what crossed the bus (each hint
+ * is `<node> <app> <app>…`, src/bus/redis/redis-bus.ts) and how many subscribe to it (the nodes
+ * and this tap). Shows that a wake-up went over the bus rather than through a node's sweep.
+ */
+export async function busTap(
+  url: string,
+  channel: string,
+): Promise<{ named(app: string): boolean; subscribers(): Promise<number>; stop(): void }> {
+  const sub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  const hints: string[][] = []
+  sub.on('message', (_channel: string, message: string) => hints.push(message.split(' ').slice(1)))
+  await sub.connect()
+  await sub.subscribe(channel)
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  await probe.connect()
+  return {
+    named: (app) => hints.some((apps) => apps.includes(app)),
+    async subscribers() {
+      const [, count] = (await probe.pubsub('NUMSUB', channel)) as [string, number]
+      return Number(count)
+    },
+    stop() {
+      sub.disconnect()
+      probe.disconnect()
+    },
+  }
 }

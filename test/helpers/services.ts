@@ -76,7 +76,11 @@ export async function postgresAnswers(): Promise<boolean> {
   }
 }
 
-/** True when Redis answers PING at REDIS_URL within a second. */
+/**
+ * True when Redis answers PING at REDIS_URL. A closed port fails at once; the idle limit only
+ * gives up on something that accepts the connection and never answers, and is generous so that
+ * a loaded machine is not taken for a missing Redis (which would skip the whole second pass).
+ */
 export function redisAnswers(url = REDIS_URL): Promise<boolean> {
   const { hostname, port } = new URL(url)
   return new Promise((resolve) => {
@@ -85,7 +89,7 @@ export function redisAnswers(url = REDIS_URL): Promise<boolean> {
       socket.destroy()
       resolve(ok)
     }
-    socket.setTimeout(1_000, () => done(false))
+    socket.setTimeout(10_000, () => done(false))
     socket.once('error', () => done(false))
     socket.connect(Number(port || 6379), hostname.replace(/^\[|\]$/g, ''), () => socket.write('PING\r\n'))
     socket.once('data', (data) => done(data.toString().startsWith('+PONG')))

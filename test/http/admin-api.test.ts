@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { OpenApi } from '../helpers/openapi.ts'
+import { LONG_HOLD, parked as waiting } from '../helpers/pget.ts'
 import {
   type HttpResponse,
   PASSWORDS,
@@ -307,8 +308,9 @@ describe('admin API', () => {
   it('a change through the API reaches a signed-in client at once as a policies event', async () => {
     const bob = await signedInApp(t, 'bob', 'bob-admin-test')
     await bob.events()
-    const parked = bob.events(30)
-    await new Promise((r) => setTimeout(r, 50))
+    // Held longer than the test may run: only the change can release it.
+    const parked = bob.events(LONG_HOLD)
+    await waiting(t, bob.self)
     await call('PATCH', '/mobility-policy/{identity}', '/mobility-policy/Global', {
       settings: { RequireWiFiForIPAudio: true },
     })

@@ -7,8 +7,10 @@ import { commitWithEvents, nothingWritten } from '../../src/domain/events/event-
 import { Outbox } from '../../src/domain/events/outbox.ts'
 import type { ApplicationId } from '../../src/domain/ids.ts'
 import { waitFor } from '../helpers/nodes.ts'
-import { request, startTestServer, type TestServer } from '../helpers/server.ts'
-import { eventsOf, HOME, signedInApp } from '../helpers/ucwa-client.ts'
+import { appIdOf, LONG_HOLD, parked as waiting } from '../helpers/pget.ts'
+import { type HttpResponse, request, startTestServer, type TestServer } from '../helpers/server.ts'
+import { CLUSTER } from '../helpers/services.ts'
+import { type Client, eventsOf, HOME, signedInApp } from '../helpers/ucwa-client.ts'
 
 const HOST = HOME.alice
 
@@ -33,15 +35,14 @@ describe('event channel', () => {
 
   it('delivers makeMeAvailable events at once, repeats a lost batch and acknowledges on the next ack', async () => {
     const a = await signedInApp(t, 'alice', 'mma')
-    const parked = a.get(`${a.next}&timeout=30`)
-    await new Promise((r) => setTimeout(r, 50))
-    const started = Date.now()
+    // Held longer than the test may run: only the change can release it.
+    const parked = a.get(`${a.next}&timeout=${LONG_HOLD}`)
+    await waiting(t, a.self)
     assert.equal(
       (await a.post(`${a.self}/me/makeMeAvailable`, { SupportedModalities: ['Messaging'] })).status,
       204,
     )
     const first = await parked
-    assert.ok(Date.now() - started < 5000, 'the parked P-GET was released by the change')
     assert.deepEqual(eventsOf(first.json), [
       'me:me:updated',
       'me:presence:added',
@@ -88,14 +89,15 @@ describe('event channel', () => {
     const a = await signedInApp(t, 'alice', 'gone')
     const parked = () => t.server.channel.parkedCount
     const before = parked()
-    const pget = httpRequest(new URL(`${a.next}&timeout=60`, t.internal), {
+    // Held longer than the test may run: only the client leaving can end it.
+    const pget = httpRequest(new URL(`${a.next}&timeout=${LONG_HOLD}`, t.internal), {
       headers: { host: HOST, authorization: `Bearer ${a.token}` },
     })
     pget.on('error', () => undefined)
     pget.end()
-    await waitFor(async () => parked() === before + 1, 5_000, 10)
+    await waitFor(async () => parked() === before + 1, undefined, 10)
     pget.destroy()
-    await waitFor(async () => parked() === before, 5_000, 10)
+    await waitFor(async () => parked() === before, undefined, 10)
     // Nothing was formed for the client that left: the next P-GET gets the change.
     assert.equal((await a.post(`${a.self}/me/makeMeAvailable`, {})).status, 204)
     const next = await a.get(`${a.next}&timeout=1`)
@@ -138,8 +140,10 @@ describe('event channel', () => {
 
   it('ends a parked P-GET with 409 PGetReplaced when a newer one arrives', async () => {
     const a = await signedInApp(t, 'alice', 'replace')
-    const first = a.get(`${a.next}&timeout=30`)
-    await new Promise((r) => setTimeout(r, 50))
+    // The first is parked before the second is sent (requests on two connections may be
+    // handled in either order); held longer than the test may run, only the second can end it.
+    const first = a.get(`${a.next}&timeout=${LONG_HOLD}`)
+    await waiting(t, a.self)
     const second = a.get(`${a.next}&timeout=1`)
     const replaced = await first
     assert.equal(replaced.status, 409)
@@ -187,10 +191,16 @@ describe('event channel', () => {
 // publish directly, to hold a transaction open or roll it back at the moment that matters.
 describe('event channel: batches formed in the action’s transaction', () => {
   let t: TestServer
+  // Every held transaction's `open`: a test that fails while one is held must not leave the
+  // store waiting for it when the server stops.
+  const holds: (() => void)[] = []
   before(async () => {
     t = await startTestServer()
   })
-  after(() => t.stop())
+  after(() => {
+    for (const open of holds) open()
+    return t.stop()
+  })
 
   const meEvent = (rel: string): ChannelEvent => ({
     sender: { rel: 'me' },
@@ -203,13 +213,13 @@ describe('event channel: batches formed in the action’s transaction', () => {
     outbox.add(app, ...events)
     return outbox
   }
-  const appId = (self: string) => self.split('/').pop() as ApplicationId
-  /** Sends a P-GET and returns once it is parked and waiting (its first look done). */
-  const parkedPoll = async <T>(get: () => Promise<T>): Promise<{ response: Promise<T> }> => {
-    const before = t.server.channel.parkedCount
-    const response = get()
-    await waitFor(async () => t.server.channel.parkedCount === before + 1, 5_000, 10)
-    await new Promise((r) => setTimeout(r, 50))
+  /**
+   * Sends a P-GET held longer than the test may run (only an event can answer it) and returns
+   * once it is parked and waiting (its first look done).
+   */
+  const parkedPoll = async (a: Client): Promise<{ response: Promise<HttpResponse> }> => {
+    const response = a.get(`${a.next}&timeout=${LONG_HOLD}`)
+    await waiting(t, a.self)
     return { response }
   }
   /**
@@ -219,29 +229,29 @@ describe('event channel: batches formed in the action’s transaction', () => {
   const heldWrite = async (app: ApplicationId, event: ChannelEvent) => {
     const written = nothingWritten()
     const { promise: closed, resolve: open } = Promise.withResolvers<void>()
+    holds.push(open)
     const committed = t.server.store.transaction(async (tx) => {
       await t.server.channel.write(tx, outboxOf(app, event), written)
       await closed
     })
-    await waitFor(async () => written.formed.length === 1, 5_000, 5)
+    await waitFor(async () => written.formed.length === 1, undefined, 5)
     return { written, committed, open: () => open() }
   }
 
   it('keeps a batch formed for a P-GET whose client left before the commit: the repeat gets it', async () => {
     const a = await signedInApp(t, 'alice', 'left-mid-commit')
-    const app = appId(a.self)
+    const app = appIdOf(a.self)
     const before = t.server.channel.parkedCount
-    const pget = httpRequest(new URL(`${a.next}&timeout=60`, t.internal), {
+    const pget = httpRequest(new URL(`${a.next}&timeout=${LONG_HOLD}`, t.internal), {
       headers: { host: HOST, authorization: `Bearer ${a.token}` },
     })
     pget.on('error', () => undefined)
     pget.end()
-    await waitFor(async () => t.server.channel.parkedCount === before + 1, 5_000, 10)
-    await new Promise((r) => setTimeout(r, 50))
+    await waiting(t, a.self)
 
     const held = await heldWrite(app, meEvent('note'))
     pget.destroy()
-    await waitFor(async () => t.server.channel.parkedCount === before, 5_000, 10)
+    await waitFor(async () => t.server.channel.parkedCount === before, undefined, 10)
     held.open()
     await held.committed
     t.server.channel.publish(held.written)
@@ -255,8 +265,8 @@ describe('event channel: batches formed in the action’s transaction', () => {
 
   it('a transaction that rolls back after forming a batch leaves its P-GET waiting for the next event', async () => {
     const a = await signedInApp(t, 'alice', 'rolled-back')
-    const app = appId(a.self)
-    const parked = await parkedPoll(() => a.get(`${a.next}&timeout=20`))
+    const app = appIdOf(a.self)
+    const parked = await parkedPoll(a)
 
     const written = nothingWritten()
     await assert.rejects(
@@ -285,18 +295,26 @@ describe('event channel: batches formed in the action’s transaction', () => {
 
   it('events written while a batch is being formed follow in the next batch, in order', async () => {
     const a = await signedInApp(t, 'alice', 'meanwhile')
-    const app = appId(a.self)
-    const parked = await parkedPoll(() => a.get(`${a.next}&timeout=20`))
+    const app = appIdOf(a.self)
+    const parked = await parkedPoll(a)
 
     const held = await heldWrite(app, meEvent('presence'))
     // Another action for the same application while the first is uncommitted.
+    const { promise: working, resolve: work } = Promise.withResolvers<void>()
     const second = commitWithEvents(
       t.server.store,
       t.server.channel,
       outboxOf(app, meEvent('note'), meEvent('location')),
-      async () => undefined,
+      async () => work(),
     )
-    await new Promise((r) => setTimeout(r, 20))
+    // On PostgreSQL its transaction runs beside the held one: wait until its work is done and its
+    // write under way (the write follows the work within the same run of microtasks). SQLite runs
+    // one transaction at a time, so there it waits behind the held one — for the channel the same
+    // case (its events come after the batch being formed).
+    if (CLUSTER) {
+      await working
+      await new Promise((resolve) => setImmediate(resolve))
+    }
     held.open()
     await held.committed
     t.server.channel.publish(held.written)

@@ -3,6 +3,7 @@
 // change reaching signed-in applications as events, without signing in again.
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
+import { LONG_HOLD, parked as waiting } from '../helpers/pget.ts'
 import { createApplication, PASSWORDS, signIn, startTestServer, type TestServer } from '../helpers/server.ts'
 import { ADDRESS, available, type Client, eventsOf, HOME, signedInApp } from '../helpers/ucwa-client.ts'
 
@@ -146,9 +147,10 @@ describe('the policies resource', () => {
     const aliceWeb = await signedInApp(t, 'alice', 'alice-web')
     const carol = await signedInApp(t, 'carol')
     for (const c of [alicePhone, aliceWeb, carol]) await c.events()
-    // A parked P-GET is released by the change, without signing in again.
-    const parked = alicePhone.events(30)
-    await new Promise((r) => setTimeout(r, 50))
+    // A parked P-GET is released by the change, without signing in again (held longer than the
+    // test may run: only the change can release it).
+    const parked = alicePhone.events(LONG_HOLD)
+    await waiting(t, alicePhone.self)
     await t.server.policies.create('mobility-policy', 'Site:Redmond', { RequireWiFiForIPVideo: true }, admin)
     assert.deepEqual(eventsOf(await parked), ['application:policies:updated'])
     assert.deepEqual(eventsOf(await aliceWeb.events()), ['application:policies:updated'])

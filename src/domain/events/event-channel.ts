@@ -226,6 +226,11 @@ export class EventChannel {
     return this.#parked.size
   }
 
+  /** True while a P-GET of `app` is parked here waiting for events, its look at the queue done. */
+  isWaiting(app: ApplicationId): boolean {
+    return this.#parked.get(app)?.waiting() ?? false
+  }
+
   /** Releases every parked P-GET (server shutdown); their clients ask again with the same ack. */
   shutdown(): void {
     for (const parked of [...this.#parked.values()]) parked.end({ kind: 'closing', ack: parked.ack })
