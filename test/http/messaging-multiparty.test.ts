@@ -257,12 +257,17 @@ describe('escalation to three parties (addParticipant)', () => {
     assert.deepEqual(im(await alice.events()), ['conversation:participant:added in typingParticipants'])
     assert.deepEqual(im(await carol.events()), ['conversation:participant:added in typingParticipants'])
 
-    // bob leaves: alice and carol go on, Conferenced, with two participants.
+    // bob leaves: alice and carol go on, Conferenced, with two participants. The invitation that
+    // brought him in no longer links the conversation (docs/messaging.md, "Links that always
+    // answer"), so it is updated first.
     assert.equal((await bob.del(b.conversation)).status, 204)
-    assert.deepEqual(im(await bob.events()), [
+    const gone = await bob.events()
+    assert.deepEqual(im(gone), [
+      'communication:messagingInvitation:updated',
       'conversation:messaging:updated',
       'communication:conversation:deleted',
     ])
+    assert.deepEqual(Object.keys(embeddedOf(gone, 'messagingInvitation')._links).sort(), ['self', 'to'])
     for (const client of [alice, carol]) {
       const left = await client.events()
       assert.deepEqual(im(left), [

@@ -101,6 +101,13 @@ export interface InvitationData {
   /** accept/decline (Incoming) or cancel (Outgoing) are offered. */
   readonly actionable: boolean
   readonly acceptedBy: ParticipantData | undefined
+  /**
+   * The reading application has no view of the conversation any more (it left it, was only rung,
+   * or it was answered on another endpoint): the conversation, its messaging and its participants
+   * answer 404 there, so the invitation does not link them. Absent in events stored before this
+   * field: linked, as before.
+   */
+  readonly detached?: boolean
 }
 
 export interface MessageData {

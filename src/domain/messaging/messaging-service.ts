@@ -206,15 +206,16 @@ export class MessagingService {
         messagingEvent(this.#messagingData(conversation.id, 'Connecting', app)),
       )
       if (failure) {
-        // Nobody to ring: the invitation fails at once and the conversation goes away.
+        // Nobody to ring: the invitation fails at once and the conversation ends under the caller,
+        // which keeps it readable, Disconnected, as any endpoint it ended under (see #fail).
         const failed: Invitation = { ...invitation, state: 'Failed', reason: failure }
+        const ended: View = { ...mine, state: 'Disconnected', messaging: 'Disconnected' }
+        await tx.messaging.upsertView(ended)
+        const after: Scene = { ...scene, views: [ended], invitations: [failed] }
         outbox.add(
           app.id,
-          invitationEvent(
-            this.#invitationData(failed, { ...scene, views: [] }, app.id),
-            'completed',
-            failure,
-          ),
+          invitationEvent(this.#invitationData(failed, after, app.id), 'completed', failure),
+          messagingEvent(this.#messagingData(conversation.id, 'Disconnected', app)),
           conversationEvent(conversationData(conversation, GONE, undefined, 0), 'deleted'),
         )
         await this.#observer.invitationFailed(tx, outbox, failed, conversation, failure)
@@ -852,15 +853,29 @@ export class MessagingService {
     }
   }
 
-  /** A startMessaging invitation failed: the conversation ends for everyone in it. */
+  /**
+   * A startMessaging invitation failed: the conversation ends for everyone in it. The caller took
+   * part and, unless it canceled, did not end it itself, so it keeps the conversation readable,
+   * Disconnected, as the endpoint a conversation ended under does (#depart): clients GET the
+   * invitation's conversation once it completes, whatever its status, and DELETE it
+   * (kdembeck/WebChat InstantMessagingUtility.cs). Endpoints that were only rung keep nothing.
+   */
   async #fail(tx: Tx, outbox: Outbox, invitation: Invitation, reason: FailureReason): Promise<void> {
     const cid = invitation.conversationId
     await tx.messaging.updateInvitation(invitation.id, { state: 'Failed', reason })
     await tx.messaging.endConversation(cid, this.#clock.now())
-    const scene = await this.#requireScene(tx, cid)
+    const before = await this.#requireScene(tx, cid)
+    const kept: View[] = []
+    for (const view of before.views) {
+      if (view.appId === invitation.fromAppId && reason !== 'Canceled') {
+        const ended: View = { ...view, state: 'Disconnected', messaging: 'Disconnected' }
+        await tx.messaging.upsertView(ended)
+        kept.push(ended)
+      } else await tx.messaging.removeView(cid, view.appId)
+    }
+    const scene: Scene = { ...before, views: kept }
     const failed = scene.invitations.find((i) => i.id === invitation.id) ?? invitation
-    for (const view of scene.views) {
-      await tx.messaging.removeView(cid, view.appId)
+    for (const view of before.views) {
       await this.#invitationEndedOn(tx, outbox, view.appId, failed, scene, reason)
     }
     this.#clearTyping(cid)
@@ -928,6 +943,8 @@ export class MessagingService {
     app: Application,
   ): Promise<void> {
     const cid = scene.conversation.id
+    // Out first, so what it is told about its own invitations links nothing of the conversation.
+    await tx.messaging.removeView(cid, app.id)
     // Invitations this endpoint sent that nobody answered yet end with it.
     for (const invitation of scene.invitations) {
       if (invitation.state === 'Connecting' && invitation.fromAppId === view.appId)
@@ -935,14 +952,14 @@ export class MessagingService {
     }
     const me = scene.members.find((m) => m.userId === user.id)
     if (me) await tx.messaging.upsertMember({ ...me, state: 'left' })
-    await tx.messaging.removeView(cid, app.id)
     const wasTyping = this.#typing.delete(this.#typingKey(cid, user.id))
+    const after = await this.#requireScene(tx, cid)
+    this.#unlinked(outbox, scene, after, app.id, user.id)
     outbox.add(
       app.id,
       messagingEvent(this.#messagingData(cid, 'Disconnected', app)),
       conversationEvent(conversationData(scene.conversation, GONE, undefined, 0), 'deleted'),
     )
-    const after = await this.#requireScene(tx, cid)
     const remaining = after.views.filter((v) => v.state === 'Connected')
     const leaver = participantData(me ?? { uri: user.sipUri, name: user.displayName }, false)
     const ends = new Set(remaining.map((v) => v.userId)).size < 2
@@ -974,6 +991,21 @@ export class MessagingService {
     await tx.messaging.endConversation(cid, this.#clock.now())
     this.#clearTyping(cid)
     await this.#observer.conversationEnded(tx, outbox, after.conversation)
+  }
+
+  /**
+   * The invitations `appId` reads that linked the conversation before it left and no longer do
+   * (its own, and the one that brought its user in): `updated`, since their GET changed. Those that
+   * ended in this step were already told with `completed`.
+   */
+  #unlinked(outbox: Outbox, before: Scene, after: Scene, appId: ApplicationId, userId: string): void {
+    for (const invitation of after.invitations) {
+      const readable = invitation.fromAppId === appId || invitation.toUserId === userId
+      const was = before.invitations.find((i) => i.id === invitation.id)
+      if (!readable || was?.state !== invitation.state) continue
+      if (this.#invitationData(invitation, before, appId).detached) continue
+      outbox.add(appId, invitationEvent(this.#invitationData(invitation, after, appId), 'updated'))
+    }
   }
 
   // ---- internals: reading and shaping ---------------------------------------------------------
@@ -1080,6 +1112,13 @@ export class MessagingService {
     // Answered on another endpoint of the invitee: over here it did not connect.
     const elsewhere = !outgoing && invitation.state === 'Connected' && invitation.answeredAppId !== appId
     const state = elsewhere ? 'Failed' : invitation.state
+    // Nothing of the conversation is linked where it answers 404 (no view), nor from an invitation
+    // of an earlier stay: a failed incoming one never led in, and a reader who left and was
+    // invited again has a later membership (its old invitations must not change without events).
+    const view = scene.views.find((v) => v.appId === appId)
+    const reader = view && scene.members.find((m) => m.userId === view.userId)
+    const detached =
+      !view || (!outgoing && state === 'Failed') || (reader?.joinedAt ?? 0) > invitation.createdAt
     const conversation = scene.conversation
     return {
       id: invitation.id,
@@ -1094,8 +1133,9 @@ export class MessagingService {
       from: participantData(from ?? { uri: '', name: '' }, outgoing),
       toUri: invitation.toUri,
       message: invitation.message,
-      actionable: state === 'Connecting',
+      actionable: state === 'Connecting' && !detached,
       acceptedBy: outgoing && state === 'Connected' && invitee ? participantData(invitee, false) : undefined,
+      ...(detached ? { detached } : {}),
     }
   }
 

@@ -17,7 +17,17 @@ import type { AppPaths } from './ucwa-paths.ts'
 const href = (rel: string, ids: string[], paths: AppPaths): string => hrefOf({ rel, ids }, paths)
 const link = (h: string, title?: string): HalLink => (title === undefined ? { href: h } : { href: h, title })
 
-export function renderParticipant(cid: string, p: ParticipantData, paths: AppPaths): HalResource {
+/**
+ * A participant. `inConversation: false` is one embedded in an invitation whose reader has no
+ * view of the conversation any more: its own href and the conversation answer 404 there, so only
+ * the links to the person (contact, presence, photo) remain.
+ */
+export function renderParticipant(
+  cid: string,
+  p: ParticipantData,
+  paths: AppPaths,
+  inConversation = true,
+): HalResource {
   const self = href('participant', [cid, p.uri], paths)
   const address = bare(p.uri)
   return {
@@ -27,8 +37,7 @@ export function renderParticipant(cid: string, p: ParticipantData, paths: AppPat
     uri: p.uri,
     rel: 'participant',
     _links: {
-      self: link(self),
-      conversation: link(href('conversation', [cid], paths)),
+      ...(inConversation ? { self: link(self), conversation: link(href('conversation', [cid], paths)) } : {}),
       ...(p.local
         ? { me: link(`${paths.app}/me`) }
         : {
@@ -37,7 +46,7 @@ export function renderParticipant(cid: string, p: ParticipantData, paths: AppPat
             contactPhoto: link(`${paths.app}/photos/${address}`),
           }),
       // Only while its participantMessaging exists (the route answers 404 otherwise).
-      ...(p.messaging ? { messaging: link(`${self}/messaging`) } : {}),
+      ...(p.messaging && inConversation ? { messaging: link(`${self}/messaging`) } : {}),
     },
   }
 }
@@ -121,37 +130,50 @@ export function renderMessaging(data: MessagingData, paths: AppPaths): HalResour
   }
 }
 
+/** What an invitation links of its conversation (while its reader can read that conversation). */
+function conversationLinks(data: InvitationData, paths: AppPaths): Record<string, HalLink> {
+  const cid = data.conversationId
+  const participant = (p: ParticipantData) => link(href('participant', [cid, p.uri], paths), p.name)
+  const links: Record<string, HalLink> = { conversation: link(href('conversation', [cid], paths)) }
+  if (data.rel === 'messagingInvitation') links.messaging = link(href('messaging', [cid], paths))
+  if (data.direction === 'Outgoing') links.from = participant(data.from)
+  if (data.rel === 'participantInvitation' && data.acceptedBy)
+    links.participant = participant(data.acceptedBy)
+  return links
+}
+
+/** accept/decline (Incoming) or cancel (Outgoing), while the invitation rings. */
+function invitationActions(data: InvitationData, self: string, paths: AppPaths): Record<string, HalLink> {
+  if (!data.actionable) return {}
+  if (data.direction === 'Incoming')
+    return { accept: link(`${self}/accept`), decline: link(`${self}/decline`) }
+  const messaging = href('messaging', [data.conversationId], paths)
+  return { cancel: link(data.rel === 'participantInvitation' ? `${self}/cancel` : `${messaging}/terminate`) }
+}
+
 /**
  * A messagingInvitation (either side) or the inviter's participantInvitation (addParticipant),
- * which adds the invitee's address as `to` and, once joined, a `participant` link.
+ * which adds the invitee's address as `to` and, once joined, a `participant` link. Once the reader
+ * has no view of the conversation (`detached`: it left, was only rung, or it was answered on
+ * another endpoint) nothing of the conversation is linked, since none of it answers there: the
+ * invitation keeps `self`, `to`, its first message and who it was from or accepted by.
  */
 export function renderInvitation(data: InvitationData, paths: AppPaths): HalResource {
   const self = href(data.rel, [data.id], paths)
-  const added = data.rel === 'participantInvitation'
+  const linked = data.detached !== true
   const cid = data.conversationId
-  const conversation = href('conversation', [cid], paths)
-  const messaging = href('messaging', [cid], paths)
   const links: Record<string, HalLink> = {
     self: link(self),
     to: link(`${paths.app}/people/${bare(data.toUri)}`),
-    conversation: link(conversation),
-    ...(added ? {} : { messaging: link(messaging) }),
+    ...(linked ? conversationLinks(data, paths) : {}),
+    ...invitationActions(data, self, paths),
   }
   const embedded: Record<string, unknown> = {}
-  if (data.direction === 'Outgoing') {
-    links.from = link(href('participant', [cid, data.from.uri], paths), data.from.name)
-    if (data.actionable) links.cancel = link(added ? `${self}/cancel` : `${messaging}/terminate`)
-    if (added && data.acceptedBy)
-      links.participant = link(href('participant', [cid, data.acceptedBy.uri], paths), data.acceptedBy.name)
-  } else {
-    embedded.from = renderParticipant(cid, { ...data.from, local: false }, paths)
-    if (data.actionable) {
-      links.accept = link(`${self}/accept`)
-      links.decline = link(`${self}/decline`)
-    }
-  }
+  if (data.direction === 'Incoming')
+    embedded.from = renderParticipant(cid, { ...data.from, local: false }, paths, linked)
   if (data.message) links.message = link(toDataUri(data.message))
-  if (data.acceptedBy) embedded.acceptedByParticipant = [renderParticipant(cid, data.acceptedBy, paths)]
+  if (data.acceptedBy)
+    embedded.acceptedByParticipant = [renderParticipant(cid, data.acceptedBy, paths, linked)]
   return {
     direction: data.direction,
     importance: data.importance,
@@ -159,7 +181,7 @@ export function renderInvitation(data: InvitationData, paths: AppPaths): HalReso
     state: data.state,
     ...(data.operationId ? { operationId: data.operationId } : {}),
     subject: data.subject,
-    ...(added ? { to: data.toUri } : {}),
+    ...(data.rel === 'participantInvitation' ? { to: data.toUri } : {}),
     rel: data.rel,
     _links: links,
     ...(Object.keys(embedded).length > 0 ? { _embedded: embedded } : {}),
