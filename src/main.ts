@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { openAdapters } from './app/adapters.ts'
-import { forgetWhatOthersChange } from './app/invalidation.ts'
+import { forgetWhatOthersChange, POLICIES_KEY } from './app/invalidation.ts'
 import type { Config, Listener } from './config/config.ts'
 import { ApplicationService } from './domain/applications/application-service.ts'
 import { AuthService } from './domain/auth/auth-service.ts'
@@ -85,6 +85,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     channel,
     clock,
     topology,
+    // Admin API changes: the other nodes re-read the policies at once, as for a CLI change.
+    changed: () => clusterBus?.invalidate([POLICIES_KEY]),
     applicationsChanged: async (changed) => {
       for (const { app } of changed) applications.remember(app)
       for (const user of new Map(changed.map(({ user }) => [user.id, user])).values()) {

@@ -45,19 +45,17 @@ export function cliUserService(config: Config, adapters: Adapters): UserService 
   })
 }
 
-export interface CliPolicies {
-  readonly policies: PolicyService
-  /** Tells the running nodes to re-read the policies now (call after a change). */
-  announceChange(): void
-}
-
-export function cliPolicyService(config: Config, adapters: Adapters): CliPolicies {
+export function cliPolicyService(config: Config, adapters: Adapters): PolicyService {
   const { store, bus, cluster } = adapters
   // The events a change causes are committed to the store and published on the bus: with the
   // cluster bus every node's parked P-GETs wake at once, as for a change made through the admin API.
   const channel = new EventChannel({ store, bus, clock: systemClock, settings: config.events })
-  return {
-    policies: new PolicyService({ store, channel, clock: systemClock, topology: config.topology }),
-    announceChange: () => cluster?.invalidate([POLICIES_KEY]),
-  }
+  return new PolicyService({
+    store,
+    channel,
+    clock: systemClock,
+    topology: config.topology,
+    // Every node re-reads the policies at once (without a cluster bus: within 5 seconds).
+    changed: () => cluster?.invalidate([POLICIES_KEY]),
+  })
 }

@@ -70,20 +70,13 @@ booleans take true/false ($true/$false too). Every verb takes --config FILE or -
 const form = (scope: Scope): string => SCOPE_FORMS[scope]
 
 /**
- * Opens the configured store and bus and a policy service over them; `work` runs, the running
- * nodes are told when it changed something (`changes`), then the adapters close.
+ * Opens the configured store and bus and a policy service over them (which tells the running
+ * nodes about each change it commits); `work` runs, then the adapters close.
  */
-async function withPolicies<T>(
-  config: Config,
-  changes: boolean,
-  work: (policies: PolicyService) => Promise<T>,
-): Promise<T> {
+async function withPolicies<T>(config: Config, work: (policies: PolicyService) => Promise<T>): Promise<T> {
   const adapters = await openAdapters(config)
   try {
-    const { policies, announceChange } = cliPolicyService(config, adapters)
-    const result = await work(policies)
-    if (changes) announceChange()
-    return result
+    return await work(cliPolicyService(config, adapters))
   } finally {
     await adapters.close()
   }
@@ -133,7 +126,7 @@ export async function runPolicyCommand(kind: PolicyKind, args: string[], io: Io)
     filter: values.filter,
     policy: values.policy,
   }
-  return withPolicies(loadCliConfig(values, io), verb !== 'get', (policies) => run({ ...context, policies }))
+  return withPolicies(loadCliConfig(values, io), (policies) => run({ ...context, policies }))
 }
 
 interface VerbContext {
@@ -199,7 +192,7 @@ export async function runEffectivePolicy(args: string[], io: Io): Promise<number
   const [user, extra] = positionals
   if (!user || extra !== undefined)
     throw new UsageError('user effective-policy needs one user (a SIP address)')
-  return withPolicies(loadCliConfig(values, io), false, async (policies) =>
+  return withPolicies(loadCliConfig(values, io), async (policies) =>
     printEffective(io, await policies.effectiveFor(user), values.json === true),
   )
 }
@@ -218,7 +211,7 @@ export async function runAdmin(args: string[], io: Io): Promise<number> {
   const json = values.json === true
   if (verb !== 'list' && verb !== 'add' && verb !== 'remove')
     throw new UsageError(`unknown admin verb "${verb}"`)
-  return withPolicies(loadCliConfig(values, io), verb !== 'list', async (policies) => {
+  return withPolicies(loadCliConfig(values, io), async (policies) => {
     if (verb === 'list') {
       const admins = await policies.admins()
       if (json) io.out(`${JSON.stringify(admins, null, 2)}\n`)
@@ -250,7 +243,7 @@ export async function runAudit(args: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError('audit takes no arguments')
   const limit = count('--limit', values.limit, 50)
   const before = values.before === undefined ? undefined : count('--before', values.before, 0)
-  return withPolicies(loadCliConfig(values, io), false, async (policies) => {
+  return withPolicies(loadCliConfig(values, io), async (policies) => {
     const entries = await policies.audit({ limit, beforeSeq: before })
     if (values.json) io.out(`${JSON.stringify(entries, null, 2)}\n`)
     else printAudit(io, entries)

@@ -74,9 +74,17 @@ export function shellEnv(extra: Record<string, string> = {}): Record<string, str
   return { PATH: SHELL_PATH, HOME: process.env.HOME ?? tmpdir(), ...extra }
 }
 
-/** Resolves once `check` holds, looking every 50 ms: the test's own time limit bounds the wait. */
-export async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 50))
+/**
+ * Resolves once `check` holds, looking every 50 ms. Gives up (throws) only after 100 s — far past
+ * anything a loaded machine needs, and before the runner's 120 s per-test limit — so a condition
+ * that never comes fails the test instead of leaving a loop that keeps its process alive.
+ */
+export async function until(check: () => boolean | Promise<boolean>, what = 'the condition'): Promise<void> {
+  const giveUpAt = Date.now() + 100_000
+  while (!(await check())) {
+    if (Date.now() > giveUpAt) throw new Error(`${what} did not hold within 100 s`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
 
 /** Runs the real `parley` binary (src/cli/main.ts on this Node) as a child process. */

@@ -74,12 +74,15 @@ export class PolicyService {
   readonly #topology: Topology
   readonly #cacheMs: number
   readonly #applicationsChanged: ApplicationsChanged
+  readonly #changed: () => void
   #snapshot: PolicySnapshot
 
   constructor(deps: {
     /** Called after a change rewrote applications (their allowed modalities), to refresh caches
      * and presence. */
     applicationsChanged?: ApplicationsChanged
+    /** Called after every committed change, so other processes' copies can be dropped at once. */
+    changed?: () => void
     store: Store
     channel: EventChannel
     clock: Clock
@@ -92,6 +95,7 @@ export class PolicyService {
     this.#topology = deps.topology
     this.#cacheMs = (deps.cacheSeconds ?? 5) * 1000
     this.#applicationsChanged = deps.applicationsChanged ?? (async () => undefined)
+    this.#changed = deps.changed ?? (() => undefined)
     this.#snapshot = new PolicySnapshot(deps.topology)
   }
 
@@ -414,6 +418,7 @@ export class PolicyService {
       return result.view
     })
     await this.refresh()
+    this.#changed()
     // Wake the parked P-GETs of expired applications: their next request gets 410.
     for (const { app } of rewritten) if (app.expiresAt <= now) this.#channel.close(app.id)
     if (rewritten.length > 0) await this.#applicationsChanged(rewritten)
