@@ -75,33 +75,50 @@ const isFailure = (status: number) => status === 404 || status === 405 || status
 interface Found {
   readonly rel: string
   readonly href: string
+  /**
+   * Found in an invitation that has ended (Connected or Failed) or anything embedded in it: such
+   * an invitation stays GET-able, so every link it keeps must answer even once a `deleted` event
+   * announced its conversation (issue 14: no tolerance for failed or left invitations).
+   */
+  readonly strict?: boolean
 }
 
+const INVITATIONS = new Set(['messagingInvitation', 'participantInvitation'])
+
+/** An invitation in its final state (the rel is on resources and embedded copies alike). */
+const isEndedInvitation = (node: Record<string, unknown>) =>
+  INVITATIONS.has(node.rel as string) && (node.state === 'Connected' || node.state === 'Failed')
+
 /** The links of a `_links` object: one per href, lists flattened. */
-const linkList = (links: unknown): Found[] =>
+const linkList = (links: unknown, strict: boolean): Found[] =>
   Object.entries((links ?? {}) as Record<string, unknown>).flatMap(([rel, value]) =>
     (Array.isArray(value) ? value : [value])
       .filter((l) => typeof (l as Found | undefined)?.href === 'string')
-      .map((l) => ({ rel, href: (l as Found).href })),
+      .map((l) => ({ rel, href: (l as Found).href, ...(strict ? { strict } : {}) })),
   )
 
 /** Every link in a UCWA document: `_links` (single or list), `_embedded` resources at any depth,
  * event batches (sender, each event's link and `in`). Links of `deleted` events are returned
  * apart: their resource is gone by design. */
-function linksOf(value: unknown, out: { live: Found[]; deleted: Found[] } = { live: [], deleted: [] }) {
+function linksOf(
+  value: unknown,
+  out: { live: Found[]; deleted: Found[] } = { live: [], deleted: [] },
+  strict = false,
+) {
   if (Array.isArray(value)) {
-    for (const item of value) linksOf(item, out)
+    for (const item of value) linksOf(item, out, strict)
     return out
   }
   if (!value || typeof value !== 'object') return out
   const node = value as Record<string, unknown>
+  const inside = strict || isEndedInvitation(node)
   if (typeof node.href === 'string' && typeof node.rel === 'string') {
     out.live.push({ rel: node.rel, href: node.href })
   }
   for (const [key, child] of Object.entries(node)) {
-    if (key === '_links') out.live.push(...linkList(child))
+    if (key === '_links') out.live.push(...linkList(child, inside))
     else if (key === 'link' && node.type === 'deleted') out.deleted.push(child as Found)
-    else linksOf(child, out)
+    else linksOf(child, out, inside)
   }
   return out
 }
@@ -127,36 +144,47 @@ class Walker {
     this.failures.push(`${client.user}: ${rel} ${method} ${href} → ${res.status} ${reason}`.trim())
   }
 
-  /** Everything a response of `client` hands out: body links and the Location header. */
-  async absorbResponse(client: Client, res: HttpResponse): Promise<void> {
+  /**
+   * Everything a response of `client` hands out: body links and the Location header. `rechecked`
+   * holds the links of ended invitations fetched again while walking this one answer (each once).
+   */
+  async absorbResponse(client: Client, res: HttpResponse, rechecked = new Set<string>()): Promise<void> {
     const location = res.headers.get('location')
-    if (location) await this.absorb(client, [{ rel: 'Location', href: location }])
-    if (res.json !== undefined) await this.absorbDocument(client, res.json)
+    if (location) await this.absorb(client, [{ rel: 'Location', href: location }], rechecked)
+    if (res.json !== undefined) await this.absorbDocument(client, res.json, rechecked)
   }
 
-  async absorbDocument(client: Client, doc: unknown): Promise<void> {
+  async absorbDocument(client: Client, doc: unknown, rechecked = new Set<string>()): Promise<void> {
     const { live, deleted } = linksOf(doc)
     for (const d of deleted) if (!this.#gone.includes(d.href)) this.#gone.push(d.href)
-    await this.absorb(client, live)
+    await this.absorb(client, live, rechecked)
   }
 
-  async absorb(client: Client, links: readonly Found[]): Promise<void> {
-    for (const { rel, href } of links) {
+  async absorb(client: Client, links: readonly Found[], rechecked = new Set<string>()): Promise<void> {
+    for (const { rel, href, strict } of links) {
       if (href.startsWith('data:') || isEventChannel(href)) continue
       const key = `${client.user}|${client.self}|${href}`
       if (ACTIONS.has(rel)) {
         this.actionRels.add(rel)
         if (!this.#actions.has(`${key}|${rel}`)) this.#actions.set(`${key}|${rel}`, { client, rel })
+      } else if (strict) {
+        // An ended invitation's links: fetched whatever was deleted, and again each time one is
+        // handed out (the resource they name may have ended since the last look).
+        if (rechecked.has(key)) continue
+        rechecked.add(key)
+        this.#fetched.add(key)
+        this.resourceRels.add(rel)
+        await this.#fetch(client, rel, href, rechecked)
       } else if (!this.#fetched.has(key) && !this.#isGone(href)) {
         this.#fetched.add(key)
         this.resourceRels.add(rel)
-        await this.#fetch(client, rel, href)
+        await this.#fetch(client, rel, href, rechecked)
       }
     }
   }
 
   /** GETs a resource in JSON and in XML, then walks what it links to. */
-  async #fetch(client: Client, rel: string, href: string): Promise<void> {
+  async #fetch(client: Client, rel: string, href: string, rechecked: Set<string>): Promise<void> {
     const res = await client.get(href)
     if (isFailure(res.status)) {
       this.#fail(client, rel, 'GET', href, res)
@@ -169,7 +197,7 @@ class Walker {
       }
     }
     if (typeof res.json?.rel === 'string') this.resourceRels.add(res.json.rel)
-    await this.absorbResponse(client, res)
+    await this.absorbResponse(client, res, rechecked)
   }
 
   /** The scenario POSTed `href` itself (an advertised action): its answer counts as the probe. */
@@ -215,17 +243,6 @@ async function routeExists(client: Client, href: string): Promise<boolean> {
  * advertised actions count as their probe.
  */
 function walked(walker: Walker, raw: Client): Client {
-  const client = walkedClient(walker, raw)
-  RAW.set(client, raw)
-  return client
-}
-
-const RAW = new WeakMap<Client, Client>()
-
-/** The client underneath `walked`, for a request whose answer the walker must not see yet. */
-const rawOf = (c: Client): Client => RAW.get(c) ?? c
-
-function walkedClient(walker: Walker, raw: Client): Client {
   const seen = async (res: HttpResponse) => {
     await walker.absorbResponse(raw, res)
     return res
@@ -380,18 +397,35 @@ describe('every href Parley hands out answers', () => {
     await alice.get(`${alice.self}/communication/conversations`)
     assert.equal((await alice.post(messaging._links.stopMessaging.href)).status, 204)
     await drain(alice, bob)
+    // Its invitations, read again now that it is over: alice left it (her copy links nothing of it
+    // any more), bob keeps it ended, bob's phone saw it answered elsewhere.
+    await alice.get(started.headers.get('location') ?? '')
+    await bob.get(invitation._links.self.href)
+    await bob2.get(invitation._links.self.href.replace(bob.self, bob2.self))
 
     // Missed: carol is signed in but not available, so alice's IM to her is missed. The
-    // invitation fails at once and its conversation goes with it; its Location is walked once
-    // the events said so (walking it at once would race the failure).
-    const missed = await rawOf(alice).post(`${alice.self}/communication/messagingInvitations`, {
+    // invitation fails at once; its Location is walked at once, and every link it keeps answers
+    // (alice keeps the conversation, ended).
+    const missed = await alice.post(`${alice.self}/communication/messagingInvitations`, {
       to: sipOf('carol'),
       _links: { message: { href: 'data:text/plain;charset=utf-8,Are+you+there' } },
     })
     assert.equal(missed.status, 201, missed.text)
-    await until(alice, 'messagingInvitation', 'completed')
-    await w.absorbResponse(rawOf(alice), missed)
     await drain(alice, carol)
+
+    // Declined: bob turns alice down. Her invitation and bob's copies on both endpoints stay
+    // readable, and every link they keep answers.
+    const declined = await alice.post(`${alice.self}/communication/messagingInvitations`, {
+      to: sipOf('bob'),
+      _links: { message: { href: 'data:text/plain;charset=utf-8,Coffee%3F' } },
+    })
+    assert.equal(declined.status, 201, declined.text)
+    const toDecline = embedded(await until(bob, 'messagingInvitation', 'started'), 'messagingInvitation')
+    assert.equal((await bob.post(toDecline._links.decline.href)).status, 204)
+    await drain(alice, bob, bob2)
+    await alice.get(declined.headers.get('location') ?? '')
+    await bob.get(toDecline._links.self.href)
+    await bob2.get(toDecline._links.self.href.replace(bob.self, bob2.self))
     await carol.get(`${carol.self}/communication/missedItems`)
     await carol.get(`${carol.self}/communication/conversationLogs`)
     await alice.get(`${alice.self}/communication/conversationLogs`)
