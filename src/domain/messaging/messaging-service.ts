@@ -1113,12 +1113,13 @@ export class MessagingService {
     const elsewhere = !outgoing && invitation.state === 'Connected' && invitation.answeredAppId !== appId
     const state = elsewhere ? 'Failed' : invitation.state
     // Nothing of the conversation is linked where it answers 404 (no view), nor from an invitation
-    // of an earlier stay: a failed incoming one never led in, and a reader who left and was
-    // invited again has a later membership (its old invitations must not change without events).
+    // of an earlier stay: a failed incoming one never led in, and once the reader's user left and
+    // was invited again, its older invitations must not link the conversation anew (their GET
+    // would change without an event).
     const view = scene.views.find((v) => v.appId === appId)
-    const reader = view && scene.members.find((m) => m.userId === view.userId)
-    const detached =
-      !view || (!outgoing && state === 'Failed') || (reader?.joinedAt ?? 0) > invitation.createdAt
+    const laterStay = (userId: string) =>
+      scene.invitations.some((i) => i.toUserId === userId && i.createdAt > invitation.createdAt)
+    const detached = !view || (!outgoing && state === 'Failed') || laterStay(view.userId)
     const conversation = scene.conversation
     return {
       id: invitation.id,
