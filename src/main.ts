@@ -21,7 +21,7 @@ import { SubscriptionService } from './domain/presence/subscription-service.ts'
 import type { AccessLocation } from './domain/topology/topology.ts'
 import { type ProvisionedUser, provisionUsers } from './domain/users/provision.ts'
 import { UserService } from './domain/users/user-service.ts'
-import { buildHttpServer } from './http/server.ts'
+import { buildHttpServer, listen } from './http/server.ts'
 import { Argon2PasswordHasher } from './platform/argon2-password-hasher.ts'
 import { SanitizeHtmlSanitizer } from './platform/html-sanitizer.ts'
 import { createLogger } from './platform/logger.ts'
@@ -189,8 +189,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
         listener,
       )
       servers.push(server)
-      await server.listen({ host: listener.address, port: listener.port })
-      const port = portOf(server)
+      const port = await listen(server, listener.address, listener.port)
       const scheme = listener.tls ? 'https' : 'http'
       const host = listener.address.includes(':') ? `[${listener.address}]` : listener.address
       bound.push({ kind: listener.kind, port, url: `${scheme}://${host}:${port}` })
@@ -282,9 +281,4 @@ function publishEndpoint(
   const access: AccessLocation = listener.kind === 'internal' ? 'Internal' : 'External'
   if (topology.hasPublicEndpoint(access)) return
   topology.setPublicEndpoint(access, listener.public ?? { scheme, port })
-}
-
-function portOf(server: FastifyInstance): number {
-  const address = server.server.address()
-  return typeof address === 'object' && address ? address.port : 0
 }

@@ -1,7 +1,14 @@
 // One Fastify instance per listener, built without listening (tests and main both use it).
 // See docs/architecture.md.
-import { createServer as createHttpServer, type RequestListener, type ServerOptions } from 'node:http'
+import { lookup } from 'node:dns/promises'
+import {
+  createServer as createHttpServer,
+  type RequestListener,
+  type Server,
+  type ServerOptions,
+} from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
+import { type AddressInfo, isIP } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Logger } from 'pino'
 import type { Listener } from '../config/config.ts'
@@ -52,11 +59,22 @@ function nodeServer(listener: Listener, log: Logger, handler: RequestListener) {
   return server
 }
 
+/** Further Node servers for the same listener, and those bound (see listen()). */
+interface Twins {
+  readonly make: () => Server
+  readonly bound: Server[]
+}
+const twinsOf = new WeakMap<FastifyInstance, Twins>()
+
 export function buildHttpServer(deps: HttpDeps, listener: Listener): FastifyInstance {
   const log = deps.logger.child({ listener: `${listener.kind}:${listener.port}` })
+  let handler: RequestListener | undefined
   const options: FastifyServerOptions = {
     loggerInstance: log,
-    serverFactory: (handler: RequestListener) => nodeServer(listener, log, handler),
+    serverFactory: (fastifyHandler: RequestListener) => {
+      handler = fastifyHandler
+      return nodeServer(listener, log, fastifyHandler)
+    },
     clientErrorHandler,
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: deps.trustProxy,
@@ -74,6 +92,19 @@ export function buildHttpServer(deps: HttpDeps, listener: Listener): FastifyInst
     ...(listener.tls ? { https: true } : {}),
   } as FastifyServerOptions
   const app = Fastify(options) as unknown as FastifyInstance
+  const twins: Twins = { make: () => nodeServer(listener, log, handler as RequestListener), bound: [] }
+  twinsOf.set(app, twins)
+  app.addHook('onClose', async () => {
+    await Promise.all(
+      twins.bound.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve())
+            server.closeIdleConnections()
+          }),
+      ),
+    )
+  })
   installRequestContext(app, deps.topology, listener.kind)
   installErrorHandling(app)
   registerBodyParsers(app)
@@ -106,4 +137,27 @@ export function buildHttpServer(deps: HttpDeps, listener: Listener): FastifyInst
   })
   registerRoutes(app, deps, listener.kind)
   return app
+}
+
+/**
+ * Listens on `host`: an address, or a name bound on every address it resolves to (`localhost`:
+ * 127.0.0.1 and ::1 where both exist), as Fastify does when it makes the Node servers itself —
+ * nodeServer() makes them here. An address the machine cannot bind (no IPv6) is skipped, as
+ * Fastify skips it. Returns the port bound.
+ */
+export async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.listen({ host, port })
+  const { address: first, port: bound } = app.server.address() as AddressInfo
+  const twins = twinsOf.get(app)
+  if (!twins || isIP(host) !== 0) return bound
+  for (const { address } of await lookup(host, { all: true })) {
+    if (address === first) continue
+    const server = twins.make()
+    await new Promise<void>((resolve) => {
+      server.once('error', () => resolve())
+      server.listen(bound, address, () => resolve())
+    })
+    if (server.listening) twins.bound.push(server)
+  }
+  return bound
 }
