@@ -470,16 +470,17 @@ export class MessagingService {
    * a decline; still calling, a cancel; connected, the others go on while at least two remain.
    */
   async leave(session: Session, app: Application, conversationId: string): Promise<void> {
-    await this.#leave(session.user, app, conversationId)
+    await this.#leave(session.user, app, conversationId, false)
   }
 
   /**
    * An endpoint went away (its application was deleted or expired): it leaves every conversation
-   * it was in, so the others are told, as if it had called stopMessaging.
+   * it was in, so the others are told, as if it had called stopMessaging — except where it was
+   * only ringing: nobody declined there, so it just stops ringing (#stopRinging).
    */
   async endpointGone(user: User, app: Application): Promise<void> {
     for (const view of await this.#store.messaging.viewsOfApp(app.id)) {
-      await this.#leave(user, app, view.conversationId).catch((error: unknown) => {
+      await this.#leave(user, app, view.conversationId, true).catch((error: unknown) => {
         if (!(error instanceof UcwaError)) throw error
       })
     }
@@ -497,7 +498,7 @@ export class MessagingService {
     return views.length
   }
 
-  async #leave(user: User, app: Application, conversationId: string): Promise<void> {
+  async #leave(user: User, app: Application, conversationId: string, gone: boolean): Promise<void> {
     const session = { user }
     const outbox = new Outbox()
     await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
@@ -509,6 +510,7 @@ export class MessagingService {
       const pending = scene.invitations.filter((i) => i.state === 'Connecting')
       if (view.state === 'Incoming') {
         const invitation = pending.find((i) => i.toUserId === session.user.id)
+        if (invitation && gone) return this.#stopRinging(tx, outbox, scene, invitation, app.id)
         if (invitation) return this.#end(tx, outbox, invitation, 'Declined')
       }
       if (view.state === 'Connecting') {
@@ -517,6 +519,32 @@ export class MessagingService {
       }
       await this.#depart(tx, outbox, scene, view, session.user, app)
     })
+  }
+
+  /**
+   * A ringing endpoint went away (deleted or expired) without answering. As with Lync's forking,
+   * only that fork ends: the invitation rings on at the invitee's other live endpoints, and no
+   * one is told (nothing reaches a deleted or expired application, and nothing the others read
+   * changed). Once none is left ringing, the invitee could not be reached after all: the
+   * invitation fails with TemporarilyUnavailable, as when nobody could be rung at all (a missed
+   * conversation for the invitee, like NoAnswer). Not a decline: nobody declined.
+   */
+  async #stopRinging(
+    tx: Tx,
+    outbox: Outbox,
+    scene: Scene,
+    invitation: Invitation,
+    appId: ApplicationId,
+  ): Promise<void> {
+    await tx.messaging.removeView(scene.conversation.id, appId)
+    const now = this.#clock.now()
+    for (const v of scene.views) {
+      if (v.appId === appId || v.userId !== invitation.toUserId || v.state !== 'Incoming') continue
+      // An endpoint that expired but was not dropped yet rings no more either.
+      const other = await tx.applications.find(v.appId)
+      if (other && other.expiresAt > now) return
+    }
+    await this.#end(tx, outbox, invitation, 'TemporarilyUnavailable')
   }
 
   // ---- reads (for the resources) --------------------------------------------------------------
