@@ -155,6 +155,21 @@ export class ApplicationService {
   }
 
   /**
+   * The caller's application as the store has it now, whatever this node's copy says: for a
+   * refusal this node's copy would cause (it may predate a change made on another node moments
+   * ago, before that node's announcement arrived). Not for the hot path.
+   */
+  async reread(session: Session, id: ApplicationId): Promise<Application> {
+    const app = await this.#store.applications.find(id)
+    if (!app || app.userId !== session.user.id) {
+      this.#cache.delete(id)
+      throw new UcwaError('ApplicationNotFound')
+    }
+    this.#remember(app)
+    return app
+  }
+
+  /**
    * What `use` answers when this node's cached copy settles it with no write due: the caller's
    * live application; undefined otherwise (then `use` decides, errors included). Lets the
    * per-request path skip its promises when the store has nothing to say.

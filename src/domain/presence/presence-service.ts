@@ -108,7 +108,7 @@ export class PresenceService {
 
   /** reportMyActivity: the user is at this endpoint; it stays (or becomes again) active. */
   async reportActivity(session: Session, app: Application): Promise<void> {
-    requireAvailable(app)
+    await this.#requireAvailable(session, app)
     const now = this.#clock.now()
     const outbox = new Outbox()
     const updated = await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
@@ -127,23 +127,35 @@ export class PresenceService {
     app: Application,
     manual: PreferredAvailability | null,
   ): Promise<void> {
-    requireAvailable(app)
+    await this.#requireAvailable(session, app)
     await this.#change(session, { manual: manual === 'Online' ? null : manual })
   }
 
   async setNote(session: Session, app: Application, message: string | null): Promise<void> {
-    requireAvailable(app)
+    await this.#requireAvailable(session, app)
     await this.#change(session, { note: message || null })
   }
 
   async setLocation(session: Session, app: Application, location: string | null): Promise<void> {
-    requireAvailable(app)
+    await this.#requireAvailable(session, app)
     await this.#change(session, { location: location || null })
+  }
+
+  /**
+   * Refuses an application that has not made itself available. In a cluster this node's copy may
+   * predate a makeMeAvailable made through another node a moment ago (its announcement still on
+   * the way), so a refusal is checked against the store first; the usual case reads nothing.
+   */
+  async #requireAvailable(session: Session, app: Application): Promise<void> {
+    if (app.available) return
+    if (!(await this.#applications.reread(session, app.id)).available) {
+      throw new UcwaError('MakeMeAvailableRequired')
+    }
   }
 
   /** The caller's own presence (what `me/presence`, `me/note`, `me/location` show). */
   async own(session: Session, app: Application): Promise<OwnPresence> {
-    requireAvailable(app)
+    await this.#requireAvailable(session, app)
     const record = await this.#record(this.#store, session.user.id, this.#clock.now())
     return { record, view: this.#view('FriendsAndFamily', session.user, record) }
   }
@@ -295,10 +307,6 @@ export class PresenceService {
       modalities: record.modalities,
     })
   }
-}
-
-function requireAvailable(app: Application): void {
-  if (!app.available) throw new UcwaError('MakeMeAvailableRequired')
 }
 
 /** Which parts of a view differ (lastActive alone does not make an event: it changes constantly). */

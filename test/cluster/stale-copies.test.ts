@@ -1,0 +1,90 @@
+// A node's few-seconds copy of an application must never refuse what the store already allows.
+// Two nodes share PostgreSQL with no cluster bus and clocks that stand still, so node two's copy
+// never ages out and no announcement ever reaches it: the worst case of the moment between a
+// change on one node and its announcement reaching the others (test/cluster/multi-node.test.ts
+// races the same through Redis).
+import assert from 'node:assert/strict'
+import { tmpdir } from 'node:os'
+import { after, before, describe, it } from 'node:test'
+import { parseConfig } from '../../src/config/load.ts'
+import { type RunningServer, start } from '../../src/main.ts'
+import { createLogger } from '../../src/platform/logger.ts'
+import {
+  clusterConfig,
+  DEFAULT_LISTENERS,
+  ManualClock,
+  PASSWORDS,
+  request,
+  signIn,
+  TEST_HASHER,
+  topologyYaml,
+} from '../helpers/server.ts'
+import {
+  createDatabase,
+  dropDatabase,
+  ENABLE_HINT,
+  postgresAnswers,
+  SERVICES_REQUIRED,
+} from '../helpers/services.ts'
+import { HOME } from '../helpers/ucwa-client.ts'
+
+const POSTGRES = await postgresAnswers()
+const skip = !POSTGRES && !SERVICES_REQUIRED && `PostgreSQL not reachable; ${ENABLE_HINT}`
+
+describe('a node with a stale copy of an application', { skip }, () => {
+  let database: string
+  let one: RunningServer
+  let two: RunningServer
+
+  before(async () => {
+    assert.ok(POSTGRES, 'PostgreSQL not reachable (PARLEY_REQUIRE_SERVICES=1)')
+    database = await createDatabase()
+    const parsed = parseConfig(topologyYaml(DEFAULT_LISTENERS), {
+      file: 'test.yaml',
+      env: {},
+      baseDir: tmpdir(),
+    })
+    const config = { ...clusterConfig(parsed, database), bus: { redis: undefined } }
+    const options = { hasher: TEST_HASHER, logger: createLogger('silent') }
+    one = await start(config, { ...options, clock: new ManualClock(Date.now()) })
+    two = await start(config, { ...options, clock: new ManualClock(Date.now()) })
+  })
+  after(async () => {
+    await Promise.all([one?.stop(), two?.stop()])
+    await dropDatabase(database)
+  })
+
+  it('serves me/presence, note and location right after makeMeAvailable on another node', async () => {
+    const host = HOME.alice
+    const token = await signIn(one.url, host, 'alice@example.test', PASSWORDS.alice)
+    const json = { 'content-type': 'application/json' }
+    const created = await request(one.url, '/ucwa/oauth/v1/applications', {
+      host,
+      token,
+      headers: json,
+      body: JSON.stringify({ UserAgent: 'test/1.0', EndpointId: 'stale-copy', Culture: 'en-US' }),
+    })
+    assert.equal(created.status, 201, created.text)
+    const self: string = created.json._links.self.href
+    // Node two reads the application before makeMeAvailable: its copy says "not available".
+    assert.equal((await request(two.url, `${self}/me/presence`, { host, token })).status, 409)
+    const made = await request(one.url, `${self}/me/makeMeAvailable`, {
+      host,
+      token,
+      headers: json,
+      body: '{}',
+    })
+    assert.equal(made.status, 204, made.text)
+    for (const resource of ['presence', 'note', 'location']) {
+      const res = await request(two.url, `${self}/me/${resource}`, { host, token })
+      assert.equal(res.status, 200, `${resource}: ${res.text}`)
+    }
+    const note = await request(two.url, `${self}/me/note`, {
+      host,
+      token,
+      headers: json,
+      body: JSON.stringify({ message: 'set through node two' }),
+    })
+    assert.equal(note.status, 204, note.text)
+  })
+})
