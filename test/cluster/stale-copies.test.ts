@@ -54,7 +54,7 @@ describe('a node with a stale copy of an application', { skip }, () => {
     await dropDatabase(database)
   })
 
-  it('serves me/presence, note and location right after makeMeAvailable on another node', async () => {
+  it('serves me/presence, note, location and a PUT right after a change through another node', async () => {
     const host = HOME.alice
     const token = await signIn(one.url, host, 'alice@example.test', PASSWORDS.alice)
     const json = { 'content-type': 'application/json' }
@@ -86,5 +86,26 @@ describe('a node with a stale copy of an application', { skip }, () => {
       body: JSON.stringify({ message: 'set through node two' }),
     })
     assert.equal(note.status, 204, note.text)
+
+    // PUT communication on node one, then again on node two with the ETag node one answered.
+    const communication = async (url: string) =>
+      (await request(url, `${self}/communication`, { host, token })).json
+    const put = async (url: string, etag: string, body: Record<string, unknown>) =>
+      request(url, `${self}/communication`, {
+        host,
+        token,
+        method: 'PUT',
+        headers: { ...json, 'if-match': etag },
+        body: JSON.stringify(body),
+      })
+    const seen = await communication(two.url) // node two's copy: before the first PUT
+    const first = await put(one.url, `"${seen.etag}"`, { ...seen, conversationHistory: 'Enabled' })
+    assert.equal(first.status, 204, first.text)
+    const etag = first.headers.get('etag') ?? ''
+    const second = await put(two.url, etag, { ...seen, conversationHistory: 'Disabled' })
+    assert.equal(second.status, 204, `node two refused the ETag node one gave: ${second.text}`)
+    // The first PUT's ETag is stale now (the second PUT changed the resource): still refused.
+    const stale = await put(two.url, etag, { ...seen, conversationHistory: 'Enabled' })
+    assert.equal(stale.status, 412, 'an ETag that is really stale is still refused')
   })
 })

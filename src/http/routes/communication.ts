@@ -1,8 +1,9 @@
 // PUT communication: the PUT rules every PUT-able UCWA resource follows (docs/protocol.md §3.4) —
 // If-Match required (428) and current (412), the whole resource sent back including the
 // "please pass this in a PUT request" GUID property (400 without it).
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import Type from 'typebox'
+import type { Application } from '../../domain/applications/application-types.ts'
 import { UcwaError } from '../../domain/errors.ts'
 import { requireSession } from '../context.ts'
 import { etagOf, ifMatchList, PUT_GUID_VALUE, putGuid } from '../hal/etag.ts'
@@ -41,11 +42,7 @@ const CommunicationInput = Type.Object({
 
 export function communicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
   app.put('/communication', async (req, reply) => {
-    const current = requireApp(req)
-    const etag = etagOf(communicationProperties(current))
-    const ifMatch = ifMatchList(req.headers['if-match'])
-    if (ifMatch.length === 0) throw new UcwaError('PreconditionRequired')
-    if (!ifMatch.includes(etag) && !ifMatch.includes('*')) throw new UcwaError('PreconditionFailed')
+    const current = await matchingApplication(req, deps)
     const guid = putGuid(current.id, 'communication')
     const body = (req.body ?? {}) as Record<string, unknown>
     if (typeof body !== 'object' || body[guid] !== PUT_GUID_VALUE) {
@@ -79,6 +76,20 @@ export function communicationRoutes(app: FastifyInstance, deps: UcwaDeps): void 
       .header('etag', `"${etagOf(communicationProperties(updated))}"`)
       .send()
   })
+}
+
+/** The caller's application if the request's If-Match names its communication ETag (428, 412). */
+async function matchingApplication(req: FastifyRequest, deps: UcwaDeps): Promise<Application> {
+  const ifMatch = ifMatchList(req.headers['if-match'])
+  if (ifMatch.length === 0) throw new UcwaError('PreconditionRequired')
+  const matches = (app: Application) =>
+    ifMatch.includes('*') || ifMatch.includes(etagOf(communicationProperties(app)))
+  const cached = requireApp(req)
+  if (matches(cached)) return cached
+  // This node's copy may predate a PUT made through another node a moment ago: ask the store.
+  const current = await deps.applications.reread(requireSession(req), cached.id)
+  if (!matches(current)) throw new UcwaError('PreconditionFailed')
+  return current
 }
 
 const enabled = (p: 'Enabled' | 'Disabled' | 'None'): 'Enabled' | 'Disabled' =>
