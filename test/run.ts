@@ -14,6 +14,8 @@ import {
   SERVICES_REQUIRED,
 } from './helpers/services.ts'
 
+// A test gets 120 s: a P-GET held LONG_HOLD (180 s, test/helpers/pget.ts) outlasts it, so a test
+// that gets an answer to one knows what it did released it. Keep the two in that order.
 const NODE_TEST = ['--test', '--test-concurrency=2', '--test-timeout=120000']
 const ALL = ['test/**/*.test.ts']
 const CLUSTER_PASS = ['test/http/**/*.test.ts', 'test/cluster/**/*.test.ts']
