@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test'
 import { loadConfigFile } from '../../src/config/load.ts'
 import { type RunningServer, start } from '../../src/main.ts'
 import { createLogger } from '../../src/platform/logger.ts'
-import { cli, exits } from '../helpers/cli.ts'
+import { cli, exits, until } from '../helpers/cli.ts'
 import { DEFAULT_LISTENERS, PASSWORDS, signIn, TEST_HASHER, topologyYaml } from '../helpers/server.ts'
 import { eventsOf, openApp } from '../helpers/ucwa-client.ts'
 
@@ -212,10 +212,9 @@ describe('a CLI change and a running server', () => {
     // The event is in the store; the client's next poll gets it.
     assert.deepEqual(eventsOf(await bob.events()), ['application:policies:updated'])
     // Without a cluster bus the server re-reads the policies on its own (every 5 seconds).
-    let audioOnlyOnWifi = ''
-    while (audioOnlyOnWifi !== 'Enabled') {
-      audioOnlyOnWifi = (await bob.get(`${bob.self}/policies`)).json.audioOnlyOnWifi
-      if (audioOnlyOnWifi !== 'Enabled') await new Promise((r) => setTimeout(r, 100))
-    }
+    await until(
+      async () => (await bob.get(`${bob.self}/policies`)).json.audioOnlyOnWifi === 'Enabled',
+      "the server's re-read of the policies",
+    )
   })
 })

@@ -13,6 +13,7 @@ import { loadConfigFile } from '../../src/config/load.ts'
 import { type RunningServer, start } from '../../src/main.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { exits, parley, until } from '../helpers/cli.ts'
+import { appIdOf } from '../helpers/pget.ts'
 import {
   DEFAULT_LISTENERS,
   ManualClock,
@@ -53,7 +54,7 @@ describe('parley on PostgreSQL', { skip }, () => {
     configPath = join(dir, 'parley.yaml')
     database = await createDatabase()
     env = { PARLEY_POSTGRES_URL: databaseUrl(database) }
-    // No sweep within the test (300 s): a P-GET woken here was woken by the bus.
+    // A slow sweep (recheck 300 s, a sweep every 30 s): the P-GET is woken by the bus long before.
     const bus = `bus:\n  redis:\n    url: ${REDIS_URL}\n    channel: parley:test:${database}\n    recheckSeconds: 300\n`
     writeFileSync(configPath, topologyYaml(DEFAULT_LISTENERS, bus))
   })
@@ -112,7 +113,7 @@ describe('parley on PostgreSQL', { skip }, () => {
       await bob.events()
       // Held far longer than the test may run: only an event ends it.
       const parked = bob.events(180)
-      await until(() => server.channel.parkedCount > 0)
+      await until(() => server.channel.isWaiting(appIdOf(bob.self)))
       exits(await cli(['mobility-policy', 'new', 'Site:Redmond', 'RequireWiFiForIPAudio=true']), 0)
       assert.deepEqual(eventsOf(await parked), ['application:policies:updated'])
       await until(async () => (await bob.get(`${bob.self}/policies`)).json.audioOnlyOnWifi === 'Enabled')
