@@ -12,6 +12,7 @@ import { parseConfig } from '../../src/config/load.ts'
 import { type RunningServer, start } from '../../src/main.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { connect as connectIm, next, say, texts } from '../helpers/messaging.ts'
+import { appIdOf, LONG_HOLD, parked } from '../helpers/pget.ts'
 import {
   DEFAULT_LISTENERS,
   ManualClock,
@@ -23,7 +24,7 @@ import {
   type TestServer,
   topologyYaml,
 } from '../helpers/server.ts'
-import { availableAll, HOME, signedInApp } from '../helpers/ucwa-client.ts'
+import { available, availableAll, HOME, signedInApp } from '../helpers/ucwa-client.ts'
 
 const POOL = 'pool01.example.test'
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -416,15 +417,20 @@ describe('slow clients', () => {
     try {
       const port = portOf(t.internal)
       const alice = await signedInApp(t, 'alice')
-      // Parked for 3 s, longer than either timeout: it must end with its (empty) batch, not a 408.
-      const parked = alice.events(3)
+      await alice.events()
+      // Held far longer than either timeout (and than the test): only an event answers it.
+      const pget = alice.events(LONG_HOLD)
+      await parked(t, alice.self)
       const headers = await Promise.all(Array.from({ length: 60 }, () => stall(port, halfHeaders)))
       const bodies = await Promise.all(Array.from({ length: 60 }, () => stall(port, halfBody)))
       const silent = await Promise.all(Array.from({ length: 4 }, () => stall(port, '')))
       for (const s of [...headers, ...bodies]) assertRefusal(parse(await s.closed), 408, 'Timeout')
       for (const s of silent) await s.closed
-      const batch = await parked
-      assert.deepEqual(batch.sender, [], 'the P-GET ended with its empty batch')
+      // Every stalled request got its 408 after the timeouts; the P-GET is still held.
+      assert.ok(t.server.channel.isWaiting(appIdOf(alice.self)), 'the P-GET outlived the timeouts')
+      await available(alice)
+      const batch = await pget
+      assert.ok(batch.sender.length > 0, 'the P-GET was answered with the events it waited for')
       assert.ok(batch._links.next.href, 'and a next link')
       // A keep-alive client goes on as before.
       assert.equal((await alice.get(`${alice.self}/me`)).status, 200)
