@@ -30,10 +30,13 @@ const scalar = (v: Json): string => {
 
 function renderResource(resource: Record<string, Json>, rel: string, root: boolean, indent: string): string {
   const links = (resource._links ?? {}) as unknown as Record<string, Link | Link[]>
-  const self = (links.self as Link | undefined)?.href ?? ''
+  // An embedded resource without a self link of its own (a participant of an invitation whose
+  // conversation is gone for the reader) gets no href attribute rather than an empty one.
+  const self = (links.self as Link | undefined)?.href
+  const href = self === undefined ? '' : ` href="${escapeXml(self)}"`
   const ns = root ? ` xmlns="${UCWA_NS}"` : ''
   return [
-    `${indent}<resource rel="${escapeXml(rel)}" href="${escapeXml(self)}"${ns}>`,
+    `${indent}<resource rel="${escapeXml(rel)}"${href}${ns}>`,
     ...renderLinks(links, `${indent}  `),
     ...renderProperties(resource, `${indent}  `),
     ...renderEmbedded((resource._embedded ?? {}) as Record<string, Json>, `${indent}  `),
