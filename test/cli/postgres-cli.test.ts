@@ -24,23 +24,12 @@ import {
   type TestServer,
   topologyYaml,
 } from '../helpers/server.ts'
-import {
-  createDatabase,
-  databaseUrl,
-  dropDatabase,
-  ENABLE_HINT,
-  postgresAnswers,
-  REDIS_URL,
-  redisAnswers,
-  SERVICES_REQUIRED,
-} from '../helpers/services.ts'
+import { createDatabase, databaseUrl, dropDatabase, REDIS_URL, servicesSkip } from '../helpers/services.ts'
 import { eventsOf, openApp } from '../helpers/ucwa-client.ts'
 
-const [POSTGRES, REDIS] = await Promise.all([postgresAnswers(), redisAnswers()])
-const missing = [!POSTGRES && 'PostgreSQL', !REDIS && 'Redis'].filter(Boolean).join(' and ')
-const skip = !(POSTGRES && REDIS) && !SERVICES_REQUIRED && `${missing} not reachable; ${ENABLE_HINT}`
+const services = await servicesSkip(['postgres', 'redis'])
 
-describe('parley on PostgreSQL', { skip }, () => {
+describe('parley on PostgreSQL', { skip: services.skip }, () => {
   let dir: string
   let configPath: string
   let database: string
@@ -49,7 +38,7 @@ describe('parley on PostgreSQL', { skip }, () => {
     parley([...args, '--config', configPath], { env, ...(stdin === undefined ? {} : { stdin }) })
 
   before(async () => {
-    assert.ok(POSTGRES && REDIS, `${missing} not reachable (PARLEY_REQUIRE_SERVICES=1)`)
+    services.assertReachable()
     dir = mkdtempSync(join(tmpdir(), 'parley-pg-cli-'))
     configPath = join(dir, 'parley.yaml')
     database = await createDatabase()

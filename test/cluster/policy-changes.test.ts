@@ -22,22 +22,12 @@ import {
   type TestServer,
   topologyYaml,
 } from '../helpers/server.ts'
-import {
-  createDatabase,
-  dropDatabase,
-  ENABLE_HINT,
-  postgresAnswers,
-  REDIS_URL,
-  redisAnswers,
-  SERVICES_REQUIRED,
-} from '../helpers/services.ts'
+import { createDatabase, dropDatabase, REDIS_URL, servicesSkip } from '../helpers/services.ts'
 import { eventsOf, openApp } from '../helpers/ucwa-client.ts'
 
-const [POSTGRES, REDIS] = await Promise.all([postgresAnswers(), redisAnswers()])
-const missing = [!POSTGRES && 'PostgreSQL', !REDIS && 'Redis'].filter(Boolean).join(' and ')
-const skip = !(POSTGRES && REDIS) && !SERVICES_REQUIRED && `${missing} not reachable; ${ENABLE_HINT}`
+const services = await servicesSkip(['postgres', 'redis'])
 
-describe('policy changes across nodes', { skip }, () => {
+describe('policy changes across nodes', { skip: services.skip }, () => {
   let database: string
   let one: RunningServer
   let two: RunningServer
@@ -45,7 +35,7 @@ describe('policy changes across nodes', { skip }, () => {
   const heard: string[] = []
 
   before(async () => {
-    assert.ok(POSTGRES && REDIS, `${missing} not reachable (PARLEY_REQUIRE_SERVICES=1)`)
+    services.assertReachable()
     database = await createDatabase()
     const cluster = clusterConfig(
       parseConfig(topologyYaml(DEFAULT_LISTENERS), { file: 'test.yaml', env: {}, baseDir: tmpdir() }),

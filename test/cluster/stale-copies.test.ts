@@ -19,25 +19,18 @@ import {
   TEST_HASHER,
   topologyYaml,
 } from '../helpers/server.ts'
-import {
-  createDatabase,
-  dropDatabase,
-  ENABLE_HINT,
-  postgresAnswers,
-  SERVICES_REQUIRED,
-} from '../helpers/services.ts'
+import { createDatabase, dropDatabase, servicesSkip } from '../helpers/services.ts'
 import { HOME } from '../helpers/ucwa-client.ts'
 
-const POSTGRES = await postgresAnswers()
-const skip = !POSTGRES && !SERVICES_REQUIRED && `PostgreSQL not reachable; ${ENABLE_HINT}`
+const services = await servicesSkip(['postgres'])
 
-describe('a node with a stale copy of an application', { skip }, () => {
+describe('a node with a stale copy of an application', { skip: services.skip }, () => {
   let database: string
   let one: RunningServer
   let two: RunningServer
 
   before(async () => {
-    assert.ok(POSTGRES, 'PostgreSQL not reachable (PARLEY_REQUIRE_SERVICES=1)')
+    services.assertReachable()
     database = await createDatabase()
     const parsed = parseConfig(topologyYaml(DEFAULT_LISTENERS), {
       file: 'test.yaml',

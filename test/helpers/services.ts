@@ -1,6 +1,7 @@
 // The external services of the cluster variant: PostgreSQL and Redis at their default local URLs
 // (or PARLEY_TEST_POSTGRES_URL / PARLEY_TEST_REDIS_URL). Each test server gets a database of its
 // own, created on start and dropped on stop, so tests never see each other's rows.
+import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { Socket } from 'node:net'
 import pg from 'pg'
@@ -94,4 +95,40 @@ export function redisAnswers(url = REDIS_URL): Promise<boolean> {
     socket.connect(Number(port || 6379), hostname.replace(/^\[|\]$/g, ''), () => socket.write('PING\r\n'))
     socket.once('data', (data) => done(data.toString().startsWith('+PONG')))
   })
+}
+
+export type Service = 'postgres' | 'redis'
+const SERVICES: Record<Service, { name: string; answers: () => Promise<boolean> }> = {
+  postgres: { name: 'PostgreSQL', answers: postgresAnswers },
+  redis: { name: 'Redis', answers: () => redisAnswers() },
+}
+
+/** Whether a test file's services answer, as its `describe` and `before` want it. */
+export interface ServicesCheck {
+  /** The services that do not answer, as a reason names them ('PostgreSQL and Redis'); '' if none. */
+  readonly missing: string
+  /** The describe's `skip`: the reason when one is missing; false when all answer or under PARLEY_REQUIRE_SERVICES=1. */
+  readonly skip: string | false
+  /** For `before`: fails when one is missing (reached only under PARLEY_REQUIRE_SERVICES=1). */
+  assertReachable(): void
+}
+
+/**
+ * Asks each of `services` once. A missing one skips the file's describe with a reason and the hint
+ * to enable it, unless PARLEY_REQUIRE_SERVICES=1 (.ci/run): then the describe runs and its `before`
+ * fails through `assertReachable`.
+ */
+export async function servicesSkip(services: readonly Service[]): Promise<ServicesCheck> {
+  const answers = await Promise.all(services.map((s) => SERVICES[s].answers()))
+  const missing = services
+    .filter((_, i) => !answers[i])
+    .map((s) => SERVICES[s].name)
+    .join(' and ')
+  return {
+    missing,
+    skip: missing !== '' && !SERVICES_REQUIRED && `${missing} not reachable; ${ENABLE_HINT}`,
+    assertReachable() {
+      assert.ok(missing === '', `${missing} not reachable (PARLEY_REQUIRE_SERVICES=1)`)
+    },
+  }
 }
