@@ -2,11 +2,7 @@
 // their three representations, the XFrame page, the 401 challenge, the plain-HTTP first hop and
 // an HTTPS listener. The Host header picks the pool, as DNS would in production.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { XMLParser } from 'fast-xml-parser'
@@ -18,6 +14,7 @@ import {
   type TestServer,
   topologyYaml,
 } from '../helpers/server.ts'
+import { startTlsTestServer, tlsListeners } from '../helpers/tls.ts'
 
 const ROOT = '/Autodiscover/AutodiscoverService.svc/root'
 const OAUTH_USER = `${ROOT}/oauth/user`
@@ -858,44 +855,10 @@ describe('autodiscover', () => {
 
 describe('autodiscover over HTTPS', () => {
   let t: TestServer
-  let certDir: string
   before(async () => {
-    certDir = mkdtempSync(join(tmpdir(), 'parley-cert-'))
-    const cert = join(certDir, 'cert.pem')
-    const key = join(certDir, 'key.pem')
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=pool01.example.test',
-      ],
-      { stdio: 'ignore' },
-    )
-    const tls = `tls: { certFile: "${cert}", keyFile: "${key}" }`
-    t = await startTestServer({
-      listeners: `
-  - { address: 127.0.0.1, port: 0, kind: internal, ${tls} }
-  - { address: 127.0.0.1, port: 0, kind: external, ${tls} }
-  - { address: 127.0.0.1, port: 0, kind: autodiscover-http }`,
-    })
+    t = await startTlsTestServer((tls) => ({ listeners: tlsListeners(tls) }))
   })
-  after(async () => {
-    await t?.stop()
-    rmSync(certDir, { recursive: true, force: true })
-  })
+  after(() => t?.stop())
 
   it('binds TLS listeners', () => {
     assert.match(t.internal, /^https:\/\//)

@@ -3,15 +3,12 @@
 // would hide the token URL from them. Checked on the raw header block (node:http rawHeaders;
 // fetch would lower-case every name), on an https and a plain-HTTP listener.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { gunzipSync } from 'node:zlib'
-import { PASSWORDS, signIn, startTestServer, type TestServer } from '../helpers/server.ts'
+import { PASSWORDS, signIn, type TestServer } from '../helpers/server.ts'
+import { startTlsTestServer } from '../helpers/tls.ts'
 
 const USER_PATH = '/Autodiscover/AutodiscoverService.svc/root/oauth/user'
 const APPS = '/ucwa/oauth/v1/applications'
@@ -87,36 +84,8 @@ function assertAllCanonical(res: Raw): void {
 const values = (res: Raw, name: string): string[] =>
   res.lines.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v)
 
-function selfSignedCert(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem')
-  const key = join(dir, 'key.pem')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=pool01.example.test',
-    ],
-    { stdio: 'ignore' },
-  )
-  return { cert, key }
-}
-
 describe('header names in canonical case', () => {
   let t: TestServer
-  let certDir: string
   let token: string
   let app: string
 
@@ -127,15 +96,13 @@ describe('header names in canonical case', () => {
   ]
 
   before(async () => {
-    certDir = mkdtempSync(join(tmpdir(), 'parley-header-case-'))
-    const { cert, key } = selfSignedCert(certDir)
-    t = await startTestServer({
+    t = await startTlsTestServer((tls) => ({
       listeners: `
-  - { address: 127.0.0.1, port: 0, kind: internal, tls: { certFile: "${cert}", keyFile: "${key}" } }
+  - { address: 127.0.0.1, port: 0, kind: internal, ${tls} }
   - { address: 127.0.0.1, port: 0, kind: external }
   - { address: 127.0.0.1, port: 0, kind: autodiscover-http }`,
       extra: 'auth:\n  throttle:\n    pairFreeFailures: 1\n',
-    })
+    }))
     token = await signIn(t.internal, 'pool01.example.test', 'alice@example.test', PASSWORDS.alice)
     const created = await raw(t.internal, APPS, {
       host: 'pool01.example.test',
@@ -146,10 +113,7 @@ describe('header names in canonical case', () => {
     assert.equal(created.status, 201, created.text)
     app = JSON.parse(created.text)._links.self.href
   })
-  after(async () => {
-    await t?.stop()
-    rmSync(certDir, { recursive: true, force: true })
-  })
+  after(() => t?.stop())
 
   it('sends the 401 challenge as two separate WWW-Authenticate lines', async () => {
     for (const [label, base, host] of listeners()) {

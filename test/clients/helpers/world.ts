@@ -4,11 +4,8 @@
 // example.test discovered straight on its Front End pool (no Director in the way), as the small
 // on-premises deployments these clients were written against were. other.test keeps the
 // Director, for the clients that follow `redirect`.
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startTestServer, type TestServer, topologyYaml } from '../../helpers/server.ts'
+import { type TestServer, topologyYaml } from '../../helpers/server.ts'
+import { startTlsTestServer, tlsListeners } from '../../helpers/tls.ts'
 import type { Dns } from './wire.ts'
 
 /** Internal web FQDNs: a port-less https URL on one of these reaches the internal listener. */
@@ -23,46 +20,14 @@ export interface World {
 }
 
 export async function startWorld(): Promise<World> {
-  const certDir = mkdtempSync(join(tmpdir(), 'parley-clients-'))
-  const cert = join(certDir, 'cert.pem')
-  const key = join(certDir, 'key.pem')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=pool01.example.test',
-    ],
-    { stdio: 'ignore' },
-  )
-  const tls = `tls: { certFile: "${cert}", keyFile: "${key}" }`
-  const yaml = topologyYaml(`
-  - { address: 127.0.0.1, port: 0, kind: internal, ${tls} }
-  - { address: 127.0.0.1, port: 0, kind: external, ${tls} }
-  - { address: 127.0.0.1, port: 0, kind: autodiscover-http }`).replace(
-    '  - name: example.test\n    default: true\n',
-    '  - name: example.test\n    default: true\n    discoveryPool: pool01.example.test\n',
-  )
-  if (!yaml.includes('discoveryPool')) throw new Error('topology template changed: no discoveryPool set')
-  let t: TestServer
-  try {
-    t = await startTestServer({ yaml })
-  } catch (error) {
-    rmSync(certDir, { recursive: true, force: true })
-    throw error
-  }
+  const t = await startTlsTestServer((tls) => {
+    const yaml = topologyYaml(tlsListeners(tls)).replace(
+      '  - name: example.test\n    default: true\n',
+      '  - name: example.test\n    default: true\n    discoveryPool: pool01.example.test\n',
+    )
+    if (!yaml.includes('discoveryPool')) throw new Error('topology template changed: no discoveryPool set')
+    return { yaml }
+  })
   const port = (base: string) => Number(new URL(base).port)
   const dns: Dns = {
     portFor(url) {
@@ -75,10 +40,7 @@ export async function startWorld(): Promise<World> {
     t,
     dns,
     origin: (fqdn) => `https://${fqdn}:${port(t.internal)}`,
-    async stop() {
-      await t.stop()
-      rmSync(certDir, { recursive: true, force: true })
-    },
+    stop: () => t.stop(),
   }
 }
 
