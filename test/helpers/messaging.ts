@@ -1,8 +1,10 @@
 // Instant-messaging steps shared by the messaging tests: start a conversation, connect it, read
 // events and message bodies.
 import assert from 'node:assert/strict'
+import { after, before } from 'node:test'
 import type { Client as ConsistencyClient } from './consistency.ts'
-import { ADDRESS, type Client } from './ucwa-client.ts'
+import { startTestServer, type TestServer } from './server.ts'
+import { ADDRESS, availableAll, type Client, signedInApp, type UserName } from './ucwa-client.ts'
 
 /** Rels that missed-conversation / history bookkeeping adds alongside messaging events. */
 const BOOKKEEPING = new Set(['missedItems', 'conversationLog', 'conversationLogs'])
@@ -120,6 +122,24 @@ export async function connect(from: Client, to: Client): Promise<[Joined, Joined
   ]
 }
 
+/**
+ * `inviter` adds `invitee` to its connected conversation (addParticipant, 201) and `invitee`
+ * accepts; the inviter's and then `others`' queues are drained after the add, the invitee's, the
+ * inviter's and `others`' after the accept. Returns the invitee's hrefs.
+ */
+export async function addAndJoin(
+  inviter: Joined,
+  invitee: Client,
+  others: readonly Client[],
+  operationId: string,
+): Promise<Joined> {
+  assert.equal((await addParticipant(inviter, sip(invitee), operationId)).status, 201)
+  for (const x of [inviter.client, ...others]) await next(x)
+  const joined = await acceptIncoming(invitee)
+  for (const x of [invitee, inviter.client, ...others]) await next(x)
+  return joined
+}
+
 /** addParticipant through the conversation's own link (participantInvitations?conversation=…). */
 export async function addParticipant(j: Joined, to: string, operationId = 'add-1') {
   const conversation = (await j.client.get(j.conversation)).json
@@ -180,4 +200,38 @@ export function observed(c: Client, name: string): ConsistencyClient {
       c.next = value
     },
   }
+}
+
+/** The test server of a describe and the users it signed in (see `withAvailableUsers`). */
+export type Users<U extends UserName> = { readonly t: TestServer } & { readonly [K in U]: Client }
+
+/**
+ * For the describe it is called in: a `before` that starts a test server and signs each of
+ * `users` in once (endpoint `<user>-1`), then makes them available with their queues drained, and
+ * an `after` that stops the server. That `before` fills the fields in: read them in hooks and
+ * tests, not in the describe's body.
+ */
+export function withAvailableUsers<U extends UserName>(...users: U[]): Users<U> {
+  const world = {} as { t: TestServer } & Record<UserName, Client>
+  before(async () => {
+    world.t = await startTestServer()
+    for (const u of users) world[u] = await signedInApp(world.t, u)
+    await availableAll(...users.map((u) => world[u]))
+  })
+  after(() => world.t.stop())
+  return world
+}
+
+/** `c`'s missedItems (GET, 200). */
+export async function missedItems(c: Client): Promise<any> {
+  const res = await c.get(`${c.self}/communication/missedItems`)
+  assert.equal(res.status, 200, res.text)
+  return res.json
+}
+
+/** `c`'s conversation logs, newest first (GET conversationLogs, 200). */
+export async function conversationLogs(c: Client): Promise<any[]> {
+  const res = await c.get(`${c.self}/communication/conversationLogs`)
+  assert.equal(res.status, 200, res.text)
+  return res.json._embedded.conversationLog
 }

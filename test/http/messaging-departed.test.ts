@@ -2,9 +2,9 @@
 // participant's own links in every state, and the modality links every conversation carries.
 // Real HTTP.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import {
-  acceptIncoming,
+  addAndJoin,
   addParticipant,
   assertLinksAnswer,
   connect,
@@ -13,9 +13,9 @@ import {
   say,
   sip,
   startMessaging,
+  withAvailableUsers,
 } from '../helpers/messaging.ts'
-import { startTestServer, type TestServer } from '../helpers/server.ts'
-import { availableAll, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import type { Client } from '../helpers/ucwa-client.ts'
 
 /** The actions a conversation or messaging resource links; they are POSTed, not fetched. */
 const ACTIONS = ['addParticipant', 'stopMessaging', 'sendMessage', 'setIsTyping']
@@ -23,31 +23,15 @@ const ACTIONS = ['addParticipant', 'stopMessaging', 'sendMessage', 'setIsTyping'
 const MODALITIES = ['applicationSharing', 'audioVideo', 'dataCollaboration', 'phoneAudio']
 
 describe('a participant who left', () => {
-  let t: TestServer
-  let alice: Client
-  let bob: Client
-  let carol: Client
-  before(async () => {
-    t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    bob = await signedInApp(t, 'bob')
-    carol = await signedInApp(t, 'carol')
-    await availableAll(alice, bob, carol)
-  })
-  after(() => t.stop())
+  const users = withAvailableUsers('alice', 'bob', 'carol')
 
   // kenakamu/UCWA2.0-CS, UCWASDK/UCWASDK/Models/Message.cs: GetParticipant() GETs the message's
   // `participant` link to learn who sent it (as ReceiveAnIM.md step 11 GETs the sender's
   // participant); a sender who said something and stopped at once must still be readable there.
   it('stays readable from its messages, in its final state, while the conversation goes on', async () => {
+    const { alice, bob, carol } = users
     const [a, b] = await connect(alice, bob)
-    assert.equal((await addParticipant(a, sip(carol), 'add-carol')).status, 201)
-    await next(alice)
-    await next(bob)
-    const c = await acceptIncoming(carol)
-    await next(carol)
-    await next(alice)
-    await next(bob)
+    const c = await addAndJoin(a, carol, [bob], 'add-carol')
 
     // carol says goodbye and stops at once.
     assert.equal((await say(c, 'Got to go, bye!')).status, 201)
@@ -96,13 +80,7 @@ describe('a participant who left', () => {
     await next(bob)
 
     // Back in again, she is a participant with messaging once more.
-    assert.equal((await addParticipant(a, sip(carol), 'again')).status, 201)
-    await next(alice)
-    await next(bob)
-    await acceptIncoming(carol)
-    await next(carol)
-    await next(alice)
-    await next(bob)
+    await addAndJoin(a, carol, [bob], 'again')
     const back = (await alice.get(message._links.participant.href)).json
     assert.ok(back._links.messaging, 'linked again')
     assert.equal((await alice.get(back._links.messaging.href)).status, 200)
@@ -117,6 +95,7 @@ describe('a participant who left', () => {
   // signing in again and retrying — forever. Someone who says "bye" and closes the window ends a
   // two-party conversation before the bot asks.
   it('stays readable after a two-party conversation ended, with the conversation Disconnected', async () => {
+    const { alice, bob } = users
     const [a, b] = await connect(alice, bob)
     assert.equal((await say(a, 'Thanks, bye')).status, 201)
     assert.equal((await alice.del(a.conversation)).status, 204)
@@ -166,6 +145,7 @@ describe('a participant who left', () => {
   })
 
   it('is not invented for an invitee who never joined', async () => {
+    const { alice, bob, carol } = users
     const [a] = await connect(alice, bob)
     assert.equal((await addParticipant(a, sip(carol), 'declined')).status, 201)
     await next(alice)
@@ -183,6 +163,7 @@ describe('a participant who left', () => {
   // The invitation's embedded `from` is the inviter's participant (ReceiveAnIM.md step 8), which
   // the invitee GETs before answering (step 11, with no participantMessaging link there).
   it('links participantMessaging only while it exists, and every link it has answers', async () => {
+    const { alice, bob } = users
     const invitation = await startMessaging(alice, sip(bob), 'Hello')
     await next(alice)
     const incoming = flat(await bob.events()).find((e) => e.link.rel === 'messagingInvitation')
@@ -224,18 +205,7 @@ describe('a participant who left', () => {
 })
 
 describe('the modalities a conversation links', () => {
-  let t: TestServer
-  let alice: Client
-  let bob: Client
-  let carol: Client
-  before(async () => {
-    t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    bob = await signedInApp(t, 'bob')
-    carol = await signedInApp(t, 'carol')
-    await availableAll(alice, bob, carol)
-  })
-  after(() => t.stop())
+  const users = withAvailableUsers('alice', 'bob', 'carol')
 
   // kenakamu/UCWA2.0-CS, UCWASDK/UCWASDK/Models/Conversation.cs: GetAudioVideo(),
   // GetPhoneAudio(), GetApplicationSharing() and GetDataCollaboration() GET the conversation's
@@ -243,6 +213,7 @@ describe('the modalities a conversation links', () => {
   // SendAnIM.md) and answered with the modality (audioVideo_ref.md: `state`, Disconnected when
   // not in use).
   it('answer Disconnected, with no actions, in every state of the conversation', async () => {
+    const { alice, bob, carol } = users
     const invitation = await startMessaging(alice, sip(bob))
     await next(alice)
     const conversationOf = async (c: Client, href: string) => {
@@ -287,6 +258,7 @@ describe('the modalities a conversation links', () => {
   })
 
   it('in a connected conversation, every resource it leads to answers', async () => {
+    const { alice, bob } = users
     const [a] = await connect(alice, bob)
     assert.equal((await say(a, 'Hi')).status, 201)
     const events = await next(bob)

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import {
   acceptIncoming,
+  addAndJoin,
   addParticipant,
   assertLinksAnswer,
   connect,
@@ -14,6 +15,7 @@ import {
   next,
   sip,
   startMessaging,
+  withAvailableUsers,
 } from '../helpers/messaging.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import { available, availableAll, type Client, openApp, signedInApp } from '../helpers/ucwa-client.ts'
@@ -210,18 +212,7 @@ describe('an IM bot that cleans up after every invitation (kdembeck/WebChat)', (
 })
 
 describe('invitations of endpoints that no longer have the conversation', () => {
-  let t: TestServer
-  let alice: Client
-  let bob: Client
-  let carol: Client
-  before(async () => {
-    t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    bob = await signedInApp(t, 'bob')
-    carol = await signedInApp(t, 'carol')
-    await availableAll(alice, bob, carol)
-  })
-  after(() => t.stop())
+  const users = withAvailableUsers('alice', 'bob', 'carol')
 
   // kenakamu/UCWA2.0-CS, UCWASDK/UCWASDK/Models/MessagingInvitation.cs: GetConversation(),
   // GetMessaging() and GetFrom() GET the links of those names; HttpService.Get<T>() returns null
@@ -229,6 +220,7 @@ describe('invitations of endpoints that no longer have the conversation', () => 
   // the desk gets `updated` (no accept/decline) and `completed` ConnectedElsewhere (docs/protocol.md
   // §7.3), and its conversation is deleted: its copies must not link what is gone.
   it('answered on another endpoint: the phone’s copies link nothing of the conversation', async () => {
+    const { t, alice, bob } = users
     const phone = await openApp(t, 'bob', bob.token, 'bob-phone')
     await available(phone)
     await phone.events()
@@ -261,6 +253,7 @@ describe('invitations of endpoints that no longer have the conversation', () => 
   // `conversation` and, once joined, `participant`. An inviter that leaves while it still rings
   // withdraws it (Canceled), and it has no conversation to link any more.
   it('an inviter that leaves while its addParticipant rings: the participantInvitation links nothing of it', async () => {
+    const { alice, bob, carol } = users
     const [a, b] = await connect(alice, bob)
     const added = await addParticipant(a, sip(carol), 'add-then-leave')
     assert.equal(added.status, 201)
@@ -295,6 +288,7 @@ describe('invitations of endpoints that no longer have the conversation', () => 
   // The same page: a declined addParticipant fails, the conversation goes on; the inviter's links
   // keep answering while it is in it, the invitee's copy links nothing it cannot read.
   it('an invitee who declines an addParticipant: its copy is detached, the inviter’s is not', async () => {
+    const { alice, bob, carol } = users
     const [a, b] = await connect(alice, bob)
     const added = await addParticipant(a, sip(carol), 'add-declined')
     const location = added.headers.get('location') ?? ''
@@ -323,12 +317,9 @@ describe('invitations of endpoints that no longer have the conversation', () => 
   // brought her in the first time belongs to a stay that is over: it does not start linking the
   // conversation again when she is back (its GET would change without an event).
   it('a participant who left and was added again: her first invitation stays detached', async () => {
+    const { t, alice, bob, carol } = users
     const [a, b] = await connect(alice, bob)
-    assert.equal((await addParticipant(a, sip(carol), 'first')).status, 201)
-    await next(alice)
-    await next(bob)
-    const c = await acceptIncoming(carol)
-    for (const x of [carol, alice, bob]) await next(x)
+    const c = await addAndJoin(a, carol, [bob], 'first')
     assert.equal((await carol.post(`${c.messaging}/terminate`)).status, 204)
     const gone = await next(carol)
     const first = eventOf(gone, 'messagingInvitation', 'updated')._embedded.messagingInvitation
@@ -336,11 +327,7 @@ describe('invitations of endpoints that no longer have the conversation', () => 
     await next(alice)
     await next(bob)
     t.clock.advance(1) // a later stay starts later
-    assert.equal((await addParticipant(a, sip(carol), 'again')).status, 201)
-    await next(alice)
-    await next(bob)
-    await acceptIncoming(carol)
-    for (const x of [carol, alice, bob]) await next(x)
+    await addAndJoin(a, carol, [bob], 'again')
     assert.deepEqual((await carol.get(c.invitation)).json, first, 'unchanged, and no event was due')
     for (const [x, j] of [
       [alice, a],
@@ -355,6 +342,7 @@ describe('invitations of endpoints that no longer have the conversation', () => 
   // by its id, as every endpoint of the invitee can: it has no conversation to link, and nothing
   // to accept or decline there.
   it('an endpoint of the invitee that was never rung reads the invitation without links into it', async () => {
+    const { t, alice, bob } = users
     const idle = await openApp(t, 'bob', bob.token, 'bob-idle')
     const location = await startMessaging(alice, sip(bob), 'Ping')
     await next(alice)
