@@ -11,20 +11,17 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { acceptIncoming, dataText, next, say, startMessaging } from '../helpers/messaging.ts'
 import { PASSWORDS, signIn } from '../helpers/server.ts'
-import { available, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import type { Client } from '../helpers/ucwa-client.ts'
 import { send, type Wire } from './helpers/wire.ts'
-import { guid, startWorld, type World } from './helpers/world.ts'
+import { guid, startWorldWithBob, type World } from './helpers/world.ts'
 
 describe('C# SfB Online samples tamhinsf/ucwa-sfbo-console and ankitbko/ucwa-bot', () => {
   let w: World
   let bob: Client
   before(async () => {
-    w = await startWorld()
-    bob = await signedInApp(w.t, 'bob')
-    await available(bob)
-    await bob.events()
+    ;({ w, bob } = await startWorldWithBob())
   })
-  after(() => w.stop())
+  after(() => w?.stop())
 
   /** HttpClient with DefaultRequestHeaders Authorization and Accept (application/json unless said). */
   function client(

@@ -11,9 +11,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { next, say, startMessaging } from '../helpers/messaging.ts'
 import { PASSWORDS } from '../helpers/server.ts'
-import { available, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import type { Client } from '../helpers/ucwa-client.ts'
 import { send, type Wire } from './helpers/wire.ts'
-import { guid, startWorld, type World } from './helpers/world.ts'
+import { guid, startWorldWithBob, type World } from './helpers/world.ts'
 
 /** TransportProxy + SimpleTransport: Authorization when known, Content-Type, the body. */
 interface Dotnet {
@@ -25,12 +25,9 @@ describe('C# library ShelbyZ/UCWA.NET', () => {
   let w: World
   let bob: Client
   before(async () => {
-    w = await startWorld()
-    bob = await signedInApp(w.t, 'bob')
-    await available(bob)
-    await bob.events()
+    ;({ w, bob } = await startWorldWithBob())
   })
-  after(() => w.stop())
+  after(() => w?.stop())
 
   /** SimpleTransport.ExecuteRequest(): relative URIs on Baseuri; a 4xx is read like a 2xx. */
   function execute(

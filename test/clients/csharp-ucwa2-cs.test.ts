@@ -13,9 +13,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { dataText, next } from '../helpers/messaging.ts'
 import { PASSWORDS, signIn } from '../helpers/server.ts'
-import { available, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import type { Client } from '../helpers/ucwa-client.ts'
 import { send, type Wire } from './helpers/wire.ts'
-import { guid, startWorld, type World } from './helpers/world.ts'
+import { guid, startWorldWithBob, type World } from './helpers/world.ts'
 
 const PUT_VALUE = 'please pass this in a PUT request'
 
@@ -24,13 +24,10 @@ describe('C# SDK kenakamu/UCWA2.0-CS', () => {
   let host: string
   let bob: Client
   before(async () => {
-    w = await startWorld()
+    ;({ w, bob } = await startWorldWithBob())
     host = w.origin('pool01.example.test')
-    bob = await signedInApp(w.t, 'bob')
-    await available(bob)
-    await bob.events()
   })
-  after(() => w.stop())
+  after(() => w?.stop())
 
   /** HttpService.GetClient(): one HttpClient per host with the version header and the token. */
   function http(token: string, method: string, uri: string, content?: { type: string; body: string }) {

@@ -11,9 +11,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { acceptIncoming, dataText, next } from '../helpers/messaging.ts'
 import { PASSWORDS } from '../helpers/server.ts'
-import { available, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import type { Client } from '../helpers/ucwa-client.ts'
 import { send, type Wire } from './helpers/wire.ts'
-import { guid, startWorld, type World } from './helpers/world.ts'
+import { guid, startWorldWithBob, type World } from './helpers/world.ts'
 
 const APP_ORIGIN = 'http://app.fabrikam.com'
 const IE9 = 'Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 6.1; WOW64; Trident/5.0)'
@@ -22,12 +22,9 @@ describe("Microsoft's UCWA samples, as traced in advocations/skype Skype/UCWA", 
   let w: World
   let bob: Client
   before(async () => {
-    w = await startWorld()
-    bob = await signedInApp(w.t, 'bob')
-    await available(bob)
-    await bob.events()
+    ;({ w, bob } = await startWorldWithBob())
   })
-  after(() => w.stop())
+  after(() => w?.stop())
 
   /** Transport.js through the XFrame: the headers of every request in the traces. */
   function xhr(

@@ -6,6 +6,7 @@
 // Director, for the clients that follow `redirect`.
 import { type TestServer, topologyYaml } from '../../helpers/server.ts'
 import { startTlsTestServer, tlsListeners } from '../../helpers/tls.ts'
+import { availableAll, type Client, signedInApp } from '../../helpers/ucwa-client.ts'
 import type { Dns } from './wire.ts'
 
 /** Internal web FQDNs: a port-less https URL on one of these reaches the internal listener. */
@@ -41,6 +42,22 @@ export async function startWorld(): Promise<World> {
     dns,
     origin: (fqdn) => `https://${fqdn}:${port(t.internal)}`,
     stop: () => t.stop(),
+  }
+}
+
+/**
+ * A world and bob, the other end of the conversations the clients under test hold: signed in on
+ * pool01 through the test harness, available, his queue drained.
+ */
+export async function startWorldWithBob(): Promise<{ w: World; bob: Client }> {
+  const w = await startWorld()
+  try {
+    const bob = await signedInApp(w.t, 'bob')
+    await availableAll(bob)
+    return { w, bob }
+  } catch (error) {
+    await w.stop()
+    throw error
   }
 }
 
