@@ -14,9 +14,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { acceptIncoming, next, say } from '../helpers/messaging.ts'
 import { PASSWORDS } from '../helpers/server.ts'
-import { available, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import type { Client } from '../helpers/ucwa-client.ts'
 import { send, type Wire } from './helpers/wire.ts'
-import { startWorld, type World } from './helpers/world.ts'
+import { startWorldWithBob, type World } from './helpers/world.ts'
 
 const USER_AGENT = 'Mozilla/5.0 (Windows NT; Windows NT 10.0; en-US) WindowsPowerShell/5.1.17763.1'
 
@@ -45,12 +45,9 @@ describe('PowerShell module danielboth/SkypeForBusinessClient', () => {
   let w: World
   let bob: Client
   before(async () => {
-    w = await startWorld()
-    bob = await signedInApp(w.t, 'bob')
-    await available(bob)
-    await bob.events()
+    ;({ w, bob } = await startWorldWithBob())
   })
-  after(() => w.stop())
+  after(() => w?.stop())
 
   /** Invoke-RestMethod: no Accept; -ContentType on every call of the module (GETs included). */
   function invoke(
@@ -218,6 +215,35 @@ describe('PowerShell module danielboth/SkypeForBusinessClient', () => {
     return accepted
   }
 
+  /** Send-SfbClientChatMessage to a known conversation: GET it, POST `message` to its sendMessage link. */
+  async function sendChatMessage(ctx: Context, conversationUri: string, message: string): Promise<Wire> {
+    const conversation = ok(
+      await invoke(conversationUri, {
+        headers: { Authorization: ctx.authHeader },
+        contentType: 'application/json',
+      }),
+      'messaging',
+    )
+    return invoke(ctx.rootUri + conversation._links.sendMessage.href, {
+      method: 'POST',
+      headers: { Authorization: ctx.authHeader },
+      contentType: 'text/plain;charset=UTF-8',
+      body: message,
+    })
+  }
+
+  /** bob invites alice and the event runspace auto-accepts; returns bob's messaging href. */
+  async function invitedByBob(ctx: Context, operationId: string): Promise<string> {
+    const invited = await bob.post(`${bob.self}/communication/messagingInvitations`, {
+      to: 'sip:alice@example.test',
+      operationId,
+    })
+    assert.deepEqual(await autoAccept(ctx, (await getEvent(ctx)).batch), ['sip:bob@example.test'])
+    await drain(ctx)
+    await next(bob)
+    return (await bob.get(invited.headers.get('location') ?? '')).json._links.messaging.href
+  }
+
   it('is refused its urn:microsoft.rtc:windows grant with an OAuth error, not a server error', async () => {
     const discovery = ok(
       await invoke('https://lyncdiscoverinternal.example.test', { contentType: 'application/json' }),
@@ -254,16 +280,7 @@ describe('PowerShell module danielboth/SkypeForBusinessClient', () => {
     const ctx = await newContext()
     await setOnline(ctx)
     await drain(ctx)
-    const location = (
-      await bob.post(`${bob.self}/communication/messagingInvitations`, {
-        to: 'sip:alice@example.test',
-        operationId: 'ps-1',
-      })
-    ).headers.get('location')
-    assert.deepEqual(await autoAccept(ctx, (await getEvent(ctx)).batch), ['sip:bob@example.test'])
-    await drain(ctx)
-    await next(bob)
-    const messaging = (await bob.get(location ?? '')).json._links.messaging.href
+    const messaging = await invitedByBob(ctx, 'ps-1')
     const bobSide = {
       client: bob,
       conversation: '',
@@ -283,20 +300,8 @@ describe('PowerShell module danielboth/SkypeForBusinessClient', () => {
       },
     ])
 
-    // Send-SfbClientChatMessage to a known conversation: GET it, POST to its sendMessage link.
-    const conversation = ok(
-      await invoke(ctx.conversations.get('sip:bob@example.test') ?? '', {
-        headers: { Authorization: ctx.authHeader },
-        contentType: 'application/json',
-      }),
-      'messaging',
-    )
-    const sent = await invoke(ctx.rootUri + conversation._links.sendMessage.href, {
-      method: 'POST',
-      headers: { Authorization: ctx.authHeader },
-      contentType: 'text/plain;charset=UTF-8',
-      body: 'Done.',
-    })
+    // Send-SfbClientChatMessage to the conversation the runspace stored for bob.
+    const sent = await sendChatMessage(ctx, ctx.conversations.get('sip:bob@example.test') ?? '', 'Done.')
     assert.equal(sent.status, 201, sent.text)
   })
 
@@ -304,16 +309,7 @@ describe('PowerShell module danielboth/SkypeForBusinessClient', () => {
     const ctx = await newContext()
     await setOnline(ctx)
     await drain(ctx)
-    const location = (
-      await bob.post(`${bob.self}/communication/messagingInvitations`, {
-        to: 'sip:alice@example.test',
-        operationId: 'ps-2',
-      })
-    ).headers.get('location')
-    await autoAccept(ctx, (await getEvent(ctx)).batch)
-    await drain(ctx)
-    await next(bob)
-    const messaging = (await bob.get(location ?? '')).json._links.messaging.href
+    const messaging = await invitedByBob(ctx, 'ps-2')
     assert.equal((await bob.post(`${messaging}/terminate`)).status, 204)
     const events = (await getEvent(ctx)).batch.sender.flatMap((s: any) => s.events)
     assert.ok(
@@ -350,19 +346,7 @@ describe('PowerShell module danielboth/SkypeForBusinessClient', () => {
     }
     assert.ok(sendMessage, 'no event embedded a messaging with a sendMessage link')
     const conversationUri = ctx.rootUri + sendMessage.replace(/\/messages$/, '')
-    const conversation = ok(
-      await invoke(conversationUri, {
-        headers: { Authorization: ctx.authHeader },
-        contentType: 'application/json',
-      }),
-      'messaging',
-    )
-    const sent = await invoke(ctx.rootUri + conversation._links.sendMessage.href, {
-      method: 'POST',
-      headers: { Authorization: ctx.authHeader },
-      contentType: 'text/plain;charset=UTF-8',
-      body: 'Good morning',
-    })
+    const sent = await sendChatMessage(ctx, conversationUri, 'Good morning')
     assert.equal(sent.status, 201, sent.text)
   })
 
