@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { dataText, next, say, startMessaging } from '../helpers/messaging.ts'
 import { PASSWORDS, signIn } from '../helpers/server.ts'
-import { available, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import type { Client } from '../helpers/ucwa-client.ts'
 import { pyDumps, pyRequest } from './helpers/python-requests.ts'
 import type { Wire } from './helpers/wire.ts'
-import { startWorld, type World } from './helpers/world.ts'
+import { startWorldWithBob, type World } from './helpers/world.ts'
 
 // actions.py USER_AGENT and the redirect_uri the app is registered with.
 const USER_AGENT = 'SkypeWeb/0.4.275 master UCWA/1.0.0-e4a1abbd7ca7d-84c26b3703da8'
@@ -35,13 +35,10 @@ describe('Python library tonybaloney/pyucwa', () => {
   let resource: string
   let bob: Client
   before(async () => {
-    w = await startWorld()
+    ;({ w, bob } = await startWorldWithBob())
     resource = w.origin('pool01.example.test')
-    bob = await signedInApp(w.t, 'bob')
-    await available(bob)
-    await bob.events()
   })
-  after(() => w.stop())
+  after(() => w?.stop())
 
   /** actions.py oauth_request / oauth_stream_request / oauth_post_request / oauth_post_text_request. */
   function call(
@@ -106,6 +103,26 @@ describe('Python library tonybaloney/pyucwa', () => {
     }
   }
 
+  /** register_application(), set_available() on the application's self href, then (test setup) drain. */
+  async function availableAndDrained(): Promise<{ token: string; state: { events: string } }> {
+    const { token, app } = await registered()
+    raiseForStatus(
+      await call('POST', `${resource}${app._links.self.href}/me/makeMeAvailable`, token, {
+        json: { SupportedModalities: ['Messaging'] },
+      }),
+      'set_available',
+    )
+    const state = { events: app._links.events.href }
+    await drain(token, state)
+    return { token, state }
+  }
+
+  /** events.py process_message_invitation_event(): POST the invitation's accept href with {}. */
+  async function accept(token: string, invitation: any): Promise<void> {
+    const href = invitation._embedded.messagingInvitation._links.accept.href
+    raiseForStatus(await call('POST', resource + href, token, { json: {} }), 'accept')
+  }
+
   it('registers with the SkypeWeb headers and makes itself available on /applications/<id>/me/makeMeAvailable', async () => {
     const { token, app } = await registered()
     // app.py logs app['id'] and set_available() builds the path from it.
@@ -123,16 +140,7 @@ describe('Python library tonybaloney/pyucwa', () => {
   })
 
   it('accepts from the first sender with {} and says hi once the conversation is added', async () => {
-    const { token, app } = await registered()
-    const self = app._links.self.href
-    raiseForStatus(
-      await call('POST', `${resource}${self}/me/makeMeAvailable`, token, {
-        json: { SupportedModalities: ['Messaging'] },
-      }),
-      'set_available',
-    )
-    const state = { events: app._links.events.href }
-    await drain(token, state)
+    const { token, state } = await availableAndDrained()
     await startMessaging(bob, 'sip:alice@example.test', 'ping')
     const events = await firstSenderEvents(token, state)
 
@@ -140,12 +148,7 @@ describe('Python library tonybaloney/pyucwa', () => {
     const invitation = events.find((e) => e.link.rel === 'messagingInvitation')
     assert.ok(invitation, `no messagingInvitation among the first sender's events: ${JSON.stringify(events)}`)
     assert.equal(invitation._embedded.messagingInvitation._embedded.from.name, 'Bob Baker')
-    raiseForStatus(
-      await call('POST', resource + invitation._embedded.messagingInvitation._links.accept.href, token, {
-        json: {},
-      }),
-      'accept',
-    )
+    await accept(token, invitation)
     // process_conversation_event(): GET the conversation, its messaging link; on `added` read
     // threadId and send 'hi' to <messaging>/messages.
     const added = events.find((e) => e.link.rel === 'conversation' && e.type === 'added')
@@ -165,26 +168,12 @@ describe('Python library tonybaloney/pyucwa', () => {
   })
 
   it('reads an incoming message from the first sender with its data-URI regex and replies on messaging', async () => {
-    const { token, app } = await registered()
-    const self = app._links.self.href
-    raiseForStatus(
-      await call('POST', `${resource}${self}/me/makeMeAvailable`, token, {
-        json: { SupportedModalities: ['Messaging'] },
-      }),
-      'set_available',
-    )
-    const state = { events: app._links.events.href }
-    await drain(token, state)
+    const { token, state } = await availableAndDrained()
     const location = await startMessaging(bob, 'sip:alice@example.test', 'ping')
     const invitation = (await firstSenderEvents(token, state)).find(
       (e) => e.link.rel === 'messagingInvitation',
     )
-    raiseForStatus(
-      await call('POST', resource + invitation._embedded.messagingInvitation._links.accept.href, token, {
-        json: {},
-      }),
-      'accept',
-    )
+    await accept(token, invitation)
     await drain(token, state)
     await next(bob)
     const bobsInvitation = (await bob.get(location)).json
