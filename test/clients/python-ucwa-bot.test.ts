@@ -17,10 +17,10 @@ import {
   startMessaging,
 } from '../helpers/messaging.ts'
 import { PASSWORDS } from '../helpers/server.ts'
-import { available, type Client, signedInApp } from '../helpers/ucwa-client.ts'
+import type { Client } from '../helpers/ucwa-client.ts'
 import { headersRepr, pyRequest } from './helpers/python-requests.ts'
 import type { Wire } from './helpers/wire.ts'
-import { startWorld, type World } from './helpers/world.ts'
+import { startWorldWithBob, type World } from './helpers/world.ts'
 
 const hex32 = () => Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join('')
 
@@ -42,12 +42,9 @@ describe('Python bot (dadecoza/python-ucwa-bot)', () => {
   let w: World
   let bob: Client
   before(async () => {
-    w = await startWorld()
-    bob = await signedInApp(w.t, 'bob')
-    await available(bob)
-    await bob.events()
+    ;({ w, bob } = await startWorldWithBob())
   })
-  after(() => w.stop())
+  after(() => w?.stop())
 
   const req = (method: string, url: string, options: Parameters<typeof pyRequest>[3] = {}) =>
     pyRequest(w.dns, method, url, options)
@@ -186,6 +183,16 @@ describe('Python bot (dadecoza/python-ucwa-bot)', () => {
     }
   }
 
+  /** An available bot that accepted bob's IM, both queues drained, and then bob says `text`. */
+  async function bobSays(text: string): Promise<{ bot: Bot; bobSide: Joined }> {
+    const bot = await availableBot()
+    const bobSide = await botAccepts(bot)
+    await drain(bot)
+    await next(bob)
+    assert.equal((await say(bobSide, text)).status, 201)
+    return { bot, bobSide }
+  }
+
   /**
    * get_send_mesage_url(): up to 100 GETs without parameters; every embedded messagingInvitation
    * is read for operationId and state (a KeyError ends the send thread); the messaging that turns
@@ -251,11 +258,7 @@ describe('Python bot (dadecoza/python-ucwa-bot)', () => {
   })
 
   it('reads the sender from the participant link, shows typing and replies to the message href', async () => {
-    const bot = await availableBot()
-    const bobSide = await botAccepts(bot)
-    await drain(bot)
-    await next(bob)
-    assert.equal((await say(bobSide, 'what is the build status, please?')).status, 201)
+    const { bot } = await bobSays('what is the build status, please?')
 
     const [message] = plainMessages(await poll(bot))
     assert.ok(message, 'no message event with plainMessage in the batch')
@@ -290,11 +293,7 @@ describe('Python bot (dadecoza/python-ucwa-bot)', () => {
   })
 
   it('can still read the participant of a message whose sender has left the conversation', async () => {
-    const bot = await availableBot()
-    const bobSide = await botAccepts(bot)
-    await drain(bot)
-    await next(bob)
-    assert.equal((await say(bobSide, 'bye')).status, 201)
+    const { bot, bobSide } = await bobSays('bye')
     assert.equal((await bob.del(bobSide.conversation)).status, 204)
 
     const [message] = plainMessages(await poll(bot))
