@@ -218,6 +218,27 @@ describe('PHP client (wapacro/Skype-for-Business-UCWA-PHP)', () => {
     }
   }
 
+  // use.ucwa.class.php sendMessage() and terminateConversation(): a text/plain POST with the
+  // xframe as Referer, the token and X-Ms-Origin, no Accept header.
+  function postText(
+    php: Php,
+    path: string,
+    text: string,
+    limits: { clientTimeoutMs?: number } = {},
+  ): Promise<Wire> {
+    return curl(php.baseserver + path, {
+      method: 'POST',
+      ...limits,
+      headers: [
+        ['Referer', php.baseserver + php.pathXframe],
+        ['Authorization', `Bearer ${php.token}`],
+        ['Content-Type', 'text/plain; charset=UTF-8'],
+        ['X-Ms-Origin', ORIGIN],
+      ],
+      body: text,
+    })
+  }
+
   let bob: Client
   before(async () => {
     bob = await signedInApp(w.t, 'bob')
@@ -281,16 +302,8 @@ describe('PHP client (wapacro/Skype-for-Business-UCWA-PHP)', () => {
     await next(bob)
 
     // use.ucwa.class.php sendMessage(): the raw text, no query string; only 201 counts.
-    const sent = await curl(php.baseserver + php.pathSend, {
-      method: 'POST',
+    const sent = await postText(php, php.pathSend, 'Der Build ist fehlgeschlagen: 3 Tests rot, 97% grün', {
       clientTimeoutMs: 20_000,
-      headers: [
-        ['Referer', php.baseserver + php.pathXframe],
-        ['Authorization', `Bearer ${php.token}`],
-        ['Content-Type', 'text/plain; charset=UTF-8'],
-        ['X-Ms-Origin', ORIGIN],
-      ],
-      body: 'Der Build ist fehlgeschlagen: 3 Tests rot, 97% grün',
     })
     assert.equal(sent.status, 201, sent.text)
     const received = (await next(bob)).find((e) => e.link.rel === 'message')
@@ -301,16 +314,7 @@ describe('PHP client (wapacro/Skype-for-Business-UCWA-PHP)', () => {
 
     // use.ucwa.class.php terminateConversation(): POST stopMessaging with the body "Exterminate!"
     // as text/plain; only 204 counts.
-    const ended = await curl(php.baseserver + php.pathTerminate, {
-      method: 'POST',
-      headers: [
-        ['Referer', php.baseserver + php.pathXframe],
-        ['Authorization', `Bearer ${php.token}`],
-        ['Content-Type', 'text/plain; charset=UTF-8'],
-        ['X-Ms-Origin', ORIGIN],
-      ],
-      body: 'Exterminate!',
-    })
+    const ended = await postText(php, php.pathTerminate, 'Exterminate!')
     assert.equal(ended.status, 204, ended.text)
     assert.ok(incoming.messaging)
   })
