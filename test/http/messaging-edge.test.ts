@@ -2,7 +2,7 @@
 // other users' ids answered as missing, answering twice, the per-sender rate limit, order under
 // a burst of sends, and a restart between a send and its delivery.
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { before, beforeEach, describe, it } from 'node:test'
 import {
   connect,
   dataText,
@@ -16,8 +16,9 @@ import {
   sip,
   startMessaging,
   texts,
+  withAvailableUsers,
 } from '../helpers/messaging.ts'
-import { request, startTestServer, type TestServer } from '../helpers/server.ts'
+import { request, startTestServer } from '../helpers/server.ts'
 import { availableAll, type Client, HOME, signedInApp } from '../helpers/ucwa-client.ts'
 
 const TEXT = { 'content-type': 'text/plain' }
@@ -31,24 +32,16 @@ async function quiet(label: string, ...clients: Client[]): Promise<void> {
 const seqOf = (href: string): number => Number(href.slice(href.lastIndexOf('/') + 1))
 
 describe('messaging refuses bad input without side effects', () => {
-  let t: TestServer
-  let alice: Client
-  let bob: Client
-  let carol: Client
+  const users = withAvailableUsers('alice', 'bob', 'carol')
   let a: Joined
   let b: Joined
   before(async () => {
-    t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    bob = await signedInApp(t, 'bob')
-    carol = await signedInApp(t, 'carol')
-    await availableAll(alice, bob, carol)
-    ;[a, b] = await connect(alice, bob)
+    ;[a, b] = await connect(users.alice, users.bob)
   })
-  after(() => t.stop())
-  beforeEach(() => t.clock.advance(11_000)) // a fresh rate window per test
+  beforeEach(() => users.t.clock.advance(11_000)) // a fresh rate window per test
 
   it('startMessaging: malformed JSON, a missing or invalid to, a first message that is not a text data URI', async () => {
+    const { alice, bob } = users
     const start = `${alice.self}/communication/messagingInvitations`
     const cases: [string, () => Promise<{ status: number; json: any }>, number, string][] = [
       [
@@ -129,6 +122,7 @@ describe('messaging refuses bad input without side effects', () => {
   })
 
   it('sendMessage: another content type (415), an empty body, a body over the limit (413)', async () => {
+    const { alice, bob } = users
     const cases: [string, string, Record<string, string>, number][] = [
       ['JSON', '{"text":"hi"}', { 'content-type': 'application/json' }, 415],
       ['octets', 'hi', { 'content-type': 'application/octet-stream' }, 415],
@@ -160,6 +154,7 @@ describe('messaging refuses bad input without side effects', () => {
   })
 
   it('sendMessage and typing before the invitation is accepted: 409, nothing delivered', async () => {
+    const { alice, carol } = users
     await startMessaging(alice, sip(carol), 'Are you there?')
     const calling = embeddedOf(await alice.events(), 'messaging')
     const ringing = embeddedOf(await carol.events(), 'messagingInvitation')
@@ -182,6 +177,7 @@ describe('messaging refuses bad input without side effects', () => {
   })
 
   it('another user’s conversation, invitation and message ids are 404, and nothing changes', async () => {
+    const { alice, bob, carol } = users
     const sent = await say(a, 'private')
     const seq = seqOf(sent.headers.get('location') ?? '')
     await next(alice)
@@ -232,6 +228,7 @@ describe('messaging refuses bad input without side effects', () => {
   })
 
   it('answering twice: accept again or decline after accepting is 409', async () => {
+    const { alice, bob } = users
     assert.equal((await bob.post(`${b.invitation}/accept`)).status, 409)
     assert.equal((await bob.post(`${b.invitation}/decline`)).status, 409)
     assert.equal((await bob.get(b.invitation)).json.state, 'Connected')
@@ -239,6 +236,7 @@ describe('messaging refuses bad input without side effects', () => {
   })
 
   it('limits each sender to 100 messages per 10 s (429 with Retry-After); refused sends are not delivered', async () => {
+    const { t, alice, bob } = users
     for (let i = 1; i <= 100; i++) assert.equal((await say(a, `m${i}`)).status, 201, `message ${i}`)
     const refused = await say(a, 'one too many')
     assert.equal(refused.status, 429)
@@ -260,21 +258,15 @@ describe('messaging refuses bad input without side effects', () => {
 })
 
 describe('message order', () => {
-  let t: TestServer
-  let alice: Client
-  let bob: Client
+  const users = withAvailableUsers('alice', 'bob')
   let a: Joined
   let b: Joined
   before(async () => {
-    t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    bob = await signedInApp(t, 'bob')
-    await availableAll(alice, bob)
-    ;[a, b] = await connect(alice, bob)
+    ;[a, b] = await connect(users.alice, users.bob)
   })
-  after(() => t.stop())
 
   it('is preserved for a burst of sends one after another', async () => {
+    const { alice, bob } = users
     const sent: number[] = []
     for (let i = 0; i < 60; i++) {
       const res = await say(a, `burst ${i}`)
@@ -299,6 +291,7 @@ describe('message order', () => {
   })
 
   it('is one order for everyone under concurrent sends from both sides', async () => {
+    const { t, alice, bob } = users
     t.clock.advance(11_000)
     const sends = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? say(a, `a${i}`) : say(b, `b${i}`)))
     const results = await Promise.all(sends)

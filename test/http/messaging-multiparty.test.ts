@@ -21,6 +21,7 @@ import {
   sip,
   startMessaging,
   texts,
+  withAvailableUsers,
 } from '../helpers/messaging.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import {
@@ -123,20 +124,10 @@ describe('a recipient with two endpoints', () => {
 })
 
 describe('escalation to three parties (addParticipant)', () => {
-  let t: TestServer
-  let alice: Client
-  let bob: Client
-  let carol: Client
-  before(async () => {
-    t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    bob = await signedInApp(t, 'bob')
-    carol = await signedInApp(t, 'carol')
-    await availableAll(alice, bob, carol)
-  })
-  after(() => t.stop())
+  const users = withAvailableUsers('alice', 'bob', 'carol')
 
   it('adds carol: Conferencing, then Conferenced when she joins; messages and typing reach everyone; leaving keeps the rest going', async () => {
+    const { alice, bob, carol } = users
     const [a, b] = await connect(alice, bob)
     const early = await say(a, 'before carol')
     assert.equal(early.status, 201)
@@ -301,6 +292,7 @@ describe('escalation to three parties (addParticipant)', () => {
   })
 
   it('a declined, canceled or unanswered participantInvitation fails for the inviter; the conversation goes on', async () => {
+    const { t, alice, bob, carol } = users
     const [a, b] = await connect(alice, bob)
     // Declined: the escalation still completes (a conference does not fall back to two-party).
     assert.equal((await addParticipant(a, sip(carol), 'add-d')).status, 201)
@@ -357,6 +349,7 @@ describe('escalation to three parties (addParticipant)', () => {
   })
 
   it('an invitation still ringing is withdrawn when the conversation ends', async () => {
+    const { alice, bob, carol } = users
     const [a, b] = await connect(alice, bob)
     const added = await addParticipant(a, sip(carol))
     assert.equal(added.status, 201)
@@ -381,6 +374,7 @@ describe('escalation to three parties (addParticipant)', () => {
   })
 
   it('refuses bad addParticipant requests without side effects', async () => {
+    const { alice, bob, carol } = users
     const [a] = await connect(alice, bob)
     const cid = a.conversation.slice(a.conversation.lastIndexOf('/') + 1)
     const add = (client: Client, body: unknown, query = `?conversation=${cid}`) =>

@@ -2,10 +2,18 @@
 // message once accepted, as ReceiveAnIM.md shows) and to a message's own href. Real HTTP.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { after, before, describe, it } from 'node:test'
-import { connect, dataText, flat, next, sip, startMessaging } from '../helpers/messaging.ts'
-import { request, startTestServer, type TestServer } from '../helpers/server.ts'
-import { availableAll, type Client, HOME, signedInApp } from '../helpers/ucwa-client.ts'
+import { describe, it } from 'node:test'
+import {
+  connect,
+  dataText,
+  flat,
+  next,
+  sip,
+  startMessaging,
+  withAvailableUsers,
+} from '../helpers/messaging.ts'
+import { request } from '../helpers/server.ts'
+import { HOME } from '../helpers/ucwa-client.ts'
 
 /** The headers a .NET HttpClient bot sends with a text body (StringContent, UTF-8). */
 const TEXT = { 'content-type': 'text/plain; charset=utf-8', accept: 'application/json' }
@@ -15,18 +23,7 @@ const incomingMessages = (events: readonly any[]) =>
   events.filter((e) => e.link.rel === 'message' && e._embedded?.message?.direction === 'Incoming')
 
 describe('replies', () => {
-  let t: TestServer
-  let alice: Client
-  let bot: Client
-  let carol: Client
-  before(async () => {
-    t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    bot = await signedInApp(t, 'bob')
-    carol = await signedInApp(t, 'carol')
-    await availableAll(alice, bot, carol)
-  })
-  after(() => t.stop())
+  const users = withAvailableUsers('alice', 'bob', 'carol')
 
   // ankitbko/ucwa-bot, SFBBot-UCWA/UcwaSfbo/UcwaReciveMessage.cs: the bot accepts an incoming
   // invitation with an empty POST to its `accept` link, then answers only `message` completed
@@ -36,6 +33,7 @@ describe('replies', () => {
   // so on Parley it never answered a conversation's first line: real pools delivered that line
   // as a message event once accepted (ReceiveAnIM.md, the last step).
   it('delivers the first message to the accepting bot as a message, which it answers', async () => {
+    const { alice, bob: bot } = users
     await startMessaging(alice, sip(bot), 'Hi bot, what time is it?')
     const ringing = flat(await bot.events()).find(
       (e) => e.link.rel === 'messagingInvitation' && e.type === 'started',
@@ -105,6 +103,7 @@ describe('replies', () => {
   // callback replies to it. Its own messages must come back as SendAnIM.md shows them (step 12:
   // Outgoing, links `self` and `messaging` only), or it answers itself forever.
   it('returns the sender’s own message without a body, so a bot does not answer itself', async () => {
+    const { alice, bob: bot } = users
     const [a] = await connect(alice, bot)
     const sent = await bot.send(
       'POST',
@@ -133,6 +132,7 @@ describe('replies', () => {
   // Authorization besides, no query. message_ref.md documents only GET there; Parley takes it as
   // sendMessage into that message's conversation. The message is always one the bot received.
   it('takes a POST to a readable message’s href as sendMessage, and 404s any other', async () => {
+    const { t, alice, bob: bot, carol } = users
     const [a, b] = await connect(alice, bot)
     const sent = await alice.send('POST', `${a.sendMessage}?OperationContext=q1`, 'Are you there?', TEXT)
     assert.equal(sent.status, 201)
