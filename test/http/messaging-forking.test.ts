@@ -4,18 +4,21 @@
 // the invitation fails as for a recipient nobody could reach (TemporarilyUnavailable), which
 // leaves the recipient a missed conversation. startMessaging and addParticipant alike. Real HTTP.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import {
   addParticipant,
   connect,
+  conversationLogs,
   drainEvents,
   embeddedOf,
   flat,
   im,
+  missedItems,
   next,
   sip,
   startMessaging,
   texts,
+  withAvailableUsers,
 } from '../helpers/messaging.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import { availableAll, type Client, openApp, signedInApp } from '../helpers/ucwa-client.ts'
@@ -58,17 +61,43 @@ async function assertRinging(c: Client, invitation: any): Promise<void> {
   assert.equal(conversation.json.state, 'Incoming')
 }
 
-async function missedItems(c: Client): Promise<any> {
-  const res = await c.get(`${c.self}/communication/missedItems`)
-  assert.equal(res.status, 200, res.text)
-  return res.json
-}
-
 /** The user's missed conversation logs, newest first. */
 async function missedLogs(c: Client): Promise<any[]> {
-  const res = await c.get(`${c.self}/communication/conversationLogs`)
-  assert.equal(res.status, 200, res.text)
-  return (res.json._embedded.conversationLog as any[]).filter((l) => l.status === 'Missed')
+  return (await conversationLogs(c)).filter((l) => l.status === 'Missed')
+}
+
+/** bob on a desk and a phone endpoint (`suffix` after their names), both available. */
+async function bobOnTwo(t: TestServer, suffix = ''): Promise<{ desk: Client; phone: Client }> {
+  const desk = await signedInApp(t, 'bob', `bob-desk${suffix}`)
+  const phone = await openApp(t, 'bob', desk.token, `bob-phone${suffix}`)
+  await availableAll(desk, phone)
+  return { desk, phone }
+}
+
+/** alice invites bob (startMessaging with `first`), who rings on both; returns the phone's invitation. */
+async function inviteBobOnTwo(alice: Client, desk: Client, phone: Client, first: string) {
+  const location = await startMessaging(alice, sip(desk), first)
+  await next(alice)
+  await rungWith(desk)
+  return { location, onPhone: await rungWith(phone) }
+}
+
+/**
+ * alice, in a conversation with carol (signed in as `carolEndpoint`), adds bob, who rings on both
+ * his endpoints (`suffix` after their names); returns the phone's invitation.
+ */
+async function addBobOnTwo(t: TestServer, alice: Client, carolEndpoint: string, suffix: string) {
+  const carol = await signedInApp(t, 'carol', carolEndpoint)
+  await availableAll(carol)
+  const [a] = await connect(alice, carol)
+  const { desk, phone } = await bobOnTwo(t, suffix)
+  const added = await addParticipant(a, sip(desk))
+  assert.equal(added.status, 201, added.text)
+  const location = added.headers.get('location') ?? ''
+  await next(alice)
+  await next(carol)
+  await rungWith(desk)
+  return { carol, a, desk, phone, location, onPhone: await rungWith(phone) }
 }
 
 /** The completed event of the caller's failed startMessaging, after the others it expects. */
@@ -94,23 +123,12 @@ async function assertFailedUnreachable(alice: Client, location: string): Promise
 }
 
 describe('a ringing endpoint whose application is deleted', () => {
-  let t: TestServer
-  let alice: Client
-  before(async () => {
-    t = await startTestServer()
-    alice = await signedInApp(t, 'alice')
-    await availableAll(alice)
-  })
-  after(() => t.stop())
+  const users = withAvailableUsers('alice')
 
   it('stops ringing there only: the other endpoint still rings, answers, and alice connects', async () => {
-    const desk = await signedInApp(t, 'bob', 'bob-desk')
-    const phone = await openApp(t, 'bob', desk.token, 'bob-phone')
-    await availableAll(desk, phone)
-    const location = await startMessaging(alice, sip(desk), 'Lunch?')
-    await next(alice)
-    await rungWith(desk)
-    const onPhone = await rungWith(phone)
+    const { t, alice } = users
+    const { desk, phone } = await bobOnTwo(t)
+    const { location, onPhone } = await inviteBobOnTwo(alice, desk, phone, 'Lunch?')
 
     assert.equal((await desk.del(desk.self)).status, 204)
     assert.deepEqual(await imNews(alice), [], 'alice hears nothing: bob is still being rung')
@@ -138,13 +156,9 @@ describe('a ringing endpoint whose application is deleted', () => {
   })
 
   it('fails the invitation once the last one goes (TemporarilyUnavailable): bob gets a missed conversation', async () => {
-    const desk = await signedInApp(t, 'bob', 'bob-desk-2')
-    const phone = await openApp(t, 'bob', desk.token, 'bob-phone-2')
-    await availableAll(desk, phone)
-    const location = await startMessaging(alice, sip(desk), 'Are you there?')
-    await next(alice)
-    await rungWith(desk)
-    await rungWith(phone)
+    const { t, alice } = users
+    const { desk, phone } = await bobOnTwo(t, '-2')
+    const { location } = await inviteBobOnTwo(alice, desk, phone, 'Are you there?')
 
     assert.equal((await desk.del(desk.self)).status, 204)
     assert.deepEqual(await imNews(alice), [])
@@ -164,19 +178,8 @@ describe('a ringing endpoint whose application is deleted', () => {
   })
 
   it('an addParticipant invitation too: it rings on, then fails TemporarilyUnavailable for the inviter', async () => {
-    const carol = await signedInApp(t, 'carol')
-    await availableAll(carol)
-    const [a] = await connect(alice, carol)
-    const desk = await signedInApp(t, 'bob', 'bob-desk-3')
-    const phone = await openApp(t, 'bob', desk.token, 'bob-phone-3')
-    await availableAll(desk, phone)
-    const added = await addParticipant(a, sip(desk))
-    assert.equal(added.status, 201, added.text)
-    const location = added.headers.get('location') ?? ''
-    await next(alice)
-    await next(carol)
-    await rungWith(desk)
-    const onPhone = await rungWith(phone)
+    const { t, alice } = users
+    const { carol, a, desk, phone, location, onPhone } = await addBobOnTwo(t, alice, 'carol-1', '-3')
 
     assert.equal((await desk.del(desk.self)).status, 204)
     assert.deepEqual(await imNews(alice), [], 'the participantInvitation goes on')
@@ -211,18 +214,8 @@ describe('a ringing endpoint whose application is deleted', () => {
   })
 
   it('answering on the other endpoint still works for an addParticipant invitation', async () => {
-    const carol = await signedInApp(t, 'carol', 'carol-2')
-    await availableAll(carol)
-    const [a] = await connect(alice, carol)
-    const desk = await signedInApp(t, 'bob', 'bob-desk-4')
-    const phone = await openApp(t, 'bob', desk.token, 'bob-phone-4')
-    await availableAll(desk, phone)
-    const added = await addParticipant(a, sip(desk))
-    const location = added.headers.get('location') ?? ''
-    await next(alice)
-    await next(carol)
-    await rungWith(desk)
-    const onPhone = await rungWith(phone)
+    const { t, alice } = users
+    const { desk, phone, location, onPhone } = await addBobOnTwo(t, alice, 'carol-2', '-4')
     assert.equal((await desk.del(desk.self)).status, 204)
     assert.equal((await phone.post(onPhone._links.accept.href)).status, 204)
     const joined = flat(await alice.events())

@@ -1,9 +1,8 @@
 // Instant messaging over real HTTP: invite → accept → messages both ways → typing → stop.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { dataText, startMessaging } from '../helpers/messaging.ts'
-import { startTestServer, type TestServer } from '../helpers/server.ts'
-import { availablePair, type Client, summary } from '../helpers/ucwa-client.ts'
+import { describe, it } from 'node:test'
+import { dataText, startMessaging, withAvailableUsers } from '../helpers/messaging.ts'
+import { summary } from '../helpers/ucwa-client.ts'
 
 /** Every event of `batch` as `sender:rel:type`, with its embedded resource when there is one. */
 const events = (batch: any): any[] =>
@@ -13,16 +12,10 @@ const embedded = (batch: any, rel: string): any =>
   events(batch).find((e) => e.link.rel === rel && e._embedded)?._embedded[rel]
 
 describe('instant messaging between two users', () => {
-  let t: TestServer
-  let alice: Client
-  let bob: Client
-  before(async () => {
-    t = await startTestServer()
-    ;({ alice, bob } = await availablePair(t))
-  })
-  after(() => t.stop())
+  const users = withAvailableUsers('alice', 'bob')
 
   it('invites, accepts, exchanges messages both ways, shows typing and stops', async () => {
+    const { alice, bob } = users
     const invitation = await startMessaging(alice, 'sip:bob@example.test', 'Hi Bob')
     const a1 = await alice.events()
     assert.deepEqual(summary(a1), [
@@ -122,6 +115,7 @@ describe('instant messaging between two users', () => {
   })
 
   it('fails with Declined when the recipient declines', async () => {
+    const { alice, bob } = users
     await startMessaging(alice, 'sip:bob@example.test')
     await alice.events()
     const incoming = embedded(await bob.events(), 'messagingInvitation')
@@ -134,6 +128,7 @@ describe('instant messaging between two users', () => {
   })
 
   it('fails with NoAnswer after 30 s without an answer', async () => {
+    const { t, alice, bob } = users
     await startMessaging(alice, 'sip:bob@example.test', 'Anyone?')
     await alice.events()
     await bob.events()
@@ -146,6 +141,7 @@ describe('instant messaging between two users', () => {
   })
 
   it('fails at once for a user with no endpoint, and for an unknown user', async () => {
+    const { alice } = users
     await startMessaging(alice, 'sip:carol@other.test', 'Hello?')
     const offline = events(await alice.events()).find(
       (e) => e.link.rel === 'messagingInvitation' && e.type === 'completed',

@@ -2,11 +2,16 @@
 // answer) is kept as a missed conversation with its message; missedItems counts it, its
 // conversationLog carries it, markAsRead clears it, and missedItems updated events follow.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { assertConsistent } from '../helpers/consistency.ts'
-import { dataText, startMessaging } from '../helpers/messaging.ts'
-import { startTestServer, type TestServer } from '../helpers/server.ts'
-import { available, availablePair, type Client, eventsOf, signedInApp } from '../helpers/ucwa-client.ts'
+import {
+  conversationLogs,
+  dataText,
+  missedItems,
+  startMessaging,
+  withAvailableUsers,
+} from '../helpers/messaging.ts'
+import { available, type Client, eventsOf, signedInApp } from '../helpers/ucwa-client.ts'
 
 const invite = (from: Client, to: string, first?: string) =>
   startMessaging(from, to, first, { operationId: 'op-missed', subject: undefined })
@@ -22,30 +27,12 @@ const missedItemsEvents = (batch: any): any[] =>
     s.events.filter((e: any) => e.link.rel === 'missedItems').map((e: any) => ({ sender: s, ...e })),
   )
 
-async function missedItems(c: Client): Promise<any> {
-  const res = await c.get(`${c.self}/communication/missedItems`)
-  assert.equal(res.status, 200, res.text)
-  return res.json
-}
-
-async function logs(c: Client): Promise<any[]> {
-  const res = await c.get(`${c.self}/communication/conversationLogs`)
-  assert.equal(res.status, 200, res.text)
-  return res.json._embedded.conversationLog
-}
-
 describe('missed conversations', () => {
-  let t: TestServer
-  let alice: Client
-  let bob: Client
+  const users = withAvailableUsers('alice', 'bob')
   let carol: Client
-  before(async () => {
-    t = await startTestServer()
-    ;({ alice, bob } = await availablePair(t))
-  })
-  after(() => t.stop())
 
   it('keeps an IM to a user who never signed in, and one to a user with no available endpoint', async () => {
+    const { t, alice } = users
     await invite(alice, 'sip:carol@other.test', 'Are you there?')
     const failed = completion(await alice.events())
     assert.equal(failed.status, 'Failure')
@@ -67,6 +54,7 @@ describe('missed conversations', () => {
   })
 
   it('shows both when she signs in: missedItems counts, conversationLogs newest first, transcripts', async () => {
+    const { t, alice } = users
     await available(carol)
     await carol.events()
 
@@ -130,7 +118,7 @@ describe('missed conversations', () => {
     assert.deepEqual((await carol.get(entries[0]._links.self.href)).json, entries[0])
 
     // The sender keeps what she wrote: outgoing, archived logs, nothing unread.
-    const [mine] = await logs(alice)
+    const [mine] = await conversationLogs(alice)
     assert.equal(mine.status, 'Archived')
     assert.equal(mine.direction, 'Outgoing')
     assert.equal(mine.previewMessage, 'Second try')
@@ -146,6 +134,7 @@ describe('missed conversations', () => {
   })
 
   it('turns an unanswered invitation (NoAnswer after 30 s) into a missed conversation', async () => {
+    const { t, alice, bob } = users
     await invite(alice, 'sip:bob@example.test', 'Ping')
     await alice.events()
     const ringing = await bob.events()
@@ -165,13 +154,14 @@ describe('missed conversations', () => {
     const counts = await missedItems(bob)
     assert.equal(counts.missedConversationsCount, 1)
     assert.equal(counts.unreadMissedConversationsCount, 1)
-    const [log] = await logs(bob)
+    const [log] = await conversationLogs(bob)
     assert.equal(log.status, 'Missed')
     assert.equal(log.previewMessage, 'Ping')
     assert.equal(log._embedded.conversationLogRecipient[0].sipUri, 'sip:alice@example.test')
   })
 
   it('keeps a missed invitation without a message too (empty preview, empty transcript)', async () => {
+    const { t, alice, bob } = users
     await invite(alice, 'sip:bob@example.test')
     await alice.events()
     await bob.events()
@@ -179,7 +169,7 @@ describe('missed conversations', () => {
     await t.server.messaging.expireInvitations()
     await alice.events()
     assert.equal(missedItemsEvents(await bob.events()).length, 1)
-    const [log] = await logs(bob)
+    const [log] = await conversationLogs(bob)
     assert.equal(log.status, 'Missed')
     assert.equal(log.previewMessage, '')
     const entries = (await bob.get(log._links.conversationLogTranscripts.href)).json._embedded
@@ -194,6 +184,7 @@ describe('missed conversations', () => {
   })
 
   it('does not count a declined invitation as missed', async () => {
+    const { alice, bob } = users
     const before = await missedItems(bob)
     await invite(alice, 'sip:bob@example.test', 'Coffee?')
     await alice.events()
@@ -207,9 +198,10 @@ describe('missed conversations', () => {
   })
 
   it('markAsRead lowers the unread count and sends missedItems updated to every endpoint', async () => {
+    const { t, bob } = users
     const phone = await signedInApp(t, 'bob', 'bob-phone', { Type: 'Phone' })
     await phone.events()
-    const [newest, older] = await logs(bob)
+    const [newest, older] = await conversationLogs(bob)
     assert.ok(newest._links.markAsRead && older._links.markAsRead)
 
     const observers = [bob, phone].map((c, i) => ({
@@ -247,6 +239,7 @@ describe('missed conversations', () => {
   })
 
   it('exposes the counts for push-notification badges', async () => {
+    const { t } = users
     const bobId = (await t.server.store.users.findBySipUri('sip:bob@example.test' as never))?.id
     assert.ok(bobId)
     assert.deepEqual(await t.server.conversationLogs.missedCounts(bobId), {
@@ -257,7 +250,8 @@ describe('missed conversations', () => {
   })
 
   it('DELETE of a missed conversation lowers the counts, with missedItems updated', async () => {
-    const [newest] = await logs(bob)
+    const { bob } = users
+    const [newest] = await conversationLogs(bob)
     assert.equal((await bob.del(newest._links.self.href)).status, 204)
     assert.equal(missedItemsEvents(await bob.events()).length, 1)
     const counts = await missedItems(bob)
