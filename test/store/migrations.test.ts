@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { after, describe, it } from 'node:test'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { connectMember, newLog, seedConversation, T0 } from './contract-fixtures.ts'
+import { connectMember, newLog, seedConversation, T0 } from '../contract/store-fixtures.ts'
 
 // Migrations after 0011 taken back (each older test file predates them).
 const UNDO_AFTER_0011 = `drop index conversations_ended;

@@ -1,32 +1,17 @@
-// The store contract on PostgreSQL: a fresh database per test, dropped after. Skipped (with how
-// to enable it) when PostgreSQL does not answer, unless PARLEY_REQUIRE_SERVICES=1.
+// What the PostgreSQL adapter adds to the store contract (test/contract/store-postgres.test.ts):
+// several nodes on one database. A fresh database per test, dropped after. Skipped (with how to
+// enable it) when PostgreSQL does not answer, unless PARLEY_REQUIRE_SERVICES=1.
 import assert from 'node:assert/strict'
-import { it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { leaderLease } from '../../src/store/postgres/leader-lease.ts'
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts'
-import {
-  createDatabase,
-  databaseUrl,
-  dropDatabase,
-  ENABLE_HINT,
-  postgresAnswers,
-  SERVICES_REQUIRED,
-} from '../helpers/services.ts'
-import { addUser, event, newApp, T0 } from './contract-fixtures.ts'
-import { storeContract } from './store-contract.ts'
+import { addUser, event, newApp, T0 } from '../contract/store-fixtures.ts'
+import { createDatabase, databaseUrl, dropDatabase, servicesSkip } from '../helpers/services.ts'
 
-if (await postgresAnswers()) {
-  storeContract('PostgreSQL', async () => {
-    const name = await createDatabase()
-    const store = await openPostgresStore({ url: databaseUrl(name), maxConnections: 6 })
-    return {
-      store,
-      async close() {
-        await store.close()
-        await dropDatabase(name)
-      },
-    }
-  })
+const services = await servicesSkip(['postgres'])
+
+describe('PostgreSQL: several nodes on one database', { skip: services.skip }, () => {
+  before(() => services.assertReachable())
 
   it('PostgreSQL: appendBatch writes nothing when another node formed that batch', async () => {
     const name = await createDatabase()
@@ -75,11 +60,4 @@ if (await postgresAnswers()) {
       await dropDatabase(name)
     }
   })
-} else if (SERVICES_REQUIRED) {
-  it('PostgreSQL answers (PARLEY_REQUIRE_SERVICES=1)', () =>
-    assert.fail(`PostgreSQL is not reachable; ${ENABLE_HINT}`))
-} else {
-  it(`store contract on PostgreSQL: skipped, PostgreSQL not reachable; ${ENABLE_HINT}`, {
-    skip: true,
-  }, () => {})
-}
+})

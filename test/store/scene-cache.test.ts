@@ -10,7 +10,15 @@ import { after, describe, it } from 'node:test'
 import type { ApplicationId, UserId } from '../../src/domain/ids.ts'
 import type { Store } from '../../src/domain/ports.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { addUser, connectMember, id, newApp, newLog, seedConversation, T0 } from './contract-fixtures.ts'
+import {
+  addUser,
+  connectMember,
+  id,
+  newApp,
+  newLog,
+  seedConversation,
+  T0,
+} from '../contract/store-fixtures.ts'
 
 /** What a message's transaction reads: the conversation first, then the rest of its scene. */
 async function scene(store: Store, conversation: string) {

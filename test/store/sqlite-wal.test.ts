@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { addUser, newApp, T0 } from './contract-fixtures.ts'
+import { addUser, newApp, T0 } from '../contract/store-fixtures.ts'
 
 // Enough writes for the WAL to start over several times (≈ 2 frames a write, 300 frames a start).
 const MIN_WRITES = 2_000

@@ -9,7 +9,7 @@ import type { ChannelEvent } from '../../src/domain/events/channel-event.ts'
 import type { SipUri, UserId } from '../../src/domain/ids.ts'
 import type { Store } from '../../src/domain/ports.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import { addUser, newApp } from '../store/contract-fixtures.ts'
+import { addUser, newApp } from '../contract/store-fixtures.ts'
 
 const NOW = Date.UTC(2026, 10, 22)
 

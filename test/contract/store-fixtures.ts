@@ -1,5 +1,6 @@
-// Fixtures of the store contract suite (store-contract.ts): a store per test, users,
-// applications, events and a conversation with a ringing invitation.
+// Fixtures of the store contract suite (store-contract.ts), also used by the adapters' own tests
+// (test/store/): a store per test, users, applications, events and a conversation with a ringing
+// invitation.
 import {
   DEFAULT_COMMUNICATION,
   type NewApplication,

@@ -1,6 +1,6 @@
 // One suite, every store adapter: what the domain relies on from each repository, and the
-// serialization it assumes of transactions. test/store/*.test.ts run it against SQLite and
-// PostgreSQL (a fresh database per test). See docs/store.md.
+// serialization it assumes of transactions. store-sqlite.test.ts and store-postgres.test.ts run it
+// against SQLite and PostgreSQL (a fresh database per test). See docs/store.md.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { asApplicationId, type SipUri } from '../../src/domain/ids.ts'
@@ -16,9 +16,9 @@ import {
   seedConversation,
   T0,
   withStore,
-} from './contract-fixtures.ts'
+} from './store-fixtures.ts'
 
-export type { OpenStore } from './contract-fixtures.ts'
+export type { OpenStore } from './store-fixtures.ts'
 
 export function storeContract(name: string, open: OpenStore): void {
   describe(`store contract: ${name}`, () => {
