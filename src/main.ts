@@ -1,40 +1,18 @@
-// The composition root: the only place that builds adapters and services and wires them together.
-// `start(config)` is what `parley start` runs and what every HTTP test boots.
-// See docs/architecture.md.
+// The server: the adapters, the services and their periodic jobs from src/app/, one Fastify
+// instance per configured listener, and stop(). `start(config)` is what `parley start` runs and
+// what every HTTP test boots. See docs/architecture.md.
 import type { FastifyInstance } from 'fastify'
-import type { Logger } from 'pino'
-import { openAdapters } from './app/adapters.ts'
-import { forgetWhatOthersChange, POLICIES_KEY } from './app/invalidation.ts'
+import { type AdapterOptions, openAdapters } from './app/adapters.ts'
+import { jobsOf, leadershipOf, startJobs } from './app/jobs.ts'
+import { buildServices, type Services } from './app/services.ts'
 import type { Config, Listener } from './config/config.ts'
-import { ApplicationService } from './domain/applications/application-service.ts'
-import { AuthService } from './domain/auth/auth-service.ts'
-import { SignInThrottle } from './domain/auth/sign-in-throttle.ts'
-import { AutodiscoverService } from './domain/autodiscover/autodiscover-service.ts'
-import { ContactService } from './domain/contacts/contact-service.ts'
-import { EventChannel } from './domain/events/event-channel.ts'
-import { ConversationLogService } from './domain/messaging/history-service.ts'
-import { MessagingService } from './domain/messaging/messaging-service.ts'
-import { PolicyService } from './domain/policies/policy-service.ts'
-import type { Clock, PasswordHasher, Store } from './domain/ports.ts'
-import { PresenceService } from './domain/presence/presence-service.ts'
-import { SubscriptionService } from './domain/presence/subscription-service.ts'
 import type { AccessLocation } from './domain/topology/topology.ts'
 import { type ProvisionedUser, provisionUsers } from './domain/users/provision.ts'
-import { UserService } from './domain/users/user-service.ts'
 import { buildHttpServer, listen } from './http/server.ts'
-import { Argon2PasswordHasher } from './platform/argon2-password-hasher.ts'
-import { SanitizeHtmlSanitizer } from './platform/html-sanitizer.ts'
-import { createLogger } from './platform/logger.ts'
-import { NodeRandom, systemClock } from './platform/node-random.ts'
-import { leaderLease, SOLE_NODE } from './store/postgres/leader-lease.ts'
 
-export interface StartOptions {
-  /** Defaults to a pino logger at the config's level on stdout. */
-  readonly logger?: Logger
-  /** Defaults to the system clock; tests pass a controllable one. */
-  readonly clock?: Clock
-  /** Defaults to argon2id at OWASP cost. */
-  readonly hasher?: PasswordHasher
+export interface StartOptions extends AdapterOptions {
+  /** False: no periodic job runs by itself; the caller runs them with `runJobs` (tests). */
+  readonly timers?: boolean
 }
 
 export interface BoundListener {
@@ -44,147 +22,39 @@ export interface BoundListener {
   readonly port: number
 }
 
-export interface RunningServer {
+export interface RunningServer extends Services {
   readonly listeners: readonly BoundListener[]
   /** URL of the first internal or external listener. */
   readonly url: string
-  readonly store: Store
-  readonly users: UserService
-  readonly auth: AuthService
-  readonly applications: ApplicationService
-  readonly presence: PresenceService
-  readonly subscriptions: SubscriptionService
-  readonly contacts: ContactService
-  readonly messaging: MessagingService
-  /** Missed conversations and conversation history (the messaging observer). */
-  readonly conversationLogs: ConversationLogService
-  readonly channel: EventChannel
-  readonly policies: PolicyService
   /** Users the config created at this start (with generated passwords, shown once). */
   readonly createdUsers: readonly ProvisionedUser[]
+  /** Runs the named periodic jobs (all when none are named) once, now (src/app/jobs.ts). */
+  runJobs(names?: readonly string[]): Promise<void>
   stop(): Promise<void>
 }
 
-const MAINTENANCE_INTERVAL_MS = 60_000
-const PRESENCE_TICK_MS = 5_000
-
 export async function start(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config.logging.level)
-  const clock = options.clock ?? systemClock
-  const random = new NodeRandom()
-  const hasher = options.hasher ?? new Argon2PasswordHasher()
+  const adapters = await openAdapters(config, options)
   const { topology } = config
-
-  const { store, bus, cluster: clusterBus } = await openAdapters(config, { logger })
-  const throttle = new SignInThrottle(config.throttle)
-  const channel = new EventChannel({ store, bus, clock, settings: config.events })
-  // Policy changes can rewrite applications (modalities a policy no longer allows): this node's
-  // application cache and the users' presence follow.
-  const policies = new PolicyService({
-    store,
-    channel,
-    clock,
-    topology,
-    // Admin API changes: the other nodes re-read the policies at once, as for a CLI change.
-    changed: () => clusterBus?.invalidate([POLICIES_KEY]),
-    applicationsChanged: async (changed) => {
-      for (const { app } of changed) applications.remember(app)
-      for (const user of new Map(changed.map(({ user }) => [user.id, user])).values()) {
-        await presence.refresh(user)
-      }
-    },
-  })
-  await policies.refresh()
-  const applications = new ApplicationService({
-    store,
-    clock,
-    random,
-    channel,
-    settings: config.applications,
-    admit: (user, pool, kind, access) => policies.admit(user, pool, kind, access),
-    announce: (ids) => clusterBus?.invalidate(ids.map((id) => `app:${id}`)),
-    leaving: (user, app) => messaging.endpointGone(user, app),
-    gone: async (user) => {
-      await presence.refresh(user)
-    },
-  })
-  const auth = new AuthService({ store, hasher, random, clock, topology, throttle, settings: config.auth })
-  const presence = new PresenceService({ store, channel, clock, applications })
-  const subscriptions = new SubscriptionService({ store, channel, clock, random, presence })
-  const contacts = new ContactService({ store, channel, clock, random, presence })
-  // The history service watches messaging (missed conversations, logs); AllowSaveIMHistory of
-  // the user's effective mobility policy decides whether their conversations are kept.
-  const conversationLogs = new ConversationLogService({
-    store,
-    channel,
-    clock,
-    random,
-    settings: { retentionDays: config.messaging.historyRetentionDays },
-    saveHistory: (user) => policies.cachedMobilityOf(user).AllowSaveIMHistory === true,
-  })
-  const messaging = new MessagingService({
-    store,
-    channel,
-    clock,
-    random,
-    sanitizer: new SanitizeHtmlSanitizer(),
-    observer: conversationLogs,
-    settings: config.messaging,
-  })
-  const users = new UserService({
-    store,
-    hasher,
-    clock,
-    random,
-    topology,
-    revokeSessions: async (user) => {
-      await auth.revokeUser(user.id)
-      applications.forgetUser(user.id)
-      clusterBus?.invalidate([`user:${user.id}`])
-    },
-    userChanged: async (user, previous) => {
-      auth.forgetUser(user.id)
-      clusterBus?.invalidate([`user:${user.id}`])
-      if (user.outOfOfficeNote !== previous.outOfOfficeNote) await presence.refresh(user, undefined, previous)
-    },
-  })
-  // Other nodes and CLI commands changed what this node may have cached (src/app/invalidation.ts).
-  if (clusterBus) {
-    forgetWhatOthersChange(clusterBus, { applications, auth, policies }, (error) =>
-      logger.error({ err: error }, 'policy refresh failed'),
-    )
-  }
-  const autodiscover = new AutodiscoverService(topology)
-  const createdUsers = await provisionUsers(users, config.users, random)
-
   const servers: FastifyInstance[] = []
   const bound: BoundListener[] = []
   const stopServers = () => Promise.allSettled(servers.map((s) => s.close()))
+  let services: Services
+  let createdUsers: ProvisionedUser[]
   try {
+    services = await buildServices(config, adapters, { serving: true })
+    createdUsers = await provisionUsers(services.users, config.users, adapters.random)
     for (const listener of config.listeners) {
       const server = buildHttpServer(
         {
+          ...services,
           topology,
-          logger,
-          auth,
-          autodiscover,
-          applications,
-          presence,
-          subscriptions,
-          contacts,
-          messaging,
-          conversationLogs,
-          policies,
+          logger: adapters.logger,
           adminOnExternal: config.admin.exposeOnExternal,
-          channel,
           events: config.events,
           bodyLimitBytes: config.http.bodyLimitBytes,
           trustProxy: config.http.trustProxy,
-          ready: async () => ({
-            required: { store: await store.ping() },
-            // The bus carries hints only: without it events are late, not lost — degraded, not down.
-            ...(clusterBus ? { optional: { bus: clusterBus.healthy } } : {}),
-          }),
+          ready: adapters.ready,
         },
         listener,
       )
@@ -197,72 +67,31 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     }
   } catch (error) {
     await stopServers()
-    await clusterBus?.stop()
-    await store.close()
+    await adapters.close()
     throw error
   }
 
-  // In a cluster one node at a time runs the periodic jobs (leader-lease.ts).
-  const leader = config.storage.postgres ? leaderLease(config.storage.postgres.url, logger) : SOLE_NODE
-  const asLeader = (work: () => Promise<unknown>) => async () => ((await leader.held()) ? work() : undefined)
-  const maintenance = setInterval(() => {
-    const now = clock.now()
-    throttle.prune(now)
-    asLeader(() =>
-      Promise.all([
-        applications.sweep(),
-        store.tokens.deleteExpired(now),
-        // Logs first: a conversation whose last log just went can go in the same round.
-        conversationLogs.purge().then(() => messaging.purgeEnded()),
-      ]),
-    )().catch((error: unknown) => logger.error({ err: error }, 'maintenance failed'))
-  }, MAINTENANCE_INTERVAL_MS)
-  maintenance.unref()
-  // Presence changes with time alone (idle endpoints, expired applications): look every few seconds.
-  const presenceTimer = setInterval(() => {
-    channel.forgetUnused()
-    Promise.all([
-      asLeader(() =>
-        Promise.all([
-          presence.tick(),
-          subscriptions.tick(),
-          messaging.expireInvitations(),
-          messaging.dropExpiredEndpoints(),
-        ]),
-      )(),
-      // Every node: its copy of the policies (and, above, its memory of the queues).
-      policies.refresh(),
-    ]).catch((error: unknown) => logger.error({ err: error }, 'presence tick failed'))
-  }, PRESENCE_TICK_MS)
-  presenceTimer.unref()
-
+  const jobs = startJobs(jobsOf(services, adapters.clock), {
+    leader: leadershipOf(config, adapters.logger),
+    logger: adapters.logger,
+    timers: options.timers ?? true,
+  })
   let stopping: Promise<void> | undefined
   const web = bound.find((l) => l.kind !== 'autodiscover-http') ?? bound[0]
   return {
+    ...services,
     listeners: bound,
     url: web?.url ?? '',
-    store,
-    users,
-    auth,
-    applications,
-    presence,
-    subscriptions,
-    contacts,
-    messaging,
-    conversationLogs,
-    channel,
-    policies,
     createdUsers,
+    runJobs: (names) => jobs.run(names),
     stop() {
       stopping ??= (async () => {
-        clearInterval(maintenance)
-        clearInterval(presenceTimer)
+        const jobsStopped = jobs.stop() // the timers stop at once; the lease goes meanwhile
         // Parked P-GETs answer at once and their clients ask again (elsewhere, or after restart).
-        channel.shutdown()
+        services.channel.shutdown()
         await stopServers()
-        await clusterBus?.stop()
-        await leader.close()
-        await store.close()
+        await jobsStopped
+        await adapters.close()
       })()
       return stopping
     },

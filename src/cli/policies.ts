@@ -4,9 +4,7 @@
 // With a cluster bus the running nodes re-read the policies and signed-in clients get their
 // `policies` event at once; on one SQLite node within 5 seconds and at their next poll.
 import { userInfo } from 'node:os'
-import { openAdapters } from '../app/adapters.ts'
-import { cliPolicyService } from '../app/cli-services.ts'
-import type { Config } from '../config/config.ts'
+import { withServices } from '../app/services.ts'
 import type { Scope } from '../domain/policies/identity.ts'
 import { KINDS, type PolicyKind } from '../domain/policies/kinds.ts'
 import type { SettingValue } from '../domain/policies/parameters.ts'
@@ -69,19 +67,6 @@ booleans take true/false ($true/$false too). Every verb takes --config FILE or -
 
 const form = (scope: Scope): string => SCOPE_FORMS[scope]
 
-/**
- * Opens the configured store and bus and a policy service over them (which tells the running
- * nodes about each change it commits); `work` runs, then the adapters close.
- */
-async function withPolicies<T>(config: Config, work: (policies: PolicyService) => Promise<T>): Promise<T> {
-  const adapters = await openAdapters(config)
-  try {
-    return await work(cliPolicyService(config, adapters))
-  } finally {
-    await adapters.close()
-  }
-}
-
 const actor = (): string => `cli:${safeUser()}`
 function safeUser(): string {
   try {
@@ -126,7 +111,7 @@ export async function runPolicyCommand(kind: PolicyKind, args: string[], io: Io)
     filter: values.filter,
     policy: values.policy,
   }
-  return withPolicies(loadCliConfig(values, io), (policies) => run({ ...context, policies }))
+  return withServices(loadCliConfig(values, io), ({ policies }) => run({ ...context, policies }))
 }
 
 interface VerbContext {
@@ -192,7 +177,7 @@ export async function runEffectivePolicy(args: string[], io: Io): Promise<number
   const [user, extra] = positionals
   if (!user || extra !== undefined)
     throw new UsageError('user effective-policy needs one user (a SIP address)')
-  return withPolicies(loadCliConfig(values, io), async (policies) =>
+  return withServices(loadCliConfig(values, io), async ({ policies }) =>
     printEffective(io, await policies.effectiveFor(user), values.json === true),
   )
 }
@@ -211,7 +196,7 @@ export async function runAdmin(args: string[], io: Io): Promise<number> {
   const json = values.json === true
   if (verb !== 'list' && verb !== 'add' && verb !== 'remove')
     throw new UsageError(`unknown admin verb "${verb}"`)
-  return withPolicies(loadCliConfig(values, io), async (policies) => {
+  return withServices(loadCliConfig(values, io), async ({ policies }) => {
     if (verb === 'list') {
       const admins = await policies.admins()
       if (json) io.out(`${JSON.stringify(admins, null, 2)}\n`)
@@ -243,7 +228,7 @@ export async function runAudit(args: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError('audit takes no arguments')
   const limit = count('--limit', values.limit, 50)
   const before = values.before === undefined ? undefined : count('--before', values.before, 0)
-  return withPolicies(loadCliConfig(values, io), async (policies) => {
+  return withServices(loadCliConfig(values, io), async ({ policies }) => {
     const entries = await policies.audit({ limit, beforeSeq: before })
     if (values.json) io.out(`${JSON.stringify(entries, null, 2)}\n`)
     else printAudit(io, entries)

@@ -1,9 +1,8 @@
 // `parley user add | list | show | set | set-password | disable | enable | remove`.
 // Works on the store the config names (SQLite or PostgreSQL), with or without the server running;
-// running nodes drop what they cached of a changed user (src/app/cli-services.ts).
+// running nodes drop what they cached of a changed user (src/app/services.ts, withServices).
 import { readFileSync, statSync } from 'node:fs'
-import { openAdapters } from '../app/adapters.ts'
-import { cliUserService } from '../app/cli-services.ts'
+import { withServices } from '../app/services.ts'
 import type { Config } from '../config/config.ts'
 import { MAX_PHOTO_BYTES, photoTypeOf } from '../domain/contacts/photo.ts'
 import { requireSipUri, type UserService, UserValidationError } from '../domain/users/user-service.ts'
@@ -66,9 +65,7 @@ export async function runUser(args: string[], io: Io): Promise<number> {
   }
   if (verb !== 'list') need()
   const config = loadCliConfig(values, io)
-  const adapters = await openAdapters(config)
-  try {
-    const users = cliUserService(config, adapters)
+  return withServices(config, async ({ users }) => {
     const out = new Output(io, values.json === true)
     switch (verb) {
       case 'add':
@@ -87,9 +84,7 @@ export async function runUser(args: string[], io: Io): Promise<number> {
       default:
         return out.user(await users.remove(need()), 'removed')
     }
-  } finally {
-    await adapters.close()
-  }
+  })
 }
 
 const VERBS = new Set(['add', 'list', 'show', 'set', 'set-password', 'disable', 'enable', 'remove'])

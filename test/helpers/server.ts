@@ -123,12 +123,17 @@ export async function startTestServer(
   const database = CLUSTER ? await createDatabase(dir) : undefined
   const config = database ? clusterConfig(parsed, database) : parsed
   const clock = new ManualClock()
-  const server = await start(config, { clock, hasher: TEST_HASHER, logger: createLogger('silent') }).catch(
-    async (error: unknown) => {
-      if (database && !options.dir) await dropDatabase(database)
-      throw error
-    },
-  )
+  // No job runs by itself: a test runs the periodic jobs it needs, when it needs them
+  // (server.runJobs, or the service call itself), with the clock where it put it.
+  const server = await start(config, {
+    clock,
+    hasher: TEST_HASHER,
+    logger: createLogger('silent'),
+    timers: false,
+  }).catch(async (error: unknown) => {
+    if (database && !options.dir) await dropDatabase(database)
+    throw error
+  })
   const url = (kind: string) => server.listeners.find((l) => l.kind === kind)?.url ?? ''
   return {
     server,

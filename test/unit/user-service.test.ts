@@ -4,9 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
+import { LocalBus } from '../../src/bus/local/local-bus.ts'
 import type { ConfiguredUser } from '../../src/config/config.ts'
 import { parseConfig } from '../../src/config/load.ts'
+import { ApplicationService } from '../../src/domain/applications/application-service.ts'
 import { DEFAULT_COMMUNICATION } from '../../src/domain/applications/application-types.ts'
+import { EventChannel } from '../../src/domain/events/event-channel.ts'
+import { NO_USER_HOOKS } from '../../src/domain/hooks.ts'
 import type { SipUri } from '../../src/domain/ids.ts'
 import type { Store } from '../../src/domain/ports.ts'
 import { provisionUsers } from '../../src/domain/users/provision.ts'
@@ -43,14 +47,21 @@ beforeEach(async () => {
   const store = await openSqliteStore(join(dir, 'store', 'parley.db'))
   const clock = new ManualClock()
   const revoked: User[] = []
+  const random = new NodeRandom()
+  const channel = new EventChannel({ store, bus: new LocalBus(), clock })
   const users = new UserService({
     store,
     hasher: TEST_HASHER,
     clock,
-    random: new NodeRandom(),
+    random,
     topology: config.topology,
-    revokeSessions: async (user) => {
-      revoked.push(user)
+    channel,
+    applications: new ApplicationService({ store, clock, random, channel }),
+    hooks: {
+      ...NO_USER_HOOKS,
+      sessionsRevoked: async (_tx, _outbox, _after, user) => {
+        revoked.push(user)
+      },
     },
   })
   f = { dir, store, clock, users, revoked }

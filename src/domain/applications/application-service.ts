@@ -1,9 +1,23 @@
-// Creating, finding and ending UCWA applications. See docs/applications.md.
+// Creating, finding and ending UCWA applications; the only writer of the `applications` row,
+// so this node's cache of them stays true here: presence, policies and users change an
+// application through the operations below that take the caller's transaction. See
+// docs/applications.md.
 import type { Session } from '../auth/auth-service.ts'
 import { UcwaError } from '../errors.ts'
+import type { ChannelEvent } from '../events/channel-event.ts'
 import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
 import { Outbox } from '../events/outbox.ts'
-import type { ApplicationId } from '../ids.ts'
+import {
+  type AfterCommit,
+  type ApplicationHooks,
+  type EndpointRights,
+  NO_APPLICATION_HOOKS,
+  NO_POLICY_CHECKS,
+  type PolicyChange,
+  type PolicyChecks,
+  type Tx,
+} from '../hooks.ts'
+import type { ApplicationId, UserId } from '../ids.ts'
 import type { Clock, Random, Store } from '../ports.ts'
 import type { AccessLocation } from '../topology/topology.ts'
 import type { User } from '../users/user-types.ts'
@@ -17,16 +31,42 @@ import {
 import {
   type Application,
   type ApplicationInput,
+  type ApplicationUpdate,
   type CommunicationSettings,
   DEFAULT_COMMUNICATION,
-  type EndpointKind,
 } from './application-types.ts'
 
 const CACHE_MAX_ENTRIES = 50_000
 
-/** Throws (a UcwaError) when policy keeps `user` from creating an application of `kind` on `pool`
- * through a listener at `access` (docs/policies.md). */
-export type Admit = (user: User, pool: string, kind: EndpointKind, access: AccessLocation) => Promise<void>
+/** PUT communication's changes: what the request gave (the rest stays as it is). */
+export type CommunicationChanges = Partial<CommunicationSettings>
+
+const withChanges = (
+  current: CommunicationSettings,
+  changes: CommunicationChanges,
+): CommunicationSettings => ({
+  audioPreference: changes.audioPreference ?? current.audioPreference,
+  conversationHistory: changes.conversationHistory ?? current.conversationHistory,
+  phoneNumber: changes.phoneNumber === undefined ? current.phoneNumber : changes.phoneNumber,
+  publishEndpointLocation: changes.publishEndpointLocation ?? current.publishEndpointLocation,
+  supportedMessageFormats: changes.supportedMessageFormats ?? current.supportedMessageFormats,
+  supportedModalities: changes.supportedModalities ?? current.supportedModalities,
+  videoBasedScreenSharing: changes.videoBasedScreenSharing ?? current.videoBasedScreenSharing,
+})
+
+const POLICIES_UPDATED: ChannelEvent = {
+  sender: { rel: 'application' },
+  link: { rel: 'policies' },
+  type: 'updated',
+  priority: 'medium',
+}
+const communicationUpdated = (communication: CommunicationSettings): ChannelEvent => ({
+  sender: { rel: 'communication' },
+  link: { rel: 'communication' },
+  type: 'updated',
+  embedded: { communication },
+  priority: 'medium',
+})
 
 // Every request under /applications/{id} needs its application: a per-node cache keeps that
 // read off the store on the hot path (docs/benchmarks.md measured it at half a request's cost).
@@ -42,10 +82,8 @@ export class ApplicationService {
   readonly #clock: Clock
   readonly #random: Random
   readonly #settings: ApplicationSettings
-  readonly #admit: Admit
-  readonly #announce: (ids: readonly ApplicationId[]) => void
-  readonly #leaving: (user: User, app: Application) => Promise<void>
-  readonly #gone: (user: User) => Promise<void>
+  readonly #policies: PolicyChecks
+  readonly #hooks: ApplicationHooks
 
   constructor(deps: {
     store: Store
@@ -53,18 +91,12 @@ export class ApplicationService {
     random: Random
     channel: EventChannel
     settings?: ApplicationSettings
-    admit?: Admit
-    /** Tells the other nodes of a cluster that their cached copies of these are stale. */
-    announce?: (ids: readonly ApplicationId[]) => void
-    /** Before an application is removed: its conversations hear it leave. */
-    leaving?: (user: User, app: Application) => Promise<void>
-    /** After an available application was removed: the user's presence is recomputed. */
-    gone?: (user: User) => Promise<void>
+    /** Who may sign in from where, and which modalities they may advertise (the policies). */
+    policies?: PolicyChecks
+    hooks?: ApplicationHooks
   }) {
-    this.#admit = deps.admit ?? (async () => undefined)
-    this.#leaving = deps.leaving ?? (async () => undefined)
-    this.#gone = deps.gone ?? (async () => undefined)
-    this.#announce = deps.announce ?? (() => undefined)
+    this.#policies = deps.policies ?? NO_POLICY_CHECKS
+    this.#hooks = deps.hooks ?? NO_APPLICATION_HOOKS
     this.#store = deps.store
     this.#channel = deps.channel
     this.#clock = deps.clock
@@ -87,7 +119,7 @@ export class ApplicationService {
     access: AccessLocation = 'Internal',
   ): Promise<{ app: Application; created: boolean }> {
     if (session.user.homePool !== pool) throw new UcwaError('UserNotHomedHere')
-    await this.#admit(session.user, pool, classifyEndpoint(input.type, input.userAgent), access)
+    await this.#policies.admit(session.user, pool, classifyEndpoint(input.type, input.userAgent), access)
     const now = this.#clock.now()
     const userId = session.user.id
     const result = await this.#store.transaction(async (tx) => {
@@ -128,7 +160,7 @@ export class ApplicationService {
       return { app, created: true }
     })
     this.#remember(result.app)
-    if (!result.created) this.#announce([result.app.id])
+    if (!result.created) this.#hooks.stale([result.app.id])
     return result
   }
 
@@ -188,42 +220,151 @@ export class ApplicationService {
   }
 
   /**
-   * DELETE application: ends it at once. Its conversations hear it leave first (`leaving`), its
-   * parked P-GET ends, and the user's presence follows when it was available (`gone`).
+   * DELETE application: ends it at once. Its conversations hear it leave first (`leaving`); in
+   * the removal's transaction the user's presence follows when it was available; its parked
+   * P-GET ends after the commit.
    */
   async remove(session: Session, id: ApplicationId): Promise<void> {
     const app = await this.#store.applications.find(id)
     this.#cache.delete(id)
     if (!app || app.userId !== session.user.id) throw new UcwaError('ApplicationNotFound')
-    await this.#leaving(session.user, app)
-    await this.#store.applications.remove(id)
+    await this.#hooks.leaving(session.user, app)
+    const outbox = new Outbox()
+    await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
+      await tx.applications.remove(id)
+      if (app.available) await this.#hooks.endpointsChanged(tx, outbox, session.user)
+    })
     this.#channel.close(id)
-    this.#announce([id])
-    if (app.available) await this.#gone(session.user)
+    this.#hooks.stale([id])
   }
 
-  /** PUT communication: replaces the user-settable settings. */
+  /**
+   * PUT communication: the settings the request gave replace the application's (`app`, the copy
+   * the request's If-Match matched); modalities the user's policy forbids are dropped, not
+   * refused — real clients always offer them (docs/policies.md).
+   */
   async setCommunication(
     session: Session,
-    id: ApplicationId,
-    settings: CommunicationSettings,
+    app: Application,
+    changes: CommunicationChanges,
   ): Promise<Application> {
-    await this.use(session, id)
-    const outbox = new Outbox()
-    outbox.add(id, {
-      sender: { rel: 'communication' },
-      link: { rel: 'communication' },
-      type: 'updated',
-      embedded: { communication: settings },
-      priority: 'medium',
+    await this.use(session, app.id)
+    const offered = changes.supportedModalities
+    const settings = withChanges(app.communication, {
+      ...changes,
+      ...(offered
+        ? { supportedModalities: await this.#policies.allowedModalities(session.user, offered) }
+        : {}),
     })
-    const app = await commitWithEvents(this.#store, this.#channel, outbox, (tx) =>
-      tx.applications.update(id, { communication: settings }),
+    const outbox = new Outbox()
+    outbox.add(app.id, communicationUpdated(settings))
+    const updated = await commitWithEvents(this.#store, this.#channel, outbox, (tx) =>
+      tx.applications.update(app.id, { communication: settings }),
     )
+    if (!updated) throw new UcwaError('ApplicationNotFound')
+    this.#changed(updated)
+    return updated
+  }
+
+  // ---- changes made inside another service's transaction ---------------------------------------
+  // Each writes the row in the caller's transaction and keeps this node's cache (and other
+  // processes' copies) true once the caller's change committed (`after`).
+
+  /** makeMeAvailable: the application becomes a presence endpoint with these settings. */
+  async markAvailable(
+    tx: Tx,
+    after: AfterCommit,
+    id: ApplicationId,
+    communication: CommunicationSettings,
+    now: number,
+  ): Promise<Application> {
+    return this.#write(tx, after, id, { available: true, userActiveAt: now, communication })
+  }
+
+  /** reportMyActivity: the user is at this endpoint now. */
+  async touchUserActivity(tx: Tx, after: AfterCommit, id: ApplicationId, now: number): Promise<Application> {
+    return this.#write(tx, after, id, { userActiveAt: now })
+  }
+
+  /**
+   * Users' effective mobility policy changed: each live application hears it (`policies`
+   * updated); one the policy no longer keeps signed in (a phone without EnableMobility) expires
+   * now — 410 on its next request, signing in again is refused — and modalities the user may no
+   * longer advertise are dropped (`communication` updated). The users whose applications were
+   * rewritten then get their presence recomputed, after every user's events.
+   */
+  async applyPolicies(
+    tx: Tx,
+    outbox: Outbox,
+    after: AfterCommit,
+    changes: readonly PolicyChange[],
+  ): Promise<void> {
+    const now = this.#clock.now()
+    const rewrittenUsers: User[] = []
+    for (const { user, rights } of changes) {
+      let rewritten = false
+      for (const app of await tx.applications.listByUser(user.id)) {
+        if (app.expiresAt > now && (await this.#applyPolicy(tx, outbox, after, app, rights, now)))
+          rewritten = true
+      }
+      if (rewritten) rewrittenUsers.push(user)
+    }
+    for (const user of rewrittenUsers) await this.#hooks.endpointsChanged(tx, outbox, user)
+  }
+
+  /** One live application under its user's new rights; true when its row changed. */
+  async #applyPolicy(
+    tx: Tx,
+    outbox: Outbox,
+    after: AfterCommit,
+    app: Application,
+    rights: EndpointRights,
+    now: number,
+  ): Promise<boolean> {
+    if (!rights.keeps(app.kind)) {
+      const expired = await tx.applications.update(app.id, { expiresAt: now })
+      if (!expired) return false
+      this.#changedAfter(after, expired)
+      // Wake its parked P-GET: the next request gets 410.
+      after.add(() => this.#channel.close(app.id))
+      return true
+    }
+    outbox.add(app.id, POLICIES_UPDATED)
+    const modalities = rights.modalities(app.communication.supportedModalities)
+    if (modalities.length === app.communication.supportedModalities.length) return false
+    const communication = { ...app.communication, supportedModalities: modalities }
+    const updated = await tx.applications.update(app.id, { communication })
+    if (updated) this.#changedAfter(after, updated)
+    outbox.add(app.id, communicationUpdated(communication))
+    return updated !== undefined
+  }
+
+  /** The user is being removed: their applications go with them. */
+  async removeAllOf(tx: Tx, after: AfterCommit, userId: UserId): Promise<void> {
+    await tx.applications.removeByUser(userId)
+    after.add(() => this.forgetUser(userId))
+  }
+
+  async #write(
+    tx: Tx,
+    after: AfterCommit,
+    id: ApplicationId,
+    update: ApplicationUpdate,
+  ): Promise<Application> {
+    const app = await tx.applications.update(id, update)
     if (!app) throw new UcwaError('ApplicationNotFound')
-    this.#remember(app)
-    this.#announce([id])
+    this.#changedAfter(after, app)
     return app
+  }
+
+  #changedAfter(after: AfterCommit, app: Application): void {
+    after.add(() => this.#changed(app))
+  }
+
+  /** This node keeps the committed row; other processes drop their copies. */
+  #changed(app: Application): void {
+    this.#remember(app)
+    this.#hooks.stale([app.id])
   }
 
   /** Deletes applications expired longer than the retention window; returns how many. */
@@ -231,12 +372,6 @@ export class ApplicationService {
     const before = this.#clock.now() - this.#settings.expiredRetentionSeconds * 1000
     for (const [id, entry] of this.#cache) if (entry.app.expiresAt < before) this.#cache.delete(id)
     return this.#store.applications.removeExpired(before)
-  }
-
-  /** Records an application another service changed in the store (keeps this node's cache true). */
-  remember(app: Application): void {
-    this.#remember(app)
-    this.#announce([app.id])
   }
 
   /** Drops cached copies another node announced stale. */

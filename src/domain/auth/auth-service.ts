@@ -171,12 +171,6 @@ export class AuthService {
     return now - cached.checkedAt < this.#settings.tokenCacheSeconds * 1000
   }
 
-  /** Ends every token of a user (password change, disable, removal) on this node at once. */
-  async revokeUser(userId: UserId): Promise<void> {
-    await this.#store.tokens.revokeUser(userId)
-    this.forgetUser(userId)
-  }
-
   /** Drops cached sessions of a user whose directory entry changed. */
   forgetUser(userId: UserId): void {
     for (const [digest, entry] of this.#cache)

@@ -1,10 +1,20 @@
 // Policies and administration (docs/policies.md): New/Set/Get/Grant/Remove of mobility policies,
 // Mcx and push configurations, effective-policy lookup, the admin role and the audit log. Every
-// change is one transaction with its audit entry and the `policies` events it causes.
+// change is one transaction with its audit entry and what it causes: the users whose effective
+// mobility policy changed are handed to the PolicyHooks (their applications follow, in the same
+// transaction).
 import type { Application, EndpointKind } from '../applications/application-types.ts'
 import { UcwaError } from '../errors.ts'
 import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
 import { Outbox } from '../events/outbox.ts'
+import {
+  AfterCommit,
+  type EndpointRights,
+  NO_POLICY_HOOKS,
+  type PolicyChange,
+  type PolicyHooks,
+  type Tx,
+} from '../hooks.ts'
 import type { UserId } from '../ids.ts'
 import type { Clock, Store } from '../ports.ts'
 import type { AccessLocation, Topology } from '../topology/topology.ts'
@@ -19,16 +29,6 @@ import type { AuditEntry, NetworkType } from './policy-types.ts'
 import type { Effective } from './resolution.ts'
 import { checkedIdentity } from './scopes.ts'
 import { PolicySnapshot } from './snapshot.ts'
-
-type Tx = Omit<Store, 'transaction' | 'close'>
-
-/** An application a policy change rewrote, with its user. */
-export interface Rewritten {
-  readonly user: User
-  readonly app: Application
-}
-
-export type ApplicationsChanged = (changed: readonly Rewritten[]) => Promise<void>
 
 /** `strictTypes`: JSON input (the admin API), where `"true"` is not a boolean. */
 export interface InputOptions {
@@ -59,13 +59,6 @@ export interface EffectivePolicy {
 }
 
 const MOBILITY: PolicyKind = 'mobility-policy'
-const POLICIES_UPDATED = {
-  sender: { rel: 'application' },
-  link: { rel: 'policies' },
-  type: 'updated',
-  priority: 'medium',
-} as const
-const COMMUNICATION = { rel: 'communication' } as const
 
 export class PolicyService {
   readonly #store: Store
@@ -73,16 +66,11 @@ export class PolicyService {
   readonly #clock: Clock
   readonly #topology: Topology
   readonly #cacheMs: number
-  readonly #applicationsChanged: ApplicationsChanged
-  readonly #changed: () => void
+  readonly #hooks: PolicyHooks
   #snapshot: PolicySnapshot
 
   constructor(deps: {
-    /** Called after a change rewrote applications (their allowed modalities), to refresh caches
-     * and presence. */
-    applicationsChanged?: ApplicationsChanged
-    /** Called after every committed change, so other processes' copies can be dropped at once. */
-    changed?: () => void
+    hooks?: PolicyHooks
     store: Store
     channel: EventChannel
     clock: Clock
@@ -94,8 +82,7 @@ export class PolicyService {
     this.#clock = deps.clock
     this.#topology = deps.topology
     this.#cacheMs = (deps.cacheSeconds ?? 5) * 1000
-    this.#applicationsChanged = deps.applicationsChanged ?? (async () => undefined)
-    this.#changed = deps.changed ?? (() => undefined)
+    this.#hooks = deps.hooks ?? NO_POLICY_HOOKS
     this.#snapshot = new PolicySnapshot(deps.topology)
   }
 
@@ -399,8 +386,8 @@ export class PolicyService {
     })
   }
 
-  // One change: the work, its audit entry and the events for every application whose user's
-  // `policies` (or allowed modalities) changed, in one transaction.
+  // One change: the work, its audit entry and what it causes for every user whose effective
+  // mobility policy changed (the hooks: their applications and presence), in one transaction.
   async #change<T>(
     actor: string,
     action: string,
@@ -408,65 +395,31 @@ export class PolicyService {
     work: (tx: Tx) => Promise<{ before: unknown; after: unknown; view: T }>,
   ): Promise<T> {
     const outbox = new Outbox()
+    const afterCommit = new AfterCommit()
     const now = this.#clock.now()
-    const rewritten: Rewritten[] = []
     const view = await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
       const before = await this.#load(tx)
       const result = await work(tx)
       await tx.audit.append({ at: now, actor, action, target, before: result.before, after: result.after })
-      rewritten.push(...(await this.#announce(tx, outbox, before, await this.#load(tx), now)))
+      const changes = await this.#changedUsers(tx, before, await this.#load(tx))
+      if (changes.length > 0) await this.#hooks.mobilityChanged(tx, outbox, afterCommit, changes)
       return result.view
     })
     await this.refresh()
-    this.#changed()
-    // Wake the parked P-GETs of expired applications: their next request gets 410.
-    for (const { app } of rewritten) if (app.expiresAt <= now) this.#channel.close(app.id)
-    if (rewritten.length > 0) await this.#applicationsChanged(rewritten)
+    this.#hooks.changed()
+    afterCommit.run()
     return view
   }
 
-  // Tells every live application of each user whose effective mobility policy changed; drops
-  // modalities the user may no longer advertise.
-  async #announce(
-    tx: Tx,
-    outbox: Outbox,
-    before: PolicySnapshot,
-    after: PolicySnapshot,
-    now: number,
-  ): Promise<Rewritten[]> {
-    const rewritten: Rewritten[] = []
+  // The users whose effective mobility policy differs between the two snapshots, with what it
+  // now allows their applications.
+  async #changedUsers(tx: Tx, before: PolicySnapshot, after: PolicySnapshot): Promise<PolicyChange[]> {
     const changed = (user: User) =>
       JSON.stringify(before.mobility(user).settings) !== JSON.stringify(after.mobility(user).settings)
-    const users = (await tx.users.list()).filter(changed)
-    for (const user of users) {
-      const settings = after.mobility(user).settings
-      const rights = mediaRights(user, settings)
-      for (const app of await tx.applications.listByUser(user.id)) {
-        if (app.expiresAt <= now) continue
-        if (app.kind === 'mobile' && settings.EnableMobility !== true) {
-          // Mobility turned off: the phone's application expires now (410 on its next request,
-          // its endpoints leave conversations and presence on the next tick); signing in again
-          // is refused with UserAgentNotAllowed.
-          const expired = await tx.applications.update(app.id, { expiresAt: now })
-          if (expired) rewritten.push({ user, app: expired })
-          continue
-        }
-        outbox.add(app.id, POLICIES_UPDATED)
-        const modalities = allowedModalities(app.communication.supportedModalities, rights)
-        if (modalities.length === app.communication.supportedModalities.length) continue
-        const communication = { ...app.communication, supportedModalities: modalities }
-        const updated = await tx.applications.update(app.id, { communication })
-        if (updated) rewritten.push({ user, app: updated })
-        outbox.add(app.id, {
-          sender: COMMUNICATION,
-          link: COMMUNICATION,
-          type: 'updated',
-          embedded: { communication },
-          priority: 'medium',
-        })
-      }
-    }
-    return rewritten
+    return (await tx.users.list()).filter(changed).map((user) => ({
+      user,
+      rights: endpointRights(user, after.mobility(user).settings),
+    }))
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -505,6 +458,15 @@ export class PolicyService {
     const problems = spec.check(settings)
     if (problems.length > 0) throw new PolicyError('invalid', `invalid ${spec.kind} settings:`, problems)
     return settings
+  }
+}
+
+/** What `mobility` lets `user`'s applications do: mobile ones need EnableMobility to stay signed in. */
+function endpointRights(user: User, mobility: Settings): EndpointRights {
+  const rights = mediaRights(user, mobility)
+  return {
+    keeps: (kind) => kind !== 'mobile' || mobility.EnableMobility === true,
+    modalities: (offered) => allowedModalities(offered, rights),
   }
 }
 

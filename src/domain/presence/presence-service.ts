@@ -8,6 +8,7 @@ import { UcwaError } from '../errors.ts'
 import type { ChannelEvent, Ref } from '../events/channel-event.ts'
 import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
 import { Outbox } from '../events/outbox.ts'
+import { AfterCommit, NO_POLICY_CHECKS, type PolicyChecks, type Tx } from '../hooks.ts'
 import type { UserId } from '../ids.ts'
 import type { Clock, Store } from '../ports.ts'
 import type { User } from '../users/user-types.ts'
@@ -21,8 +22,6 @@ import {
   viewFor,
 } from './presence-rules.ts'
 import type { PresenceRecord } from './presence-types.ts'
-
-type Tx = Omit<Store, 'transaction' | 'close'>
 
 export interface MakeMeAvailableInput {
   readonly signInAs?: PreferredAvailability | undefined
@@ -46,6 +45,7 @@ export class PresenceService {
   readonly #channel: EventChannel
   readonly #clock: Clock
   readonly #applications: ApplicationService
+  readonly #policies: PolicyChecks
   readonly #timers: PresenceTimers
 
   constructor(deps: {
@@ -53,22 +53,31 @@ export class PresenceService {
     channel: EventChannel
     clock: Clock
     applications: ApplicationService
+    /** Which modalities the user's endpoints may advertise. */
+    policies?: PolicyChecks
     timers?: PresenceTimers
   }) {
     this.#store = deps.store
     this.#channel = deps.channel
     this.#clock = deps.clock
     this.#applications = deps.applications
+    this.#policies = deps.policies ?? NO_POLICY_CHECKS
     this.#timers = deps.timers ?? DEFAULT_PRESENCE_TIMERS
   }
 
-  /** makeMeAvailable: the application becomes a presence endpoint that can receive. */
+  /**
+   * makeMeAvailable: the application becomes a presence endpoint that can receive. Modalities
+   * the user's policy forbids (Audio/Video, PhoneAudio) are dropped, not refused: real clients
+   * always offer them (docs/policies.md).
+   */
   async makeMeAvailable(session: Session, app: Application, input: MakeMeAvailableInput): Promise<void> {
-    const now = this.#clock.now()
     const user = session.user
+    const offered =
+      input.supportedModalities && (await this.#policies.allowedModalities(user, input.supportedModalities))
+    const now = this.#clock.now()
     const communication: CommunicationSettings = {
       ...app.communication,
-      ...(input.supportedModalities ? { supportedModalities: [...new Set(input.supportedModalities)] } : {}),
+      ...(offered ? { supportedModalities: [...new Set(offered)] } : {}),
       ...(input.supportedMessageFormats
         ? { supportedMessageFormats: [...new Set(input.supportedMessageFormats)] }
         : {}),
@@ -76,13 +85,9 @@ export class PresenceService {
       ...(input.phoneNumber !== undefined ? { phoneNumber: input.phoneNumber || null } : {}),
     }
     const outbox = new Outbox()
-    const updated = await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
-      const changed = await tx.applications.update(app.id, {
-        available: true,
-        userActiveAt: now,
-        communication,
-      })
-      if (!changed) throw new UcwaError('ApplicationNotFound')
+    const after = new AfterCommit()
+    await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
+      await this.#applications.markAvailable(tx, after, app.id, communication, now)
       const before = await this.#record(tx, user.id, now)
       const manual =
         input.signInAs === undefined ? before.manual : input.signInAs === 'Online' ? null : input.signInAs
@@ -101,9 +106,8 @@ export class PresenceService {
         },
       )
       await this.#apply(tx, outbox, user, before, { manual }, now, { announcedApp: app.id })
-      return changed
     })
-    this.#applications.remember(updated)
+    after.run()
   }
 
   /** reportMyActivity: the user is at this endpoint; it stays (or becomes again) active. */
@@ -111,14 +115,13 @@ export class PresenceService {
     await this.#requireAvailable(session, app)
     const now = this.#clock.now()
     const outbox = new Outbox()
-    const updated = await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
-      const changed = await tx.applications.update(app.id, { userActiveAt: now })
-      if (!changed) throw new UcwaError('ApplicationNotFound')
+    const after = new AfterCommit()
+    await commitWithEvents(this.#store, this.#channel, outbox, async (tx) => {
+      await this.#applications.touchUserActivity(tx, after, app.id, now)
       const before = await this.#record(tx, session.user.id, now)
       await this.#apply(tx, outbox, session.user, before, {}, now)
-      return changed
     })
-    this.#applications.remember(updated)
+    after.run()
   }
 
   /** POST me/presence: an explicit availability, or null to go back to automatic. */
@@ -192,6 +195,25 @@ export class PresenceService {
       const before = await this.#record(tx, user.id, now)
       await this.#apply(tx, outbox, user, before, {}, now, { privacyChangedFor, previous, previousLevel })
     })
+  }
+
+  /**
+   * In another change's transaction: `user`'s endpoints changed (one removed, expired or
+   * restricted by policy); the aggregate and what watchers see follow.
+   */
+  async endpointsChanged(tx: Tx, outbox: Outbox, user: User): Promise<void> {
+    const now = this.#clock.now()
+    await this.#apply(tx, outbox, user, await this.#record(tx, user.id, now), {}, now)
+  }
+
+  /**
+   * In another change's transaction: `user`'s directory entry changed; an out-of-office note
+   * changes what others see of their presence.
+   */
+  async directoryChanged(tx: Tx, outbox: Outbox, user: User, previous: User): Promise<void> {
+    if (user.outOfOfficeNote === previous.outOfOfficeNote) return
+    const now = this.#clock.now()
+    await this.#apply(tx, outbox, user, await this.#record(tx, user.id, now), {}, now, { previous })
   }
 
   /** Re-evaluates users whose presence may have changed with time alone (idle, expired). */

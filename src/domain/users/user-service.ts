@@ -1,16 +1,16 @@
 // Directory management: what `parley user …` and config provisioning do. See docs/cli.md (user commands) and docs/configuration.md (users).
+// A change that ends the user's sessions revokes their tokens in its own transaction; what else
+// follows (caches, presence) is the UserHooks' business.
+import type { ApplicationService } from '../applications/application-service.ts'
 import { MAX_PHOTO_BYTES, photoTypeOf, type UserPhoto } from '../contacts/photo.ts'
+import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
+import { Outbox } from '../events/outbox.ts'
+import { AfterCommit, NO_USER_HOOKS, type Tx, type UserHooks } from '../hooks.ts'
 import type { SipUri } from '../ids.ts'
 import type { Clock, PasswordHasher, Random, Store } from '../ports.ts'
 import type { Pool, Topology } from '../topology/topology.ts'
 import { domainOf, parseSipUri } from './sip-uri.ts'
 import type { NewUser, User, UserPatch } from './user-types.ts'
-
-/** Called when a user's credentials or status change, so live sessions end at once. */
-export type RevokeSessions = (user: User) => Promise<void>
-
-/** Called after any change to a user's directory entry (caches, presence notes). */
-export type UserChanged = (user: User, previous: User) => Promise<void>
 
 /** A directory rule was broken; the message says which and how to fix it. */
 export class UserValidationError extends Error {
@@ -25,8 +25,9 @@ export class UserService {
   readonly #clock: Clock
   readonly #random: Random
   readonly #topology: Topology
-  readonly #revoke: RevokeSessions
-  readonly #changed: UserChanged
+  readonly #channel: EventChannel
+  readonly #applications: Pick<ApplicationService, 'removeAllOf'>
+  readonly #hooks: UserHooks
 
   constructor(deps: {
     store: Store
@@ -34,16 +35,19 @@ export class UserService {
     clock: Clock
     random: Random
     topology: Topology
-    revokeSessions: RevokeSessions
-    userChanged?: UserChanged
+    channel: EventChannel
+    /** A removed user's applications go with them. */
+    applications: Pick<ApplicationService, 'removeAllOf'>
+    hooks?: UserHooks
   }) {
     this.#store = deps.store
     this.#hasher = deps.hasher
     this.#clock = deps.clock
     this.#random = deps.random
     this.#topology = deps.topology
-    this.#revoke = deps.revokeSessions
-    this.#changed = deps.userChanged ?? (async () => undefined)
+    this.#channel = deps.channel
+    this.#applications = deps.applications
+    this.#hooks = deps.hooks ?? NO_USER_HOOKS
   }
 
   async add(input: NewUser, password: string | null): Promise<User> {
@@ -79,19 +83,24 @@ export class UserService {
     const user = await this.get(name)
     const pool = this.#validate({ ...user, ...patch })
     const canonical = patch.homePool === undefined ? patch : { ...patch, homePool: pool.fqdn }
-    const updated = await this.#store.users.update(user.id, canonical, this.#clock.now())
-    if (!updated) throw new UserValidationError(`no user ${user.sipUri}`)
-    const disabled = user.enabled && !updated.enabled
-    if (disabled || user.homePool !== updated.homePool) await this.#revoke(updated)
-    await this.#changed(updated, user)
-    return updated
+    return this.#commit(async (tx, outbox, after) => {
+      const updated = await tx.users.update(user.id, canonical, this.#clock.now())
+      if (!updated) throw new UserValidationError(`no user ${user.sipUri}`)
+      const disabled = user.enabled && !updated.enabled
+      if (disabled || user.homePool !== updated.homePool) await this.#endSessions(tx, outbox, after, updated)
+      await this.#hooks.changed(tx, outbox, after, updated, user)
+      return updated
+    })
   }
 
   async setPassword(name: string, password: string): Promise<User> {
     checkPassword(password)
     const user = await this.get(name)
-    await this.#store.users.setPasswordHash(user.id, await this.#hasher.hash(password), this.#clock.now())
-    await this.#revoke(user)
+    const hash = await this.#hasher.hash(password)
+    await this.#commit(async (tx, outbox, after) => {
+      await tx.users.setPasswordHash(user.id, hash, this.#clock.now())
+      await this.#endSessions(tx, outbox, after, user)
+    })
     return user
   }
 
@@ -128,13 +137,27 @@ export class UserService {
 
   async remove(name: string): Promise<User> {
     const user = await this.get(name)
-    await this.#revoke(user)
-    await this.#store.transaction(async (tx) => {
-      await tx.applications.removeByUser(user.id)
-      await tx.tokens.revokeUser(user.id)
+    await this.#commit(async (tx, outbox, after) => {
+      await this.#endSessions(tx, outbox, after, user)
+      await this.#applications.removeAllOf(tx, after, user.id)
       await tx.users.remove(user.id)
     })
     return user
+  }
+
+  /** The user's tokens are revoked with the change; the hooks drop what was cached of them. */
+  async #endSessions(tx: Tx, outbox: Outbox, after: AfterCommit, user: User): Promise<void> {
+    await tx.tokens.revokeUser(user.id)
+    await this.#hooks.sessionsRevoked(tx, outbox, after, user)
+  }
+
+  /** One change, with the events and after-commit work its hooks add. */
+  async #commit<T>(work: (tx: Tx, outbox: Outbox, after: AfterCommit) => Promise<T>): Promise<T> {
+    const outbox = new Outbox()
+    const after = new AfterCommit()
+    const result = await commitWithEvents(this.#store, this.#channel, outbox, (tx) => work(tx, outbox, after))
+    after.run()
+    return result
   }
 
   /** Checks the directory rules; returns the user's home pool. */

@@ -1,26 +1,24 @@
 // What routes under /applications/:appId share: the caller's application and its hrefs.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { ApplicationService } from '../../domain/applications/application-service.ts'
+import type { Services } from '../../app/services.ts'
 import type { Application } from '../../domain/applications/application-types.ts'
-import type { ContactService } from '../../domain/contacts/contact-service.ts'
-import type { EventChannel } from '../../domain/events/event-channel.ts'
-import type { ConversationLogService } from '../../domain/messaging/history-service.ts'
-import type { MessagingService } from '../../domain/messaging/messaging-service.ts'
-import type { PolicyService } from '../../domain/policies/policy-service.ts'
-import type { PresenceService } from '../../domain/presence/presence-service.ts'
-import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
 import { AppPaths, prefixOf } from '../hal/ucwa-paths.ts'
 import type { Authenticate } from './authenticate.ts'
 
-export interface UcwaDeps {
-  readonly applications: ApplicationService
-  readonly presence: PresenceService
-  readonly subscriptions: SubscriptionService
-  readonly contacts: ContactService
-  readonly messaging: MessagingService
-  readonly conversationLogs: ConversationLogService
-  readonly policies: PolicyService
-  readonly channel: EventChannel
+/** The services (src/app/services.ts) the routes under /applications/:appId call. */
+export type UcwaServices = Pick<
+  Services,
+  | 'applications'
+  | 'presence'
+  | 'subscriptions'
+  | 'contacts'
+  | 'messaging'
+  | 'conversationLogs'
+  | 'policies'
+  | 'channel'
+>
+
+export interface UcwaDeps extends UcwaServices {
   readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly authenticate: Authenticate
   /** The listener's root instance: batch parts are injected there, through every hook. */

@@ -52,24 +52,18 @@ export function communicationRoutes(app: FastifyInstance, deps: UcwaDeps): void 
       })
     }
     const input = readInput(CommunicationInput, body)
-    const before = current.communication
-    const updated = await deps.applications.setCommunication(requireSession(req), current.id, {
-      audioPreference: input.audioPreference ?? before.audioPreference,
-      conversationHistory: input.conversationHistory
-        ? enabled(input.conversationHistory)
-        : before.conversationHistory,
+    // A PUT sends the whole resource: a phone number it leaves out is cleared.
+    const updated = await deps.applications.setCommunication(requireSession(req), current, {
+      audioPreference: input.audioPreference,
+      conversationHistory: input.conversationHistory && enabled(input.conversationHistory),
       phoneNumber: input.phoneNumber ?? null,
       publishEndpointLocation:
         input.publishEndpointLocation === undefined
-          ? before.publishEndpointLocation
+          ? undefined
           : String(input.publishEndpointLocation).toLowerCase() === 'true',
-      supportedMessageFormats: input.supportedMessageFormats ?? before.supportedMessageFormats,
-      supportedModalities: input.supportedModalities
-        ? await deps.policies.allowedModalities(requireSession(req).user, input.supportedModalities)
-        : before.supportedModalities,
-      videoBasedScreenSharing: input.videoBasedScreenSharing
-        ? enabled(input.videoBasedScreenSharing)
-        : before.videoBasedScreenSharing,
+      supportedMessageFormats: input.supportedMessageFormats,
+      supportedModalities: input.supportedModalities,
+      videoBasedScreenSharing: input.videoBasedScreenSharing && enabled(input.videoBasedScreenSharing),
     })
     return reply
       .code(204)

@@ -1,38 +1,21 @@
 // The whole HTTP surface in one table: what each listener kind serves.
 import type { FastifyInstance } from 'fastify'
+import type { Services } from '../../app/services.ts'
 import type { ListenerKind } from '../../config/config.ts'
-import type { ApplicationService } from '../../domain/applications/application-service.ts'
-import type { AuthService } from '../../domain/auth/auth-service.ts'
-import type { AutodiscoverService } from '../../domain/autodiscover/autodiscover-service.ts'
-import type { ContactService } from '../../domain/contacts/contact-service.ts'
-import type { EventChannel } from '../../domain/events/event-channel.ts'
-import type { ConversationLogService } from '../../domain/messaging/history-service.ts'
-import type { MessagingService } from '../../domain/messaging/messaging-service.ts'
-import type { PolicyService } from '../../domain/policies/policy-service.ts'
-import type { PresenceService } from '../../domain/presence/presence-service.ts'
-import type { SubscriptionService } from '../../domain/presence/subscription-service.ts'
 import { adminRoutes } from '../admin/admin-routes.ts'
 import { UCWA_PREFIXES } from '../hal/ucwa-paths.ts'
+import type { UcwaDeps } from './app-context.ts'
 import { applicationRoutes } from './applications.ts'
 import { makeAuthenticate } from './authenticate.ts'
 import { autodiscoverRoutes } from './autodiscover.ts'
 import { healthRoutes, type Readiness } from './health.ts'
 import { webTicketRoutes } from './webticket.ts'
 
-export interface RouteDeps {
-  readonly auth: AuthService
-  readonly autodiscover: AutodiscoverService
-  readonly applications: ApplicationService
-  readonly presence: PresenceService
-  readonly subscriptions: SubscriptionService
-  readonly contacts: ContactService
-  readonly messaging: MessagingService
-  readonly conversationLogs: ConversationLogService
-  readonly policies: PolicyService
+export interface RouteDeps
+  extends Omit<UcwaDeps, 'authenticate' | 'root'>,
+    Pick<Services, 'auth' | 'autodiscover'> {
   /** Serve the admin API on external listeners too (default: internal listeners only). */
   readonly adminOnExternal: boolean
-  readonly channel: EventChannel
-  readonly events: { readonly defaultTimeoutSeconds: number; readonly maxTimeoutSeconds: number }
   readonly ready: () => Promise<Readiness>
 }
 
@@ -58,24 +41,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, listener: 
   //   GET|POST {prefix}/:appId/me/presence|note|location
   //   {prefix}/:appId/people/…: subscriptions (routes/subscriptions.ts), contacts (routes/people.ts)
   for (const prefix of UCWA_PREFIXES) {
-    app.register(
-      async (scoped) =>
-        applicationRoutes(scoped, {
-          applications: deps.applications,
-          presence: deps.presence,
-          subscriptions: deps.subscriptions,
-          contacts: deps.contacts,
-          messaging: deps.messaging,
-          conversationLogs: deps.conversationLogs,
-          policies: deps.policies,
-          channel: deps.channel,
-          events: deps.events,
-          authenticate,
-          root: app,
-        }),
-      {
-        prefix,
-      },
-    )
+    app.register(async (scoped) => applicationRoutes(scoped, { ...deps, authenticate, root: app }), {
+      prefix,
+    })
   }
 }

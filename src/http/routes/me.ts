@@ -3,16 +3,14 @@
 // See docs/presence.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
-import type { PolicyService } from '../../domain/policies/policy-service.ts'
 import { PREFERRED_AVAILABILITIES, type PreferredAvailability } from '../../domain/presence/presence-rules.ts'
-import type { PresenceService } from '../../domain/presence/presence-service.ts'
 import { requireSession } from '../context.ts'
 import { renderLocation, renderNote, renderPresence } from '../hal/presence-resources.ts'
 import { renderMe } from '../hal/resources.ts'
 import { readInput } from '../input.ts'
 import { LIMITS } from '../limits.ts'
 import { sendResource } from '../reply.ts'
-import { pathsOf, requireApp } from './app-context.ts'
+import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 import { callForwardingRoutes } from './call-forwarding.ts'
 import { phoneRoutes } from './phones.ts'
 
@@ -50,11 +48,8 @@ function inputOf(req: FastifyRequest): Record<string, unknown> {
   return { ...(req.query as Record<string, unknown>), ...((body as Record<string, unknown>) ?? {}) }
 }
 
-export function meRoutes(
-  app: FastifyInstance,
-  deps: { presence: PresenceService; policies: PolicyService },
-): void {
-  const { presence, policies } = deps
+export function meRoutes(app: FastifyInstance, deps: Pick<UcwaDeps, 'presence'>): void {
+  const { presence } = deps
 
   app.get('/me', (req, reply) => {
     const application = requireApp(req)
@@ -66,12 +61,7 @@ export function meRoutes(
 
   const makeMeAvailable = async (req: FastifyRequest, reply: FastifyReply) => {
     const input = readInput(MakeMeAvailableInput, req.body ?? {})
-    const session = requireSession(req)
-    // Modalities the user's policy forbids (Audio/Video, PhoneAudio) are dropped, not refused:
-    // real clients always offer them (docs/policies.md).
-    const supportedModalities =
-      input.supportedModalities && (await policies.allowedModalities(session.user, input.supportedModalities))
-    await presence.makeMeAvailable(session, requireApp(req), { ...input, supportedModalities })
+    await presence.makeMeAvailable(requireSession(req), requireApp(req), input)
     return reply.code(204).send()
   }
   app.post('/me/makeMeAvailable', makeMeAvailable)
