@@ -26,7 +26,7 @@ export function connectHooks(services: () => Services, adapters: Pick<Adapters, 
   const tellOthers = (keys: readonly string[]) => adapters.cluster?.invalidate(keys)
   return {
     applications: {
-      leaving: (user, app) => services().messaging.endpointGone(user, app),
+      leaving: (user, app) => services().conversations.endpointGone(user, app),
       endpointsChanged: (tx, outbox, user) => services().presence.endpointsChanged(tx, outbox, user),
       stale: (ids) => tellOthers(ids.map(applicationKey)),
     },

@@ -31,8 +31,8 @@ export function jobsOf(s: Services, clock: Clock): readonly Job[] {
     tick('channel.forgetUnused', false, () => s.channel.forgetUnused()),
     tick('presence.tick', true, () => s.presence.tick()),
     tick('subscriptions.tick', true, () => s.subscriptions.tick()),
-    tick('messaging.expireInvitations', true, () => s.messaging.expireInvitations()),
-    tick('messaging.dropExpiredEndpoints', true, () => s.messaging.dropExpiredEndpoints()),
+    tick('conversations.expireInvitations', true, () => s.conversations.expireInvitations()),
+    tick('conversations.dropExpiredEndpoints', true, () => s.conversations.dropExpiredEndpoints()),
     // Every node: its copy of the policies (other processes' changes without a cluster bus).
     tick('policies.refresh', false, () => s.policies.refresh()),
     maintenance('throttle.prune', false, () => s.throttle.prune(clock.now())),
@@ -41,7 +41,7 @@ export function jobsOf(s: Services, clock: Clock): readonly Job[] {
     // Logs first: a conversation whose last log just went can go in the same round.
     maintenance('conversations.purge', true, async () => {
       await s.conversationLogs.purge()
-      await s.messaging.purgeEnded()
+      await s.conversations.purgeEnded()
     }),
   ]
 }

@@ -8,8 +8,9 @@ import { AuthService } from '../domain/auth/auth-service.ts'
 import { SignInThrottle } from '../domain/auth/sign-in-throttle.ts'
 import { AutodiscoverService } from '../domain/autodiscover/autodiscover-service.ts'
 import { ContactService } from '../domain/contacts/contact-service.ts'
+import { ConversationService } from '../domain/conversations/conversation-service.ts'
 import { EventChannel } from '../domain/events/event-channel.ts'
-import { ConversationLogService } from '../domain/messaging/history-service.ts'
+import { ConversationLogService } from '../domain/history/history-service.ts'
 import { MessagingService } from '../domain/messaging/messaging-service.ts'
 import { PolicyService } from '../domain/policies/policy-service.ts'
 import type { Store } from '../domain/ports.ts'
@@ -33,8 +34,11 @@ export interface Services {
   readonly presence: PresenceService
   readonly subscriptions: SubscriptionService
   readonly contacts: ContactService
-  /** Missed conversations and conversation history (the messaging observer). */
+  /** Missed conversations and conversation history (the conversation and messaging observer). */
   readonly conversationLogs: ConversationLogService
+  /** Conversations, whatever their modality: invitations, participants, leaving. */
+  readonly conversations: ConversationService
+  /** The messaging modality: messages and typing. */
   readonly messaging: MessagingService
   readonly users: UserService
 }
@@ -80,6 +84,14 @@ export async function buildServices(
     settings: { retentionDays: config.messaging.historyRetentionDays },
     saveHistory: hooks.saveHistory,
   })
+  const messaging = new MessagingService({
+    store,
+    channel,
+    clock,
+    sanitizer,
+    observer: conversationLogs,
+    settings: config.messaging,
+  })
   built = {
     store,
     channel,
@@ -92,15 +104,16 @@ export async function buildServices(
     subscriptions: new SubscriptionService({ store, channel, clock, random, presence }),
     contacts: new ContactService({ store, channel, clock, random, presence }),
     conversationLogs,
-    messaging: new MessagingService({
+    conversations: new ConversationService({
       store,
       channel,
       clock,
       random,
-      sanitizer,
+      modalities: { messaging: messaging.modality },
       observer: conversationLogs,
       settings: config.messaging,
     }),
+    messaging,
     users: new UserService({
       store,
       hasher,

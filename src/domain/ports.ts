@@ -3,16 +3,11 @@
 import type { Application, ApplicationUpdate, NewApplication } from './applications/application-types.ts'
 import type { ContactGroup, GroupMembership } from './contacts/contact-types.ts'
 import type { UserPhoto } from './contacts/photo.ts'
+import type { ConversationStore } from './conversations/conversation-store.ts'
 import type { ChannelEvent, QueuedEvent } from './events/channel-event.ts'
+import type { ConversationLogStore } from './history/conversation-log-store.ts'
 import type { ApplicationId, SipUri, UserId } from './ids.ts'
-import type {
-  ConversationLog,
-  LogEntry,
-  LogParty,
-  MissedCounts,
-  OpeningInvitation,
-} from './messaging/history-types.ts'
-import type { Conversation, Invitation, Member, Message, View } from './messaging/messaging-types.ts'
+import type { MessagingStore } from './messaging/messaging-store.ts'
 import type { PolicyKind } from './policies/kinds.ts'
 import type {
   AuditEntry,
@@ -229,79 +224,6 @@ export interface ContactStore {
   searchDirectory(text: string, digits: string | undefined, limit: number): Promise<UserId[]>
 }
 
-export interface MessagingStore {
-  createConversation(conversation: Conversation): Promise<void>
-  conversation(id: string): Promise<Conversation | undefined>
-  endConversation(id: string, at: number): Promise<void>
-  setConversationMode(id: string, mode: Conversation['mode']): Promise<void>
-  upsertMember(member: Member): Promise<void>
-  members(conversationId: string): Promise<readonly Member[]>
-  upsertView(view: View): Promise<void>
-  view(conversationId: string, app: ApplicationId): Promise<View | undefined>
-  views(conversationId: string): Promise<readonly View[]>
-  /** The conversations an application has in view (its `conversations` list). */
-  viewsOfApp(app: ApplicationId): Promise<View[]>
-  /** Views held by applications that expired by `now` (their endpoints must leave). */
-  viewsOfExpiredApps(now: number, limit: number): Promise<View[]>
-  removeView(conversationId: string, app: ApplicationId): Promise<void>
-  createInvitation(invitation: Invitation): Promise<void>
-  invitation(id: string): Promise<Invitation | undefined>
-  /** Every invitation of the conversation, oldest first. */
-  invitations(conversationId: string): Promise<Invitation[]>
-  updateInvitation(
-    id: string,
-    change: Pick<Invitation, 'state'> & Partial<Pick<Invitation, 'reason' | 'answeredAppId'>>,
-  ): Promise<void>
-  /** Invitations still Connecting whose answer time passed before `now`. */
-  expiredInvitations(now: number, limit: number): Promise<Invitation[]>
-  addMessage(message: Omit<Message, 'seq'>): Promise<Message>
-  message(conversationId: string, seq: number): Promise<Message | undefined>
-  /** The highest message seq stored so far (0 when none): a view connected now reads above it. */
-  lastMessageSeq(): Promise<number>
-  /**
-   * Deletes (at most `limit`) conversations that ended before `before` and that no conversation
-   * log refers to, with their members, views, invitations and messages; returns how many.
-   */
-  removeEnded(before: number, limit: number): Promise<number>
-}
-
-/**
- * Conversation history and missed conversations (docs/messaging.md): one log per user and
- * conversation, each with its own transcript, always scoped by the owning user on reads so
- * another user's log answers like a missing one.
- */
-export interface ConversationLogStore {
-  insert(log: ConversationLog): Promise<void>
-  /** The user's log, or undefined (also when it is another user's). */
-  find(userId: UserId, id: string): Promise<ConversationLog | undefined>
-  /** Every log of a conversation (one per user who keeps it). */
-  ofConversation(conversationId: string): Promise<readonly ConversationLog[]>
-  /** The user's logs, newest first, at most `limit`. */
-  list(userId: UserId, limit: number): Promise<ConversationLog[]>
-  counts(userId: UserId): Promise<MissedCounts>
-  /** Clears the unread flag; false when it was not set (or there is no such log). */
-  markRead(userId: UserId, id: string): Promise<boolean>
-  /** Records the latest activity of these logs. */
-  touch(ids: readonly string[], at: number): Promise<void>
-  /** Replaces a log's list of the other people in the conversation. */
-  setRecipients(id: string, recipients: readonly LogParty[]): Promise<void>
-  /** Sets the end time of the conversation's logs that have none. */
-  endConversation(conversationId: string, at: number): Promise<void>
-  /** Deletes the user's log and its transcript; returns what was deleted. */
-  remove(userId: UserId, id: string): Promise<ConversationLog | undefined>
-  /** Deletes (at most `limit`) logs whose last activity is before `before`; returns them. */
-  removeOlderThan(before: number, limit: number): Promise<ConversationLog[]>
-  /** Adds transcript entries (an invitation's first message); an existing (log, key) stays. */
-  addEntries(entries: readonly LogEntry[]): Promise<void>
-  /** Puts a stored message (by seq) in these logs' transcripts; one already there stays. */
-  addMessage(logIds: readonly string[], seq: number): Promise<void>
-  /** A log's transcript in order (oldest first), from `offset`, at most `limit`. */
-  entries(logId: string, offset: number, limit: number): Promise<LogEntry[]>
-  entry(logId: string, key: string): Promise<LogEntry | undefined>
-  /** The invitation that started the conversation (the oldest), read from the messaging tables. */
-  openingInvitation(conversationId: string): Promise<OpeningInvitation | undefined>
-}
-
 /** Policy and configuration objects and per-user grants (docs/policies.md). */
 export interface PolicyStore {
   /** Every stored object (of one kind when given). */
@@ -357,6 +279,7 @@ export interface Store {
   readonly subscriptions: SubscriptionStore
   readonly privacy: PrivacyStore
   readonly contacts: ContactStore
+  readonly conversations: ConversationStore
   readonly messaging: MessagingStore
   readonly conversationLogs: ConversationLogStore
   readonly policies: PolicyStore

@@ -228,9 +228,9 @@ export function storeContract(name: string, open: OpenStore): void {
         const { conversation, invitation } = await seedConversation(store)
         const accept = (app: string) =>
           store.transaction(async (tx) => {
-            const current = await tx.messaging.invitation(invitation)
+            const current = await tx.conversations.invitation(invitation)
             if (current?.state !== 'Connecting') return false
-            await tx.messaging.updateInvitation(invitation, {
+            await tx.conversations.updateInvitation(invitation, {
               state: 'Connected',
               answeredAppId: asApplicationId(app),
             })
@@ -238,7 +238,7 @@ export function storeContract(name: string, open: OpenStore): void {
           })
         const won = await Promise.all([accept('1'), accept('2'), accept('3')])
         assert.equal(won.filter(Boolean).length, 1)
-        assert.equal((await store.messaging.invitations(conversation))[0]?.state, 'Connected')
+        assert.equal((await store.conversations.invitations(conversation))[0]?.state, 'Connected')
       })
     })
 
@@ -340,7 +340,7 @@ export function storeContract(name: string, open: OpenStore): void {
         for (const endedAt of [T0, T0, T0 + 50, null]) {
           const { conversation, invitation, app, user } = await seedConversation(store)
           await connectMember(store, conversation, user)
-          await store.messaging.upsertView(connectedView(conversation, app, user))
+          await store.conversations.upsertView(connectedView(conversation, app, user))
           const message = await store.messaging.addMessage({
             conversationId: conversation,
             senderUserId: user,
@@ -350,7 +350,7 @@ export function storeContract(name: string, open: OpenStore): void {
             operationId: null,
             createdAt: T0,
           })
-          if (endedAt !== null) await store.messaging.endConversation(conversation, endedAt)
+          if (endedAt !== null) await store.conversations.endConversation(conversation, endedAt)
           seeded.push({ conversation, invitation, user, seq: message.seq })
         }
         const [gone, logged, recent, live] = seeded as [
@@ -363,23 +363,23 @@ export function storeContract(name: string, open: OpenStore): void {
         await store.conversationLogs.insert(log)
         await store.conversationLogs.addMessage([log.id], logged.seq)
 
-        assert.equal(await store.messaging.removeEnded(T0 + 10, 100), 1)
-        assert.equal(await store.messaging.conversation(gone.conversation), undefined)
+        assert.equal(await store.conversations.removeEnded(T0 + 10, 100), 1)
+        assert.equal(await store.conversations.conversation(gone.conversation), undefined)
         assert.equal(await store.messaging.message(gone.conversation, gone.seq), undefined, 'its messages go')
-        assert.equal(await store.messaging.invitation(gone.invitation), undefined)
-        assert.deepEqual(await store.messaging.members(gone.conversation), [])
-        assert.deepEqual(await store.messaging.views(gone.conversation), [])
+        assert.equal(await store.conversations.invitation(gone.invitation), undefined)
+        assert.deepEqual(await store.conversations.members(gone.conversation), [])
+        assert.deepEqual(await store.conversations.views(gone.conversation), [])
         for (const kept of [logged, recent, live]) {
           assert.equal((await store.messaging.message(kept.conversation, kept.seq))?.body, 'forget me')
         }
-        assert.equal(await store.messaging.removeEnded(T0 + 10, 100), 0, 'nothing more is due')
+        assert.equal(await store.conversations.removeEnded(T0 + 10, 100), 0, 'nothing more is due')
 
         // Once the last log goes, so can the conversation.
         await store.conversationLogs.remove(logged.user, log.id)
-        assert.equal(await store.messaging.removeEnded(T0 + 100, 1), 1, 'at most `limit`')
-        assert.equal(await store.messaging.removeEnded(T0 + 100, 1), 1)
-        assert.equal(await store.messaging.removeEnded(T0 + 100, 1), 0, 'a live conversation stays')
-        assert.equal((await store.messaging.conversation(live.conversation))?.endedAt, null)
+        assert.equal(await store.conversations.removeEnded(T0 + 100, 1), 1, 'at most `limit`')
+        assert.equal(await store.conversations.removeEnded(T0 + 100, 1), 1)
+        assert.equal(await store.conversations.removeEnded(T0 + 100, 1), 0, 'a live conversation stays')
+        assert.equal((await store.conversations.conversation(live.conversation))?.endedAt, null)
       })
     })
 
@@ -387,7 +387,7 @@ export function storeContract(name: string, open: OpenStore): void {
       await withStore(open, async (store) => {
         const { conversation, invitation, app, user } = await seedConversation(store)
         await connectMember(store, conversation, user)
-        await store.messaging.upsertMember({
+        await store.conversations.upsertMember({
           conversationId: conversation,
           userId: user,
           uri: 'sip:m@x',
@@ -396,15 +396,15 @@ export function storeContract(name: string, open: OpenStore): void {
           joinedAt: T0,
         })
         assert.deepEqual(
-          (await store.messaging.members(conversation)).map((m) => [m.name, m.state]),
+          (await store.conversations.members(conversation)).map((m) => [m.name, m.state]),
           [['M2', 'left']],
         )
         const view = connectedView(conversation, app, user)
-        await store.messaging.upsertView(view)
-        await store.messaging.upsertView({ ...view, sinceSeq: 7 })
-        assert.equal((await store.messaging.view(conversation, app))?.sinceSeq, 7)
-        assert.equal((await store.messaging.viewsOfApp(app)).length, 1)
-        assert.equal((await store.messaging.viewsOfExpiredApps(T0 + 60_000, 10)).length, 1)
+        await store.conversations.upsertView(view)
+        await store.conversations.upsertView({ ...view, sinceSeq: 7 })
+        assert.equal((await store.conversations.view(conversation, app))?.sinceSeq, 7)
+        assert.equal((await store.conversations.viewsOfApp(app)).length, 1)
+        assert.equal((await store.conversations.viewsOfExpiredApps(T0 + 60_000, 10)).length, 1)
         const base = {
           conversationId: conversation,
           senderUserId: user,
@@ -418,13 +418,13 @@ export function storeContract(name: string, open: OpenStore): void {
         assert.ok(m2.seq > m1.seq)
         assert.equal(await store.messaging.lastMessageSeq(), m2.seq)
         assert.equal((await store.messaging.message(conversation, m1.seq))?.body, 'one')
-        assert.equal((await store.messaging.expiredInvitations(T0 + 30_000, 10))[0]?.id, invitation)
-        await store.messaging.updateInvitation(invitation, { state: 'Failed', reason: 'NoAnswer' })
-        assert.equal((await store.messaging.invitation(invitation))?.reason, 'NoAnswer')
-        await store.messaging.endConversation(conversation, T0 + 5)
-        assert.equal((await store.messaging.conversation(conversation))?.endedAt, T0 + 5)
-        await store.messaging.removeView(conversation, app)
-        assert.deepEqual(await store.messaging.views(conversation), [])
+        assert.equal((await store.conversations.expiredInvitations(T0 + 30_000, 10))[0]?.id, invitation)
+        await store.conversations.updateInvitation(invitation, { state: 'Failed', reason: 'NoAnswer' })
+        assert.equal((await store.conversations.invitation(invitation))?.reason, 'NoAnswer')
+        await store.conversations.endConversation(conversation, T0 + 5)
+        assert.equal((await store.conversations.conversation(conversation))?.endedAt, T0 + 5)
+        await store.conversations.removeView(conversation, app)
+        assert.deepEqual(await store.conversations.views(conversation), [])
       })
     })
 

@@ -6,8 +6,8 @@ import {
   type NewApplication,
 } from '../../src/domain/applications/application-types.ts'
 import type { ChannelEvent } from '../../src/domain/events/channel-event.ts'
+import type { ConversationLog } from '../../src/domain/history/history-types.ts'
 import { type ApplicationId, asApplicationId, type SipUri, type UserId } from '../../src/domain/ids.ts'
-import type { ConversationLog } from '../../src/domain/messaging/history-types.ts'
 import type { Store } from '../../src/domain/ports.ts'
 
 export type OpenStore = () => Promise<{ store: Store; close(): Promise<void> }>
@@ -75,7 +75,7 @@ export async function seedConversation(
   const user = await addUser(store, id('conv'))
   const app = (await store.applications.insert(newApp(user))).id
   const conversation = id('c')
-  await store.messaging.createConversation({
+  await store.conversations.createConversation({
     id: conversation,
     threadId: 't',
     subject: '',
@@ -85,9 +85,10 @@ export async function seedConversation(
     endedAt: null,
   })
   const invitation = id('i')
-  await store.messaging.createInvitation({
+  await store.conversations.createInvitation({
     id: invitation,
-    kind: 'messaging',
+    kind: 'modality',
+    modality: 'messaging',
     conversationId: conversation,
     fromUserId: user,
     fromAppId: app,
@@ -119,7 +120,7 @@ export function connectedView(conversation: string, app: ApplicationId, user: Us
 
 /** `user` as a connected member of `conversation` (sip:m@x, "M"). */
 export async function connectMember(store: Store, conversation: string, user: UserId): Promise<void> {
-  await store.messaging.upsertMember({
+  await store.conversations.upsertMember({
     conversationId: conversation,
     userId: user,
     uri: 'sip:m@x',

@@ -3,8 +3,9 @@
 // another user's log (404) and bad input (UCWA errors).
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { ConversationService } from '../../src/domain/conversations/conversation-service.ts'
+import { ConversationLogService } from '../../src/domain/history/history-service.ts'
 import { asApplicationId } from '../../src/domain/ids.ts'
-import { ConversationLogService } from '../../src/domain/messaging/history-service.ts'
 import { MessagingService } from '../../src/domain/messaging/messaging-service.ts'
 import { SanitizeHtmlSanitizer } from '../../src/platform/html-sanitizer.ts'
 import { NodeRandom } from '../../src/platform/node-random.ts'
@@ -243,7 +244,8 @@ describe('conversation history', () => {
     assert.equal((await logs(bob)).length, 2, 'bob keeps his')
   })
   it('honours the saveMessagingHistory policy: no history, missed conversations kept anyway', async () => {
-    // The same store, a MessagingService whose history service is told history is not allowed.
+    // The same store, conversation and messaging services whose history service is told history
+    // is not allowed.
     const store = t.server.store
     const noHistory = new ConversationLogService({
       store,
@@ -256,8 +258,15 @@ describe('conversation history', () => {
       store,
       channel: t.server.channel,
       clock: t.clock,
-      random: new NodeRandom(),
       sanitizer: new SanitizeHtmlSanitizer(),
+      observer: noHistory,
+    })
+    const conversations = new ConversationService({
+      store,
+      channel: t.server.channel,
+      clock: t.clock,
+      random: new NodeRandom(),
+      modalities: { messaging: messaging.modality },
       observer: noHistory,
     })
     const sessionOf = async (c: Client) => {
@@ -270,7 +279,8 @@ describe('conversation history', () => {
     const b = await sessionOf(bob)
     const before = { alice: (await logs(alice)).length, bob: (await logs(bob)).length }
 
-    await messaging.start(a.session, a.app, {
+    await conversations.start(a.session, a.app, {
+      modality: 'messaging',
       to: 'sip:carol@other.test',
       message: { contentType: 'text/plain', body: 'kept for carol' },
     })
@@ -278,12 +288,13 @@ describe('conversation history', () => {
     assert.ok(carolId)
     assert.equal((await noHistory.missedCounts(carolId)).unreadMissedConversationsCount, 1)
 
-    const invitation = await messaging.start(a.session, a.app, {
+    const invitation = await conversations.start(a.session, a.app, {
+      modality: 'messaging',
       to: 'sip:bob@example.test',
       message: { contentType: 'text/plain', body: 'off the record' },
     })
-    await messaging.accept(b.session, b.app, invitation)
-    const [view] = await messaging.conversations(a.session, a.app)
+    await conversations.accept(b.session, b.app, invitation)
+    const [view] = await conversations.conversations(a.session, a.app)
     assert.ok(view)
     await messaging.send(
       a.session,
@@ -292,7 +303,7 @@ describe('conversation history', () => {
       { contentType: 'text/plain', body: 'x' },
       null,
     )
-    await messaging.leave(a.session, a.app, view.conversation.id)
+    await conversations.leave(a.session, a.app, view.conversation.id)
     assert.deepEqual({ alice: (await logs(alice)).length, bob: (await logs(bob)).length }, before)
     await alice.events()
     await bob.events()
@@ -396,14 +407,14 @@ describe('ended conversations', () => {
     }
     const message = (messaging: any, seq: number) =>
       t.server.store.messaging.message(conversationOf(messaging), seq)
-    assert.equal(await t.server.messaging.purgeEnded(), 0, 'ended just now')
+    assert.equal(await t.server.conversations.purgeEnded(), 0, 'ended just now')
     assert.equal((await message(dropped.a, droppedSeq))?.body, 'dropped text')
 
     t.clock.advance(61 * 60_000)
-    assert.equal(await t.server.messaging.purgeEnded(), 1)
+    assert.equal(await t.server.conversations.purgeEnded(), 1)
     assert.equal(await message(dropped.a, droppedSeq), undefined, 'the text is gone')
-    assert.equal(await t.server.store.messaging.conversation(conversationOf(dropped.a)), undefined)
+    assert.equal(await t.server.store.conversations.conversation(conversationOf(dropped.a)), undefined)
     assert.equal((await message(kept.a, keptSeq))?.body, 'kept text', 'history keeps the other')
-    assert.equal(await t.server.messaging.purgeEnded(), 0)
+    assert.equal(await t.server.conversations.purgeEnded(), 0)
   })
 })

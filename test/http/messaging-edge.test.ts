@@ -408,7 +408,7 @@ describe('an endpoint that goes away mid-conversation', () => {
       t.clock.advance(10 * 60_000)
       await two.alice.events() // alice's own activity keeps her application alive
       t.clock.advance(6 * 60_000)
-      await t.server.messaging.dropExpiredEndpoints()
+      await t.server.conversations.dropExpiredEndpoints()
       const expired = summary(await two.alice.events())
       assert.ok(expired.includes('communication:conversation:deleted'), expired.join(', '))
     } finally {

@@ -250,7 +250,7 @@ describe('a ringing endpoint whose application expires', () => {
     const onPhone = phoneStaysActive ? await rungWith(phone) : undefined
     t.clock.advance(15_000)
     // The presence tick runs this every 5 s; here it runs now.
-    await t.server.messaging.dropExpiredEndpoints()
+    await t.server.conversations.dropExpiredEndpoints()
     return { alice, desk, phone, location, onPhone }
   }
 

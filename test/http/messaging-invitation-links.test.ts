@@ -152,7 +152,7 @@ describe('an IM bot that cleans up after every invitation (kdembeck/WebChat)', (
     const unanswered = await sendToAgent(sip(agent))
     const rung = eventOf(await next(agent), 'messagingInvitation', 'started')._embedded.messagingInvitation
     t.clock.advance(31_000)
-    await t.server.messaging.expireInvitations()
+    await t.server.conversations.expireInvitations()
     const second = await cleanUp(unanswered.operationId)
     await assertFailedAndForgotten(unanswered.location, second.completed, second.conversation, 'NoAnswer')
     await assertAgentCopy(rung._links.self.href, await next(agent))

@@ -336,7 +336,7 @@ describe('escalation to three parties (addParticipant)', () => {
     await next(alice)
     await next(carol)
     t.clock.advance(31_000)
-    await t.server.messaging.expireInvitations()
+    await t.server.conversations.expireInvitations()
     assert.equal(flat(await alice.events())[0].reason.subcode, 'NoAnswer')
     assert.ok(flat(await carol.events()).some((e) => e.link.rel === 'conversation' && e.type === 'deleted'))
 

@@ -133,7 +133,7 @@ describe('instant messaging between two users', () => {
     await alice.events()
     await bob.events()
     t.clock.advance(31_000)
-    await t.server.messaging.expireInvitations()
+    await t.server.conversations.expireInvitations()
     const failed = events(await alice.events()).find((e) => e.link.rel === 'messagingInvitation')
     assert.equal(failed.reason.subcode, 'NoAnswer')
     const gone = events(await bob.events())

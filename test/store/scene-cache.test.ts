@@ -23,10 +23,10 @@ import {
 /** What a message's transaction reads: the conversation first, then the rest of its scene. */
 async function scene(store: Store, conversation: string) {
   return store.transaction(async (tx) => {
-    assert.ok(await tx.messaging.conversation(conversation))
+    assert.ok(await tx.conversations.conversation(conversation))
     return {
-      members: (await tx.messaging.members(conversation)).map((m) => `${m.userId}:${m.state}`),
-      views: (await tx.messaging.views(conversation)).map((v) => `${v.appId}:${v.state}`),
+      members: (await tx.conversations.members(conversation)).map((m) => `${m.userId}:${m.state}`),
+      views: (await tx.conversations.views(conversation)).map((v) => `${v.appId}:${v.state}`),
       logs: (await tx.conversationLogs.ofConversation(conversation)).map((l) => `${l.userId}:${l.unread}`),
     }
   })
@@ -53,7 +53,7 @@ describe('scene cache (SQLite)', () => {
     const store = await openSqliteStore(file)
     const { conversation, user, app } = await seedConversation(store)
     await connectMember(store, conversation, user)
-    await store.messaging.upsertView(view(conversation, app, user, 'Connected'))
+    await store.conversations.upsertView(view(conversation, app, user, 'Connected'))
     const other = await addUser(store, id('other'))
     const otherApp = (await store.applications.insert(newApp(other))).id
     return { file, store, conversation, user, app, other, otherApp }
@@ -66,8 +66,8 @@ describe('scene cache (SQLite)', () => {
       assert.deepEqual(first, { members: [`${user}:connected`], views: [`${app}:Connected`], logs: [] })
       assert.deepEqual(await scene(store, conversation), first, 'read again: the same')
 
-      await store.messaging.upsertMember({ ...member(conversation, other), state: 'connected' })
-      await store.messaging.upsertView(view(conversation, otherApp, other, 'Incoming'))
+      await store.conversations.upsertMember({ ...member(conversation, other), state: 'connected' })
+      await store.conversations.upsertView(view(conversation, otherApp, other, 'Incoming'))
       await store.conversationLogs.insert(newLog(conversation, other, { unread: true }))
       assert.deepEqual(await scene(store, conversation), {
         members: [`${user}:connected`, `${other}:connected`],
@@ -95,13 +95,13 @@ describe('scene cache (SQLite)', () => {
     try {
       await scene(store, conversation)
       const seen = await store.transaction(async (tx) => {
-        await tx.messaging.conversation(conversation)
-        assert.equal((await tx.messaging.views(conversation)).length, 1)
-        await tx.messaging.upsertView(view(conversation, app, user, 'Incoming'))
-        await tx.messaging.upsertView(view(conversation, otherApp, other, 'Connected'))
+        await tx.conversations.conversation(conversation)
+        assert.equal((await tx.conversations.views(conversation)).length, 1)
+        await tx.conversations.upsertView(view(conversation, app, user, 'Incoming'))
+        await tx.conversations.upsertView(view(conversation, otherApp, other, 'Connected'))
         await tx.conversationLogs.insert(newLog(conversation, other))
         return {
-          views: (await tx.messaging.views(conversation)).map((v) => `${v.appId}:${v.state}`),
+          views: (await tx.conversations.views(conversation)).map((v) => `${v.appId}:${v.state}`),
           logs: (await tx.conversationLogs.ofConversation(conversation)).length,
         }
       })
@@ -117,10 +117,10 @@ describe('scene cache (SQLite)', () => {
       const before = await scene(store, conversation)
       await assert.rejects(
         store.transaction(async (tx) => {
-          await tx.messaging.upsertMember({ ...member(conversation, other), state: 'connected' })
+          await tx.conversations.upsertMember({ ...member(conversation, other), state: 'connected' })
           await tx.conversationLogs.insert(newLog(conversation, other))
-          await tx.messaging.conversation(conversation)
-          assert.equal((await tx.messaging.members(conversation)).length, 2)
+          await tx.conversations.conversation(conversation)
+          assert.equal((await tx.conversations.members(conversation)).length, 2)
           assert.equal((await tx.conversationLogs.ofConversation(conversation)).length, 1)
           throw new Error('rolled back')
         }),
@@ -128,7 +128,7 @@ describe('scene cache (SQLite)', () => {
       )
       // The next change brings the conversation to the version the rolled-back transaction had
       // read it at (two bumps: an upsert is an update); what it read must not come back.
-      await store.messaging.upsertView(view(conversation, app, user, 'Incoming'))
+      await store.conversations.upsertView(view(conversation, app, user, 'Incoming'))
       assert.deepEqual(await scene(store, conversation), { ...before, views: [`${app}:Incoming`] })
     } finally {
       await store.close()
@@ -161,8 +161,8 @@ describe('scene cache (SQLite)', () => {
     const { store, conversation } = await seeded('frozen')
     try {
       const members = await store.transaction(async (tx) => {
-        await tx.messaging.conversation(conversation)
-        return tx.messaging.members(conversation)
+        await tx.conversations.conversation(conversation)
+        return tx.conversations.members(conversation)
       })
       assert.ok(Object.isFrozen(members) && members.every((m) => Object.isFrozen(m)))
     } finally {

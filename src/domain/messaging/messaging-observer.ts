@@ -1,21 +1,13 @@
-// Hook points of MessagingService for what is built on top of messaging (missed conversations,
-// conversation history): called inside the change's transaction, with its outbox, so whatever
-// they write and emit commits with the change or not at all.
+// Hook point of the messaging modality for what is built on top of it (conversation history):
+// called inside the message's transaction, with its outbox, so whatever it writes and emits
+// commits with the message or not at all. The conversation's own hooks (an invitation failed, the
+// conversation ended) are conversations/conversation-observer.ts.
+import type { Tx } from '../conversations/conversation-observer.ts'
+import type { Conversation, Member } from '../conversations/conversation-types.ts'
 import type { Outbox } from '../events/outbox.ts'
-import type { Store } from '../ports.ts'
-import type { Conversation, FailureReason, Invitation, Member, Message } from './messaging-types.ts'
-
-export type Tx = Omit<Store, 'transaction' | 'close'>
+import type { Message } from './messaging-types.ts'
 
 export interface MessagingObserver {
-  /** An invitation ended without being accepted (declined, no answer, nobody reachable, canceled). */
-  invitationFailed(
-    tx: Tx,
-    outbox: Outbox,
-    invitation: Invitation,
-    conversation: Conversation,
-    reason: FailureReason,
-  ): Promise<void>
   /** A message was stored (delivery events are already queued); `members` as the sender saw them. */
   messageSent(
     tx: Tx,
@@ -24,12 +16,8 @@ export interface MessagingObserver {
     conversation: Conversation,
     members: readonly Member[],
   ): Promise<void>
-  /** The conversation ended (its last participant left or it never connected). */
-  conversationEnded(tx: Tx, outbox: Outbox, conversation: Conversation): Promise<void>
 }
 
-export const NO_OBSERVER: MessagingObserver = {
-  invitationFailed: async () => undefined,
+export const NO_MESSAGING_OBSERVER: MessagingObserver = {
   messageSent: async () => undefined,
-  conversationEnded: async () => undefined,
 }

@@ -2,13 +2,8 @@
 // the shapes of missedItems_ref, conversationLogs_ref, conversationLog_ref,
 // conversationLogTranscripts_ref and conversationLogRecipient_ref. See docs/messaging.md.
 
+import type { ConversationLog, LogEntry, LogParty, MissedCounts } from '../../domain/history/history-types.ts'
 import { toDataUri } from '../../domain/messaging/data-uri.ts'
-import type {
-  ConversationLog,
-  LogEntry,
-  LogParty,
-  MissedCounts,
-} from '../../domain/messaging/history-types.ts'
 import { bare, hrefOf } from './refs.ts'
 import { aspNetDate, type HalLink, type HalResource } from './resources.ts'
 import type { AppPaths } from './ucwa-paths.ts'

@@ -4,18 +4,12 @@ import type { CommunicationSettings } from '../../domain/applications/applicatio
 import type {
   ConversationData,
   InvitationData,
-  MessageData,
-  MessagingData,
   ParticipantData,
-} from '../../domain/messaging/messaging-events.ts'
+} from '../../domain/conversations/conversation-events.ts'
+import type { MessageData, MessagingData } from '../../domain/messaging/messaging-events.ts'
+import { renderConversation, renderInvitation, renderParticipant } from './conversations.ts'
 import type { EmbeddedRenderer } from './events.ts'
-import {
-  renderConversation,
-  renderInvitation,
-  renderMessage,
-  renderMessaging,
-  renderParticipant,
-} from './messaging.ts'
+import { renderMessage, renderMessaging } from './messaging.ts'
 import { renderEmbeddedPresenceSubscription } from './presence-resources.ts'
 import { renderCommunication } from './resources.ts'
 

@@ -12,6 +12,7 @@ export type UcwaServices = Pick<
   | 'presence'
   | 'subscriptions'
   | 'contacts'
+  | 'conversations'
   | 'messaging'
   | 'conversationLogs'
   | 'policies'

@@ -22,6 +22,7 @@ import { pathsOf, requireApp, type UcwaDeps } from './app-context.ts'
 import { communicationRoutes } from './communication.ts'
 import { contactsSubscriptionRoutes } from './contacts-subscription.ts'
 import { conversationLogRoutes } from './conversation-logs.ts'
+import { conversationRoutes } from './conversations.ts'
 import { eventRoutes } from './events.ts'
 import { meRoutes } from './me.ts'
 import { mediaRoutes } from './media.ts'
@@ -112,6 +113,7 @@ export function applicationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
       subscriptionRoutes(scoped, deps)
       contactsSubscriptionRoutes(scoped)
       peopleRoutes(scoped, deps)
+      conversationRoutes(scoped, deps)
       messagingRoutes(scoped, deps)
       conversationLogRoutes(scoped, deps)
       eventRoutes(scoped, { channel: deps.channel, renderers: EMBEDDED_RENDERERS, ...deps.events })

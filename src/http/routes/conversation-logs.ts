@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { UcwaError } from '../../domain/errors.ts'
-import type { ConversationLogService } from '../../domain/messaging/history-service.ts'
+import type { ConversationLogService } from '../../domain/history/history-service.ts'
 import { requireSession } from '../context.ts'
 import {
   renderConversationLog,
@@ -91,7 +91,8 @@ export function conversationLogRoutes(app: FastifyInstance, deps: UcwaDeps): voi
     const target = await history().continuation(session, idOf(req))
     const input = readInput(ContinueMessagingInput, req.body ?? {})
     const message = firstMessageOf(input)
-    const invitation = await deps.messaging.start(session, requireApp(req), {
+    const invitation = await deps.conversations.start(session, requireApp(req), {
+      modality: 'messaging',
       to: target.to,
       subject: input.subject ?? target.subject,
       importance: (input.importance as typeof target.importance | undefined) ?? target.importance,

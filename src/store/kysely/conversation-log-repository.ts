@@ -2,7 +2,8 @@
 // user and conversation) and their transcripts: conversation_log_messages (references to the
 // stored messages) and conversation_log_entries (an invitation's first message).
 import { type Kysely, type Selectable, sql } from 'kysely'
-import { asUserId, type UserId } from '../../domain/ids.ts'
+import type { ContentType, Importance } from '../../domain/conversations/conversation-types.ts'
+import type { ConversationLogStore } from '../../domain/history/conversation-log-store.ts'
 import type {
   ConversationLog,
   ConversationLogStatus,
@@ -10,9 +11,8 @@ import type {
   LogParty,
   MissedCounts,
   OpeningInvitation,
-} from '../../domain/messaging/history-types.ts'
-import type { ContentType, Importance } from '../../domain/messaging/messaging-types.ts'
-import type { ConversationLogStore } from '../../domain/ports.ts'
+} from '../../domain/history/history-types.ts'
+import { asUserId, type UserId } from '../../domain/ids.ts'
 import type { ConversationLogEntriesTable, ConversationLogsTable, Database } from './database.ts'
 import { prepare } from './prepared.ts'
 import { type SceneScope, sceneRead } from './scene-cache.ts'

@@ -9,6 +9,7 @@ import { MIGRATIONS } from '../migrations/index.ts'
 import { KyselyApplicationStore } from './application-repository.ts'
 import { KyselyContactStore } from './contact-repository.ts'
 import { KyselyConversationLogStore } from './conversation-log-repository.ts'
+import { KyselyConversationStore } from './conversation-repository.ts'
 import type { Database } from './database.ts'
 import { KyselyEventStore } from './event-repository.ts'
 import { GroupCommit } from './group-commit.ts'
@@ -34,7 +35,7 @@ type Parts = { -readonly [K in keyof Omit<Repositories, 'ping'>]?: Repositories[
 
 /**
  * The repositories over `db`, each made when first used: a transaction uses two or three of the
- * thirteen, and the message path runs several transactions per message. `lock` is NO_LOCK
+ * fourteen, and the message path runs several transactions per message. `lock` is NO_LOCK
  * outside transactions and on SQLite (see locks.ts); `scenes`, on a store that keeps a scene
  * cache, gives a transaction its window on it (one per transaction, shared by its repositories).
  */
@@ -84,8 +85,12 @@ abstract class LazyRepositories implements Repositories {
     this.#made.privacy ??= new KyselyPrivacyStore(this.#db)
     return this.#made.privacy
   }
+  get conversations() {
+    this.#made.conversations ??= new KyselyConversationStore(this.#db, this.#lock, this.#scope)
+    return this.#made.conversations
+  }
   get messaging() {
-    this.#made.messaging ??= new KyselyMessagingStore(this.#db, this.#lock, this.#scope)
+    this.#made.messaging ??= new KyselyMessagingStore(this.#db)
     return this.#made.messaging
   }
   get conversationLogs() {

@@ -9,8 +9,8 @@
 // *validates* the cached entry against its version, and may then use the entry until it writes
 // to one of those tables itself (`changed`). A rolled-back transaction may have cached what never
 // committed under a version that will be reused, so a rollback empties the cache (`clear`).
-import type { ConversationLog } from '../../domain/messaging/history-types.ts'
-import type { Member, View } from '../../domain/messaging/messaging-types.ts'
+import type { Member, View } from '../../domain/conversations/conversation-types.ts'
+import type { ConversationLog } from '../../domain/history/history-types.ts'
 
 interface Scene {
   members?: readonly Member[]

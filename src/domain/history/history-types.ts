@@ -1,7 +1,8 @@
 // Conversation history and missed conversations in domain terms (UCWA's conversationLogs and
 // missedItems). See docs/messaging.md, "Missed conversations" and "History".
+
+import type { ContentType, Importance } from '../conversations/conversation-types.ts'
 import type { UserId } from '../ids.ts'
-import type { ContentType, Importance } from './messaging-types.ts'
 
 /** Someone a log names: the other party of a conversation, or the sender of an entry. */
 export interface LogParty {

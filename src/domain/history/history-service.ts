@@ -1,26 +1,27 @@
 // Missed conversations and conversation history (UCWA's missedItems and conversationLogs),
-// built on messaging through its observer hooks: everything is written in the messaging
+// built on conversations and messaging through their observer hooks: everything is written in the
 // change's own transaction, so a message is logged exactly when it is stored, and a missed
 // conversation exists exactly when the invitation failed. See docs/messaging.md.
 import type { Session } from '../auth/auth-service.ts'
-import { UcwaError } from '../errors.ts'
-import type { ChannelEvent } from '../events/channel-event.ts'
-import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
-import { Outbox } from '../events/outbox.ts'
-import type { UserId } from '../ids.ts'
-import { defaultClientPolicies } from '../policies/client-policies.ts'
-import type { Clock, Random, Store } from '../ports.ts'
-import type { User } from '../users/user-types.ts'
-import type { ConversationLog, LogEntry, LogParty, MissedCounts, OpeningInvitation } from './history-types.ts'
-import type { MessagingObserver, Tx } from './messaging-observer.ts'
+import type { ConversationObserver, Tx } from '../conversations/conversation-observer.ts'
 import type {
   Conversation,
   FailureReason,
   Invitation,
   Member,
-  Message,
   MessageContent,
-} from './messaging-types.ts'
+} from '../conversations/conversation-types.ts'
+import { UcwaError } from '../errors.ts'
+import type { ChannelEvent } from '../events/channel-event.ts'
+import { commitWithEvents, type EventChannel } from '../events/event-channel.ts'
+import { Outbox } from '../events/outbox.ts'
+import type { UserId } from '../ids.ts'
+import type { MessagingObserver } from '../messaging/messaging-observer.ts'
+import type { Message } from '../messaging/messaging-types.ts'
+import { defaultClientPolicies } from '../policies/client-policies.ts'
+import type { Clock, Random, Store } from '../ports.ts'
+import type { User } from '../users/user-types.ts'
+import type { ConversationLog, LogEntry, LogParty, MissedCounts, OpeningInvitation } from './history-types.ts'
 
 export interface HistorySettings {
   /** Logs whose last activity is older than this are purged. */
@@ -75,7 +76,7 @@ export interface Continuation {
   readonly importance: ConversationLog['importance']
 }
 
-export class ConversationLogService implements MessagingObserver {
+export class ConversationLogService implements ConversationObserver, MessagingObserver {
   readonly #store: Store
   readonly #channel: EventChannel
   readonly #clock: Clock
@@ -100,7 +101,7 @@ export class ConversationLogService implements MessagingObserver {
     this.#saveHistory = deps.saveHistory ?? saveHistoryFromClientPolicies
   }
 
-  // ---- MessagingObserver ----------------------------------------------------------------------
+  // ---- ConversationObserver, MessagingObserver -----------------------------------------------
 
   async invitationFailed(
     tx: Tx,
@@ -109,7 +110,7 @@ export class ConversationLogService implements MessagingObserver {
     conversation: Conversation,
     reason: FailureReason,
   ): Promise<void> {
-    const members = await tx.messaging.members(conversation.id)
+    const members = await tx.conversations.members(conversation.id)
     const sender = await this.#party(tx, members, invitation.fromUserId)
     if (!sender) return
     const recipient = invitation.toUserId ? await tx.users.findById(invitation.toUserId) : undefined
@@ -204,7 +205,7 @@ export class ConversationLogService implements MessagingObserver {
 
   async conversationEnded(tx: Tx, _outbox: Outbox, conversation: Conversation): Promise<void> {
     // An accepted invitation's first message may be all that was said: log it now.
-    const members = await tx.messaging.members(conversation.id)
+    const members = await tx.conversations.members(conversation.id)
     const took = members.filter((m) => m.state !== 'invited')
     if (took.length >= 2) await this.#ensureLogs(tx, conversation, members, took, undefined)
     await tx.conversationLogs.endConversation(conversation.id, this.#clock.now())
