@@ -18,10 +18,22 @@ export type Change =
   | { readonly op: 'createInvitation'; readonly invitation: Invitation }
   | { readonly op: 'updateInvitation'; readonly id: string; readonly change: InvitationChange }
 
-const byTime =
-  <T>(time: (t: T) => number) =>
-  (a: T, b: T) =>
-    time(a) - time(b)
+/**
+ * `list` with the entry `same` finds merged as the store merges it (`merge`), or with `item` added
+ * where the store orders it (by `time`, ties in insertion order).
+ */
+function upserted<T>(
+  list: readonly T[],
+  item: T,
+  same: (t: T) => boolean,
+  merge: (found: T) => T,
+  time: (t: T) => number,
+): T[] {
+  const found = list.find(same)
+  if (found) return list.map((t) => (t === found ? merge(found) : t))
+  return [...list, item].sort((a, b) => time(a) - time(b))
+}
+
 const byInvitationOrder = (a: Invitation, b: Invitation) =>
   a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
@@ -58,21 +70,25 @@ export class SceneDraft {
   }
 
   upsertMember(member: Member): void {
-    const members = this.#scene.members
-    const found = members.find((m) => m.userId === member.userId)
-    const next = found
-      ? members.map((m) => (m === found ? { ...found, state: member.state, name: member.name } : m))
-      : [...members, member].sort(byTime((m) => m.joinedAt))
-    this.#record({ op: 'upsertMember', member }, { members: next })
+    const members = upserted(
+      this.#scene.members,
+      member,
+      (m) => m.userId === member.userId,
+      (found) => ({ ...found, state: member.state, name: member.name }),
+      (m) => m.joinedAt,
+    )
+    this.#record({ op: 'upsertMember', member }, { members })
   }
 
   upsertView(view: View): void {
-    const views = this.#scene.views
-    const found = views.find((v) => v.appId === view.appId)
-    const next = found
-      ? views.map((v) => (v === found ? { ...view, userId: found.userId, createdAt: found.createdAt } : v))
-      : [...views, view].sort(byTime((v) => v.createdAt))
-    this.#record({ op: 'upsertView', view }, { views: next })
+    const views = upserted(
+      this.#scene.views,
+      view,
+      (v) => v.appId === view.appId,
+      (found) => ({ ...view, userId: found.userId, createdAt: found.createdAt }),
+      (v) => v.createdAt,
+    )
+    this.#record({ op: 'upsertView', view }, { views })
   }
 
   removeView(appId: ApplicationId): void {

@@ -6,6 +6,7 @@
 // See docs/messaging.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
+import type { InvitationRel } from '../../domain/conversations/conversation-events.ts'
 import type { ConversationService } from '../../domain/conversations/conversation-service.ts'
 import { UcwaError } from '../../domain/errors.ts'
 import { requireSession } from '../context.ts'
@@ -57,6 +58,13 @@ export async function participantOf(conversations: ConversationService, req: Fas
 export function conversationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
   const { conversations } = deps
 
+  // An invitation as the caller's endpoint sees it (each rel has its own path).
+  const invitation = (rel: InvitationRel) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const { id } = req.params as Params
+    const data = await conversations.invitation(requireSession(req), requireApp(req), id, rel)
+    return sendResource(req, reply, renderInvitation(data, pathsOf(req)))
+  }
+
   const start = async (req: FastifyRequest, reply: FastifyReply) => {
     const input = readInput(StartMessagingInput, req.body ?? {})
     const message = firstMessageOf(input)
@@ -77,16 +85,7 @@ export function conversationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
   app.post('/communication/messagingInvitations', start)
   app.post('/communication/startMessaging', start)
 
-  app.get('/communication/messagingInvitations/:id', async (req, reply) => {
-    const { id } = req.params as Params
-    const data = await conversations.invitation(
-      requireSession(req),
-      requireApp(req),
-      id,
-      'messagingInvitation',
-    )
-    return sendResource(req, reply, renderInvitation(data, pathsOf(req)))
-  })
+  app.get('/communication/messagingInvitations/:id', invitation('messagingInvitation'))
   app.post('/communication/messagingInvitations/:id/accept', async (req, reply) => {
     const { id } = req.params as Params
     await conversations.accept(requireSession(req), requireApp(req), id)
@@ -123,16 +122,7 @@ export function conversationRoutes(app: FastifyInstance, deps: UcwaDeps): void {
   app.post('/communication/conversations/:cid/addParticipant', (req, reply) =>
     addParticipant(req, reply, (req.params as Params).cid),
   )
-  app.get('/communication/participantInvitations/:id', async (req, reply) => {
-    const { id } = req.params as Params
-    const data = await conversations.invitation(
-      requireSession(req),
-      requireApp(req),
-      id,
-      'participantInvitation',
-    )
-    return sendResource(req, reply, renderInvitation(data, pathsOf(req)))
-  })
+  app.get('/communication/participantInvitations/:id', invitation('participantInvitation'))
   app.post('/communication/participantInvitations/:id/cancel', async (req, reply) => {
     await conversations.cancelParticipant(requireSession(req), requireApp(req), (req.params as Params).id)
     return reply.code(204).send()
